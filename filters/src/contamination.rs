@@ -1,0 +1,277 @@
+//! Benchmark contamination: an n-gram index of evaluation items, and the filter that rejects
+//! documents sharing n-grams with them.
+//!
+//! The index maps the hash of every n-gram (default 13 tokens of normalized text; characters
+//! for unspaced scripts such as Chinese, see [`crate::words`]) to the items containing it. It is
+//! stored as a folder: `index.json` (parameters and items) and `ngrams.parquet` (hash, item).
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::dedup::normalize::Normalization;
+use crate::dedup::shingles::{shingle_hashes, ShingleUnit};
+use crate::{Check, Document, Filter, FilterConfig, FilterError};
+
+/// One benchmark item in the index.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchmarkItem {
+    /// The benchmark's name, e.g. `gsm8k`.
+    pub benchmark: String,
+    /// The item's id inside its benchmark.
+    pub item_id: String,
+    /// Distinct n-grams of the item.
+    pub ngrams: u32,
+}
+
+/// How n-grams are made; stored with the index so queries make them the same way.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NgramParams {
+    /// Tokens per n-gram.
+    pub n: usize,
+    /// Normalization applied before tokenizing.
+    pub normalization: Normalization,
+}
+
+impl Default for NgramParams {
+    fn default() -> Self {
+        Self { n: 13, normalization: Normalization::default() }
+    }
+}
+
+impl NgramParams {
+    /// Distinct n-gram hashes of `text`.
+    pub fn ngrams(&self, text: &str) -> Vec<u64> {
+        let mut v = shingle_hashes(&self.normalization.apply(text), ShingleUnit::Words, self.n);
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct IndexHeader {
+    params: NgramParams,
+    items: Vec<BenchmarkItem>,
+}
+
+/// An n-gram index of benchmark items.
+#[derive(Debug, Default)]
+pub struct NgramIndex {
+    /// How n-grams are made.
+    pub params: NgramParams,
+    /// The items, by position.
+    pub items: Vec<BenchmarkItem>,
+    postings: HashMap<u64, Vec<u32>>,
+}
+
+/// What a document shares with the index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overlap {
+    /// The item with the largest share of its n-grams in the document.
+    pub item: BenchmarkItem,
+    /// N-grams of that item found in the document.
+    pub shared: u32,
+    /// `shared` over the item's n-grams.
+    pub fraction: f64,
+}
+
+fn io_err(path: &Path, e: impl std::fmt::Display) -> String {
+    format!("{}: {e}", path.display())
+}
+
+impl NgramIndex {
+    /// An empty index with `params`.
+    pub fn new(params: NgramParams) -> Self {
+        Self { params, ..Default::default() }
+    }
+
+    /// Adds one item; items without any n-gram (empty text) are skipped and return `false`.
+    pub fn add(&mut self, benchmark: &str, item_id: &str, text: &str) -> bool {
+        let grams = self.params.ngrams(text);
+        if grams.is_empty() {
+            return false;
+        }
+        let ordinal = self.items.len() as u32;
+        self.items.push(BenchmarkItem {
+            benchmark: benchmark.to_string(),
+            item_id: item_id.to_string(),
+            ngrams: grams.len() as u32,
+        });
+        for g in grams {
+            self.postings.entry(g).or_default().push(ordinal);
+        }
+        true
+    }
+
+    /// Distinct n-grams in the index.
+    pub fn len(&self) -> usize {
+        self.postings.len()
+    }
+
+    /// Whether the index holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.postings.is_empty()
+    }
+
+    /// The item sharing the largest fraction of its n-grams with `text`, if any is shared.
+    pub fn overlap(&self, text: &str) -> Option<Overlap> {
+        let mut shared: HashMap<u32, u32> = HashMap::new();
+        for g in self.params.ngrams(text) {
+            if let Some(items) = self.postings.get(&g) {
+                for &i in items {
+                    *shared.entry(i).or_default() += 1;
+                }
+            }
+        }
+        shared
+            .into_iter()
+            .map(|(i, n)| {
+                let item = &self.items[i as usize];
+                (i, n, n as f64 / item.ngrams.max(1) as f64)
+            })
+            .max_by(|a, b| a.2.total_cmp(&b.2).then(b.0.cmp(&a.0)))
+            .map(|(i, n, fraction)| Overlap { item: self.items[i as usize].clone(), shared: n, fraction })
+    }
+
+    /// Writes the index to the folder `dir`.
+    pub fn save(&self, dir: &Path) -> Result<(), String> {
+        std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+        let header = IndexHeader { params: self.params.clone(), items: self.items.clone() };
+        let json = serde_json::to_vec(&header).map_err(|e| e.to_string())?;
+        std::fs::write(dir.join("index.json"), json).map_err(|e| io_err(dir, e))?;
+        let mut keys: Vec<u64> = self.postings.keys().copied().collect();
+        keys.sort_unstable();
+        let (mut hashes, mut items) = (Vec::new(), Vec::new());
+        for k in keys {
+            for &i in &self.postings[&k] {
+                hashes.push(k);
+                items.push(i);
+            }
+        }
+        let mut df = DataFrame::new(
+            hashes.len(),
+            vec![Column::new("hash".into(), hashes), Column::new("item".into(), items)],
+        )
+        .map_err(|e| e.to_string())?;
+        let path = dir.join("ngrams.parquet");
+        let file = File::create(&path).map_err(|e| io_err(&path, e))?;
+        ParquetWriter::new(file).finish(&mut df).map_err(|e| io_err(&path, e))?;
+        Ok(())
+    }
+
+    /// Reads an index written by [`NgramIndex::save`].
+    pub fn load(dir: &Path) -> Result<Self, String> {
+        let header_path = dir.join("index.json");
+        let bytes = std::fs::read(&header_path)
+            .map_err(|e| format!("{}: {e} (build one with `curate index-benchmarks`)", header_path.display()))?;
+        let header: IndexHeader = serde_json::from_slice(&bytes).map_err(|e| io_err(&header_path, e))?;
+        let path = dir.join("ngrams.parquet");
+        let file = File::open(&path).map_err(|e| io_err(&path, e))?;
+        let df = ParquetReader::new(file).finish().map_err(|e| io_err(&path, e))?;
+        let hashes = df.column("hash").and_then(|c| c.u64().cloned()).map_err(|e| io_err(&path, e))?;
+        let items = df.column("item").and_then(|c| c.u32().cloned()).map_err(|e| io_err(&path, e))?;
+        let mut postings: HashMap<u64, Vec<u32>> = HashMap::with_capacity(hashes.len());
+        for (h, i) in hashes.into_no_null_iter().zip(items.into_no_null_iter()) {
+            if i as usize >= header.items.len() {
+                return Err(io_err(&path, format!("item {i} out of range")));
+            }
+            postings.entry(h).or_default().push(i);
+        }
+        Ok(Self { params: header.params, items: header.items, postings })
+    }
+}
+
+/// Options of `contamination`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ContaminationConfig {
+    /// The index folder made by `curate index-benchmarks` (or given with `--benchmarks`).
+    pub index: String,
+    /// Reject when an item shares more than this fraction of its n-grams with the document;
+    /// 0 rejects on any shared n-gram.
+    pub max_item_fraction: f64,
+}
+
+impl Default for ContaminationConfig {
+    fn default() -> Self {
+        Self { index: String::new(), max_item_fraction: 0.0 }
+    }
+}
+
+impl FilterConfig for ContaminationConfig {
+    const NAME: &'static str = "contamination";
+    const DESCRIPTION: &'static str =
+        "Benchmark contamination: rejects documents sharing n-grams with indexed evaluation items";
+
+    fn build(&self) -> Result<Box<dyn Filter>, FilterError> {
+        let invalid = |message: String| FilterError::Invalid { filter: Self::NAME.into(), message };
+        if self.index.is_empty() {
+            return Err(invalid("`index` is empty: pass --benchmarks INDEX or set `index`".into()));
+        }
+        if !(0.0..1.0).contains(&self.max_item_fraction) {
+            return Err(invalid(format!("`max_item_fraction` must lie in [0, 1), got {}", self.max_item_fraction)));
+        }
+        let index = NgramIndex::load(Path::new(&self.index)).map_err(invalid)?;
+        Ok(Box::new(NgramContamination { index: Arc::new(index), max_fraction: self.max_item_fraction }))
+    }
+}
+
+/// The `contamination` filter.
+pub struct NgramContamination {
+    index: Arc<NgramIndex>,
+    max_fraction: f64,
+}
+
+impl Filter for NgramContamination {
+    fn version(&self) -> &str {
+        "1"
+    }
+
+    fn check(&self, doc: &mut Document) -> Vec<Check> {
+        let n = self.index.params.n;
+        match self.index.overlap(&doc.text) {
+            None => vec![Check::new("benchmark_overlap", Some(0.0), Some(self.max_fraction), true, "")],
+            Some(o) => {
+                let passed = self.max_fraction > 0.0 && o.fraction <= self.max_fraction;
+                let reason = format!(
+                    "shares {} of {} {n}-grams ({:.0}%) with {} item {}",
+                    o.shared,
+                    o.item.ngrams,
+                    100.0 * o.fraction,
+                    o.item.benchmark,
+                    o.item.item_id
+                );
+                vec![Check::new("benchmark_overlap", Some(o.fraction), Some(self.max_fraction), passed, reason)]
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_items_inside_documents_and_round_trips() {
+        let mut index = NgramIndex::new(NgramParams { n: 5, ..Default::default() });
+        assert!(index.add("toy", "1", "Natalia sold clips to 48 of her friends in April, and then half as many in May."));
+        assert!(index.add("toy", "2", "What is the capital city of the small country of Andorra in Europe?"));
+        assert!(!index.add("toy", "3", ""));
+        let doc = "Here is a puzzle. natalia SOLD clips to 48 of her friends in April — and then half as many in May! Enjoy.";
+        let o = index.overlap(doc).unwrap();
+        assert_eq!((o.item.item_id.as_str(), o.fraction), ("1", 1.0));
+        assert!(index.overlap("Nothing to see here at all, just some unrelated words.").is_none());
+
+        let dir = tempfile::tempdir().unwrap();
+        index.save(dir.path()).unwrap();
+        let back = NgramIndex::load(dir.path()).unwrap();
+        assert_eq!(back.items, index.items);
+        assert_eq!(back.overlap(doc).unwrap().item.item_id, "1");
+    }
+}

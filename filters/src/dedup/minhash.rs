@@ -1,0 +1,135 @@
+//! MinHash signatures and their LSH bands.
+//!
+//! Each of `num_perm` hash functions is a multiply-shift hash `(a·x + b) >> 32` of a shingle's
+//! 64-bit hash, with odd `a` drawn from a fixed seed, so signatures are the same on every run
+//! and machine. A signature is cut into `bands` bands of `rows` values; documents that share a
+//! band's hash are candidates, and candidates are verified by the share of equal values, an
+//! unbiased estimate of their shingles' Jaccard similarity.
+
+use serde::{Deserialize, Serialize};
+
+use super::shingles::{shingle_hashes, ShingleUnit};
+use xxhash_rust::xxh3::xxh3_64;
+
+/// MinHash parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MinHashParams {
+    /// What shingles are made of.
+    pub shingle_unit: ShingleUnit,
+    /// Tokens (or characters) per shingle.
+    pub shingle_size: usize,
+    /// LSH bands; `bands × rows` hash functions in all.
+    pub bands: usize,
+    /// Hash values per band.
+    pub rows: usize,
+    /// Seed of the hash functions.
+    pub seed: u64,
+}
+
+impl Default for MinHashParams {
+    fn default() -> Self {
+        // datatrove's defaults: 5-gram shingles, 14 buckets of 8 hashes.
+        Self { shingle_unit: ShingleUnit::Words, shingle_size: 5, bands: 14, rows: 8, seed: 1 }
+    }
+}
+
+/// Computes signatures for fixed parameters.
+#[derive(Debug, Clone)]
+pub struct MinHasher {
+    params: MinHashParams,
+    a: Vec<u64>,
+    b: Vec<u64>,
+}
+
+fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+impl MinHasher {
+    /// A hasher for `params`.
+    pub fn new(params: MinHashParams) -> Self {
+        let n = params.bands * params.rows;
+        let mut state = params.seed;
+        let a = (0..n).map(|_| splitmix64(&mut state) | 1).collect();
+        let b = (0..n).map(|_| splitmix64(&mut state)).collect();
+        Self { params, a, b }
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &MinHashParams {
+        &self.params
+    }
+
+    /// The signature of an (already normalized) text; empty for a text without shingles.
+    pub fn signature(&self, text: &str) -> Vec<u32> {
+        let shingles = shingle_hashes(text, self.params.shingle_unit, self.params.shingle_size);
+        if shingles.is_empty() {
+            return Vec::new();
+        }
+        let mut sig = vec![u32::MAX; self.a.len()];
+        for x in shingles {
+            for ((s, a), b) in sig.iter_mut().zip(&self.a).zip(&self.b) {
+                let h = (a.wrapping_mul(x).wrapping_add(*b) >> 32) as u32;
+                *s = (*s).min(h);
+            }
+        }
+        sig
+    }
+
+    /// One hash per band of `signature`, tagged with the band's index so bands never collide.
+    pub fn band_hashes(&self, signature: &[u32]) -> Vec<u64> {
+        signature
+            .chunks(self.params.rows)
+            .enumerate()
+            .map(|(i, band)| {
+                let mut bytes = Vec::with_capacity(4 + band.len() * 4);
+                bytes.extend_from_slice(&(i as u32).to_le_bytes());
+                for v in band {
+                    bytes.extend_from_slice(&v.to_le_bytes());
+                }
+                xxh3_64(&bytes)
+            })
+            .collect()
+    }
+}
+
+/// The share of equal positions of two signatures: an estimate of the Jaccard similarity.
+pub fn estimated_jaccard(a: &[u32], b: &[u32]) -> f64 {
+    if a.is_empty() || a.len() != b.len() {
+        return 0.0;
+    }
+    a.iter().zip(b).filter(|(x, y)| x == y).count() as f64 / a.len() as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    fn jaccard(a: &str, b: &str) -> f64 {
+        let sa: HashSet<u64> = shingle_hashes(a, ShingleUnit::Words, 5).into_iter().collect();
+        let sb: HashSet<u64> = shingle_hashes(b, ShingleUnit::Words, 5).into_iter().collect();
+        sa.intersection(&sb).count() as f64 / sa.union(&sb).count() as f64
+    }
+
+    #[test]
+    fn estimates_track_true_jaccard() {
+        let h = MinHasher::new(MinHashParams { bands: 32, rows: 8, ..Default::default() });
+        let base: Vec<String> = (0..300).map(|i| format!("w{i}")).collect();
+        let a = base.join(" ");
+        let mut edited = base.clone();
+        for i in (0..300).step_by(25) {
+            edited[i] = "changed".into();
+        }
+        let b = edited.join(" ");
+        let (est, truth) = (estimated_jaccard(&h.signature(&a), &h.signature(&b)), jaccard(&a, &b));
+        assert!((est - truth).abs() < 0.1, "estimate {est}, truth {truth}");
+        assert_eq!(h.signature(&a), h.signature(&a));
+        assert_eq!(h.band_hashes(&h.signature(&a)).len(), 32);
+    }
+}

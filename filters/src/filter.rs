@@ -1,0 +1,34 @@
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::{Check, Document, FilterError};
+
+/// A step that measures documents and decides whether each is kept.
+///
+/// Implementations return one [`Check`] per rule they apply; a document is kept by the step when
+/// every check passed. A filter may annotate the document (language ID writes `language`).
+pub trait Filter: Send + Sync {
+    /// Version of this filter's rules; it is written into every decision. Bump it when a rule's
+    /// meaning changes, so old and new decisions can be told apart.
+    fn version(&self) -> &str;
+
+    /// Measures one document and decides, rule by rule.
+    fn check(&self, doc: &mut Document) -> Vec<Check>;
+
+    /// Checks a batch; filters that gain from batching (model judges) override this.
+    fn check_batch(&self, docs: &mut [Document]) -> Vec<Vec<Check>> {
+        docs.iter_mut().map(|d| self.check(d)).collect()
+    }
+}
+
+/// The options of a filter, as written in a stage's TOML. Registering a filter is implementing
+/// this for its config type and adding one line to [`crate::registry`].
+pub trait FilterConfig: Serialize + DeserializeOwned + Default + 'static {
+    /// The name a stage's TOML uses (`filter = "..."`).
+    const NAME: &'static str;
+    /// One line for `curate stages`.
+    const DESCRIPTION: &'static str;
+
+    /// Builds the filter, validating options that types alone cannot.
+    fn build(&self) -> Result<Box<dyn Filter>, FilterError>;
+}

@@ -1,0 +1,21 @@
+//! curate's filters: the [`Filter`] trait, the registry that maps names in a stage's TOML to
+//! filters, and the built-in filters, one per file.
+//!
+//! A filter measures a document and returns one [`Check`] per rule; the dataflow, not the
+//! filter, turns checks into decisions, counts them and routes the document (see
+//! `../shared/STYLE.md`: the framework does the bookkeeping, the filter only measures and decides).
+
+pub mod contamination;
+pub mod dedup;
+mod error;
+mod filter;
+pub mod gopher_quality;
+pub mod gopher_repetition;
+pub mod language_id;
+mod registry;
+pub mod words;
+
+pub use curate_schemas::{Check, Document};
+pub use error::FilterError;
+pub use filter::{Filter, FilterConfig};
+pub use registry::{find, registry, Registration};

@@ -1,0 +1,92 @@
+use crate::contamination::ContaminationConfig;
+use crate::gopher_quality::GopherQualityConfig;
+use crate::gopher_repetition::GopherRepetitionConfig;
+use crate::language_id::LanguageIdConfig;
+use crate::{Filter, FilterConfig, FilterError};
+
+/// A filter known by name: how to print its defaults and how to build it from TOML options.
+pub struct Registration {
+    /// The name a stage's TOML uses.
+    pub name: &'static str,
+    /// One line for `curate stages`.
+    pub description: &'static str,
+    defaults: fn() -> toml::Table,
+    build: fn(toml::Table) -> Result<Box<dyn Filter>, FilterError>,
+}
+
+impl Registration {
+    /// The registration of the filter configured by `C`.
+    pub fn of<C: FilterConfig>() -> Self {
+        Self {
+            name: C::NAME,
+            description: C::DESCRIPTION,
+            defaults: || match toml::Table::try_from(C::default()) {
+                Ok(table) => table,
+                Err(e) => panic!("defaults of filter `{}` do not serialize: {e}", C::NAME),
+            },
+            build: |options| {
+                let config: C = options.try_into().map_err(|e: toml::de::Error| {
+                    FilterError::Config { filter: C::NAME.into(), message: e.message().to_string() }
+                })?;
+                config.build()
+            },
+        }
+    }
+
+    /// Every option with its default value.
+    pub fn defaults(&self) -> toml::Table {
+        (self.defaults)()
+    }
+
+    /// Builds the filter from the options given (missing ones take their defaults).
+    pub fn build(&self, options: toml::Table) -> Result<Box<dyn Filter>, FilterError> {
+        (self.build)(options)
+    }
+}
+
+/// Every built-in filter. To add one: implement [`FilterConfig`] and add a line here.
+pub fn registry() -> Vec<Registration> {
+    vec![
+        Registration::of::<LanguageIdConfig>(),
+        Registration::of::<GopherQualityConfig>(),
+        Registration::of::<GopherRepetitionConfig>(),
+        Registration::of::<ContaminationConfig>(),
+    ]
+}
+
+/// The registration named `name`, or an error listing the known names.
+pub fn find(name: &str) -> Result<Registration, FilterError> {
+    let all = registry();
+    let known = all.iter().map(|r| r.name).collect::<Vec<_>>().join(", ");
+    all.into_iter()
+        .find(|r| r.name == name)
+        .ok_or(FilterError::Unknown { name: name.to_string(), known })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_filter_builds_from_its_defaults() {
+        for r in registry() {
+            match r.build(r.defaults()) {
+                Ok(_) => {}
+                // Needs an index that only the user can name.
+                Err(e) if r.name == "contamination" => assert!(e.to_string().contains("--benchmarks"), "{e}"),
+                Err(e) => panic!("{}: {e}", r.name),
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_keys_and_names_are_refused() {
+        let r = find("gopher_quality").unwrap();
+        let mut t = toml::Table::new();
+        t.insert("min_word_cout".into(), toml::Value::Integer(3));
+        let err = r.build(t).err().unwrap().to_string();
+        assert!(err.contains("min_word_cout"), "{err}");
+        let err = find("gopher").err().unwrap().to_string();
+        assert!(err.contains("known filters: language_id, gopher_quality"), "{err}");
+    }
+}

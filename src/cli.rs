@@ -1,0 +1,93 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::sql::OutputFormat;
+
+/// curate: curates training data for large language models.
+///
+/// Run a stage:  curate --stage pretrain --input 'data/*.jsonl.zst' --output runs/r1
+#[derive(Debug, Parser)]
+#[command(name = "curate", version, args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct Cli {
+    /// A command other than running a stage.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Running a stage.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Options of a stage run.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The stage preset to run (see `curate stages`).
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Input shards: files, globs, directories or http(s) URLs (JSONL, .gz, .zst, Parquet).
+    #[arg(long, num_args = 1..)]
+    pub input: Vec<String>,
+    /// The run directory; rerunning the same command there resumes an interrupted run.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// A TOML file laid over the stage preset (start from `--print-config`).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Print the effective configuration and exit.
+    #[arg(long)]
+    pub print_config: bool,
+    /// Worker threads (default: the config's `run.threads`, 0 = every core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// A benchmark n-gram index (from `curate index-benchmarks`): adds a contamination step.
+    #[arg(long)]
+    pub benchmarks: Option<PathBuf>,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the stage presets and their steps, and the registered filters.
+    Stages,
+    /// Query a run's tables (kept, rejected, decisions, quarantine) with DuckDB SQL.
+    Sql {
+        /// The run directory.
+        run: PathBuf,
+        /// The query, e.g. "select reason, count(*) from rejected group by 1".
+        query: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutputFormat,
+    },
+    /// Build the n-gram index of benchmark items that `--benchmarks` checks records against.
+    IndexBenchmarks(IndexArgs),
+}
+
+/// Options of `curate index-benchmarks`.
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// Benchmark files (JSONL, .gz, .zst, Parquet): paths, globs or directories.
+    #[arg(long, num_args = 1.., required = true)]
+    pub input: Vec<String>,
+    /// The index folder to write.
+    #[arg(long)]
+    pub output: PathBuf,
+    /// Fields whose text is indexed, joined by newlines; dotted paths reach into objects
+    /// (e.g. `doc.question,doc.answer`).
+    #[arg(long, value_delimiter = ',', default_value = "text")]
+    pub fields: Vec<String>,
+    /// The field holding an item's id (dotted path); the line number when absent.
+    #[arg(long, default_value = "id")]
+    pub id_field: String,
+    /// A field naming each item's benchmark (dotted path); otherwise `--name` or the file name.
+    #[arg(long)]
+    pub name_field: Option<String>,
+    /// The benchmark name for all inputs (default: each file's name without extensions).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Tokens per n-gram (characters for unspaced scripts such as Chinese).
+    #[arg(long, default_value_t = 13)]
+    pub ngram: usize,
+}

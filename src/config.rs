@@ -1,0 +1,313 @@
+//! A stage's configuration: the TOML a user writes (`--config`), the preset it starts from
+//! (`--stage`), and the effective result that `--print-config` prints and the manifest records.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use curate_filters::dedup::DedupMethod;
+use curate_filters::Filter;
+use curate_sources::FieldNames;
+use serde::{Deserialize, Serialize};
+
+use crate::stages;
+
+/// How a run uses the machine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunOptions {
+    /// Worker threads; 0 uses every core.
+    pub threads: usize,
+    /// Most records in a batch.
+    pub batch_records: usize,
+    /// Most bytes of input in a batch.
+    pub batch_bytes: usize,
+    /// Memory DuckDB may use for the global dedup before spilling to disk (e.g. "2GB");
+    /// empty leaves DuckDB's default (80% of RAM).
+    pub dedup_memory: String,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self { threads: 0, batch_records: 1024, batch_bytes: 8 << 20, dedup_memory: String::new() }
+    }
+}
+
+impl RunOptions {
+    /// The number of worker threads to use.
+    pub fn threads(&self) -> usize {
+        match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+    }
+}
+
+/// One step of a stage: a registered filter and its options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepConfig {
+    /// The registered filter (`curate stages` lists them).
+    pub filter: String,
+    /// The step's name in decisions; defaults to the filter's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The filter's options; missing ones take their defaults.
+    #[serde(flatten)]
+    pub options: toml::Table,
+}
+
+impl StepConfig {
+    /// A step running `filter` with its default options.
+    pub fn of(filter: &str) -> Self {
+        Self { filter: filter.into(), name: None, options: toml::Table::new() }
+    }
+
+    /// The step's name in decisions.
+    pub fn name(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.filter)
+    }
+}
+
+/// The effective configuration of a stage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageConfig {
+    /// The stage preset this configuration started from.
+    pub stage: String,
+    /// Which input fields hold the text and the id.
+    #[serde(default)]
+    pub fields: FieldNames,
+    /// How the run uses the machine.
+    #[serde(default)]
+    pub run: RunOptions,
+    /// The steps, in order.
+    pub steps: Vec<StepConfig>,
+}
+
+/// A config file as written: every part optional, steps with their place in the file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    stage: Option<String>,
+    fields: Option<FieldNames>,
+    run: Option<RunOptions>,
+    steps: Option<Vec<toml::Spanned<StepConfig>>>,
+}
+
+/// A built per-record step: its name and its filter.
+pub struct Step {
+    /// The step's name in decisions.
+    pub name: String,
+    /// The filter.
+    pub filter: Box<dyn Filter>,
+}
+
+/// A built dedup step: its name and its method.
+pub struct DedupStep {
+    /// The step's name in decisions.
+    pub name: String,
+    /// The dedup method with its options.
+    pub method: DedupMethod,
+}
+
+/// The built steps of a stage: per-record filters first, then global dedup steps.
+pub struct BuiltSteps {
+    /// Per-record filters, in order.
+    pub filters: Vec<Step>,
+    /// Dedup steps, in order, after every filter.
+    pub dedup: Vec<DedupStep>,
+}
+
+fn line_of(source: &str, offset: usize) -> usize {
+    source[..offset.min(source.len())].matches('\n').count() + 1
+}
+
+impl StageConfig {
+    /// The effective configuration for `stage` (a preset name, or taken from the file) with
+    /// the file at `path`, if any, laid over it. Every step is built once here, so a bad option
+    /// fails before any work, naming the file, line and key.
+    pub fn load(stage: Option<&str>, path: Option<&Path>) -> Result<Self> {
+        let (file, source, shown) = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).with_context(|| format!("reading config {}", p.display()))?;
+                let file: ConfigFile = toml::from_str(&text)
+                    .map_err(|e| anyhow::anyhow!("{}: {}", p.display(), e.to_string().trim_end()))?;
+                (Some(file), text, p.display().to_string())
+            }
+            None => (None, String::new(), String::new()),
+        };
+        let file_stage = file.as_ref().and_then(|f| f.stage.clone());
+        let stage = match (stage, file_stage) {
+            (Some(a), Some(b)) if a != b => bail!("--stage {a} disagrees with `stage = \"{b}\"` in {shown}"),
+            (Some(a), _) => a.to_string(),
+            (None, Some(b)) => b,
+            (None, None) => bail!("no stage given: pass --stage (see `curate stages`) or set `stage` in the config"),
+        };
+        let preset = stages::find(&stage)?;
+        let mut config = StageConfig {
+            stage: stage.clone(),
+            fields: FieldNames::default(),
+            run: RunOptions::default(),
+            steps: (preset.steps)(),
+        };
+        if let Some(file) = file {
+            if let Some(fields) = file.fields {
+                config.fields = fields;
+            }
+            if let Some(run) = file.run {
+                config.run = run;
+            }
+            if let Some(steps) = file.steps {
+                for (i, spanned) in steps.iter().enumerate() {
+                    let line = line_of(&source, spanned.span().start);
+                    let step = spanned.get_ref();
+                    build_step(step).map_err(|e| {
+                        anyhow::anyhow!("{shown}:{line}: step {} (`{}`): {e}", i + 1, step.name())
+                    })?;
+                }
+                config.steps = steps.into_iter().map(toml::Spanned::into_inner).collect();
+            }
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks what single steps cannot: step names are unique, sizes are positive.
+    fn validate(&self) -> Result<()> {
+        let mut seen = std::collections::HashSet::new();
+        for step in &self.steps {
+            if !seen.insert(step.name()) {
+                bail!("two steps are named `{}`: give one of them another `name`", step.name());
+            }
+        }
+        if self.run.batch_records == 0 || self.run.batch_bytes == 0 {
+            bail!("[run] batch_records and batch_bytes must be positive");
+        }
+        if self.fields.text.is_empty() || self.fields.id.is_empty() {
+            bail!("[fields] text and id must name a field");
+        }
+        if let Some(first_dedup) = self.steps.iter().position(|s| DedupMethod::is_dedup(&s.filter)) {
+            if let Some(late) = self.steps[first_dedup..].iter().find(|s| !DedupMethod::is_dedup(&s.filter)) {
+                bail!(
+                    "step `{}` comes after dedup step `{}`: dedup runs across all shards once every \
+                     per-record filter has run, so put dedup steps last",
+                    late.name(),
+                    self.steps[first_dedup].name()
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Builds every step.
+    pub fn build_steps(&self) -> Result<BuiltSteps> {
+        let mut built = BuiltSteps { filters: Vec::new(), dedup: Vec::new() };
+        for (i, s) in self.steps.iter().enumerate() {
+            let context = || format!("step {} (`{}`)", i + 1, s.name());
+            if DedupMethod::is_dedup(&s.filter) {
+                let method = DedupMethod::build(&s.filter, s.options.clone()).with_context(context)?;
+                built.dedup.push(DedupStep { name: s.name().to_string(), method });
+            } else {
+                let filter = curate_filters::find(&s.filter)
+                    .and_then(|r| r.build(s.options.clone()))
+                    .with_context(context)?;
+                built.filters.push(Step { name: s.name().to_string(), filter });
+            }
+        }
+        Ok(built)
+    }
+
+    /// Adds a contamination step against the index at `index`, after the per-record filters.
+    pub fn add_benchmarks(&mut self, index: &Path) {
+        let mut step = StepConfig::of("contamination");
+        step.options.insert("index".into(), toml::Value::String(index.to_string_lossy().into_owned()));
+        let at = self.steps.iter().position(|s| DedupMethod::is_dedup(&s.filter)).unwrap_or(self.steps.len());
+        self.steps.retain(|s| s.filter != "contamination");
+        self.steps.insert(at.min(self.steps.len()), step);
+    }
+
+    /// This configuration with every option spelled out, as TOML a user can copy and edit.
+    pub fn to_toml(&self) -> Result<String> {
+        let mut full = self.clone();
+        for step in &mut full.steps {
+            let mut options = if DedupMethod::is_dedup(&step.filter) {
+                DedupMethod::defaults(&step.filter)
+            } else {
+                curate_filters::find(&step.filter)?.defaults()
+            };
+            merge(&mut options, &step.options);
+            step.options = options;
+        }
+        Ok(format!(
+            "# Effective configuration of stage `{}` (curate {}).\n\
+             # Edit and pass back with --config; options left out take their defaults.\n\n{}",
+            self.stage,
+            env!("CARGO_PKG_VERSION"),
+            toml::to_string_pretty(&full)?
+        ))
+    }
+}
+
+/// Lays `over` on `base`, merging nested tables key by key.
+fn merge(base: &mut toml::Table, over: &toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            _ => {
+                base.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+/// Builds one step to check its options (filters and dedup steps alike).
+fn build_step(step: &StepConfig) -> Result<(), curate_filters::FilterError> {
+    if DedupMethod::is_dedup(&step.filter) {
+        DedupMethod::build(&step.filter, step.options.clone()).map(drop)
+    } else if step.filter == "contamination" {
+        // The index is loaded once, when the run starts; here only the options are checked.
+        let mut options = step.options.clone();
+        options.remove("index");
+        let registration = curate_filters::find(&step.filter)?;
+        match registration.build(options) {
+            Err(curate_filters::FilterError::Invalid { message, .. }) if message.contains("`index` is empty") => Ok(()),
+            other => other.map(drop),
+        }
+    } else {
+        curate_filters::find(&step.filter)?.build(step.options.clone()).map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_str(text: &str) -> Result<StageConfig> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, text).unwrap();
+        StageConfig::load(Some("pretrain"), Some(&path))
+    }
+
+    #[test]
+    fn printed_config_loads_back_the_same() {
+        let config = StageConfig::load(Some("pretrain"), None).unwrap();
+        let text = config.to_toml().unwrap();
+        let back = load_str(&text).unwrap();
+        assert_eq!(back.steps.len(), config.steps.len());
+        assert_eq!(back.to_toml().unwrap(), text);
+    }
+
+    #[test]
+    fn bad_keys_name_the_line() {
+        let err = load_str("[[steps]]\nfilter = \"gopher_quality\"\n\n[[steps]]\nfilter = \"language_id\"\nmin_confidense = 0.3\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("c.toml:4: step 2 (`language_id`)") && err.contains("min_confidense"), "{err}");
+        let err = load_str("[run]\nthreads = \"two\"\n").unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("threads"), "{err}");
+        let err = load_str("[fields]\ntext = \"body\"\nidd = \"x\"\n").unwrap_err().to_string();
+        assert!(err.contains("line 3") && err.contains("idd"), "{err}");
+        let err = load_str("stage = \"cold\"\n").unwrap_err().to_string();
+        assert!(err.contains("disagrees"), "{err}");
+    }
+}

@@ -1,0 +1,469 @@
+//! The dataflow: tasks in parallel, each streaming its input through the steps in batches.
+//!
+//! Per task, a reader thread decompresses and cuts the input into batches; the task's thread
+//! takes windows of batches, parses and filters them in parallel on the rayon pool, and writes
+//! the results in input order, so outputs are the same for the same input and config whatever
+//! the thread count. Memory per task is bounded by the channel, the window and the row-group
+//! buffers, never by the input's size.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
+
+use anyhow::{bail, Context, Result};
+use curate_filters::dedup::{DedupMethod, Signature};
+use curate_schemas::output::{
+    self, BandTable, DecisionTable, DocumentTable, QuarantineTable, SignatureTable, TableBuilder,
+};
+use curate_schemas::{DecisionRow, Document, QuarantineRow};
+use curate_sources::jsonl::{BatchLimits, LineBatches};
+use curate_sources::open::ByteCount;
+use curate_sources::parquet::ParquetBatches;
+use curate_sources::writer::ParquetShard;
+use curate_sources::{parse, FieldNames, Format, RawItem};
+use rayon::prelude::*;
+
+use crate::config::{BuiltSteps, Step};
+use crate::counts::TaskCounts;
+use crate::dedup_apply::DedupStepInfo;
+use crate::progress::Progress;
+use crate::run_dir::{RunDir, Task};
+
+/// A step ready to run, with the names its decisions carry.
+struct RunStep {
+    name: Arc<str>,
+    version: Arc<str>,
+    step: Step,
+}
+
+/// A stage ready to run over tasks.
+pub struct Pipeline {
+    stage: Arc<str>,
+    steps: Vec<RunStep>,
+    dedup: Vec<(Arc<str>, DedupMethod)>,
+    fields: FieldNames,
+    limits: BatchLimits,
+    window: usize,
+}
+
+/// What one batch became.
+struct BatchOutput {
+    kept: Vec<Document>,
+    /// Per kept document, its signature for each dedup step.
+    signatures: Vec<Vec<Signature>>,
+    rejected: Vec<(Document, DecisionRow)>,
+    decisions: Vec<DecisionRow>,
+    quarantined: Vec<QuarantineRow>,
+    counts: TaskCounts,
+}
+
+impl Pipeline {
+    /// A pipeline for `stage` running `steps`.
+    pub fn new(stage: &str, steps: BuiltSteps, fields: FieldNames, limits: BatchLimits, threads: usize) -> Self {
+        let dedup = steps.dedup.into_iter().map(|d| (Arc::from(d.name.as_str()), d.method)).collect();
+        let steps = steps
+            .filters
+            .into_iter()
+            .map(|step| RunStep {
+                name: Arc::from(step.name.as_str()),
+                version: Arc::from(step.filter.version()),
+                step,
+            })
+            .collect();
+        Self { stage: Arc::from(stage), steps, dedup, fields, limits, window: threads.max(2) }
+    }
+
+    /// Whether the stage has dedup steps, which run across all shards after the filters.
+    pub fn has_dedup(&self) -> bool {
+        !self.dedup.is_empty()
+    }
+
+    fn empty_counts(&self) -> TaskCounts {
+        TaskCounts::for_steps(self.steps.iter().map(|s| &*s.name).chain(self.dedup.iter().map(|(n, _)| &**n)))
+    }
+
+    /// Parses and filters one batch.
+    fn process_batch(&self, items: Vec<RawItem>) -> BatchOutput {
+        let mut out = BatchOutput {
+            kept: Vec::new(),
+            signatures: Vec::new(),
+            rejected: Vec::new(),
+            decisions: Vec::new(),
+            quarantined: Vec::new(),
+            counts: self.empty_counts(),
+        };
+        let mut alive = Vec::with_capacity(items.len());
+        for item in items {
+            match item {
+                RawItem::Line(line) => match parse::parse_line(line, &self.fields) {
+                    Ok(doc) => alive.push(doc),
+                    Err(q) => out.quarantined.push(q),
+                },
+                RawItem::Document(doc) => alive.push(doc),
+                RawItem::Quarantined(q) => out.quarantined.push(q),
+            }
+        }
+        out.counts.input = (alive.len() + out.quarantined.len()) as u64;
+        out.counts.quarantined = out.quarantined.len() as u64;
+
+        for (run_step, step_counts) in self.steps.iter().zip(out.counts.steps.iter_mut()) {
+            step_counts.seen += alive.len() as u64;
+            let checks = run_step.step.filter.check_batch(&mut alive);
+            let mut next = Vec::with_capacity(alive.len());
+            for (doc, checks) in alive.into_iter().zip(checks) {
+                let mut failed: Option<DecisionRow> = None;
+                for check in checks {
+                    let row = DecisionRow {
+                        id: doc.id.clone(),
+                        source_file: doc.source.clone(),
+                        stage: self.stage.clone(),
+                        step: run_step.name.clone(),
+                        rule: Arc::from(check.rule.as_ref()),
+                        rule_version: run_step.version.clone(),
+                        score: check.score,
+                        threshold: check.threshold,
+                        kept: check.passed,
+                        reason: (!check.passed).then(|| format!("{}: {}", run_step.name, check.reason)),
+                    };
+                    if !check.passed && failed.is_none() {
+                        failed = Some(row.clone());
+                    }
+                    out.decisions.push(row);
+                }
+                match failed {
+                    None => next.push(doc),
+                    Some(decision) => {
+                        step_counts.rejected += 1;
+                        *step_counts.rules.entry(decision.rule.to_string()).or_default() += 1;
+                        out.rejected.push((doc, decision));
+                    }
+                }
+            }
+            alive = next;
+        }
+        out.counts.rejected = out.rejected.len() as u64;
+        out.counts.kept = alive.len() as u64;
+        for doc in &alive {
+            let lang = doc.language.clone().unwrap_or_else(|| "unknown".into());
+            *out.counts.languages.entry(lang).or_default() += 1;
+        }
+        if self.has_dedup() {
+            out.signatures =
+                alive.iter().map(|d| self.dedup.iter().map(|(_, m)| m.signature(&d.text)).collect()).collect();
+        }
+        out.kept = alive;
+        out
+    }
+
+    /// Runs every task of `tasks` that has not finished yet, `threads` at a time. Returns the
+    /// counts of all tasks (finished earlier or now) and how many were resumed from markers.
+    pub fn run(&self, tasks: &[Task], dir: &RunDir, threads: usize, progress: &Progress) -> Result<(TaskCounts, usize)> {
+        let mut total = self.empty_counts();
+        let mut pending = Vec::new();
+        let mut resumed = 0;
+        for (index, task) in tasks.iter().enumerate() {
+            match dir.finished(task)? {
+                Some(counts) => {
+                    total.merge(&counts);
+                    resumed += 1;
+                    progress.task_done(&counts);
+                }
+                None => pending.push((index, task)),
+            }
+        }
+        if self.has_dedup() && !pending.is_empty() {
+            dir.invalidate_dedup(tasks)?;
+        }
+        let next = AtomicUsize::new(0);
+        let abort = AtomicBool::new(false);
+        let results: Mutex<Vec<Result<TaskCounts>>> = Mutex::new(Vec::new());
+        let runners = threads.min(pending.len()).max(1);
+        std::thread::scope(|scope| {
+            for _ in 0..runners {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    if i >= pending.len() || abort.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let (index, task) = pending[i];
+                    let result = self.run_task(task, index, dir, progress);
+                    if result.is_err() {
+                        abort.store(true, Ordering::SeqCst);
+                    }
+                    results.lock().expect("results lock").push(result);
+                });
+            }
+        });
+        for result in results.into_inner().expect("results lock") {
+            total.merge(&result?);
+        }
+        Ok((total, resumed))
+    }
+
+    /// Runs one task from scratch and marks it finished.
+    fn run_task(&self, task: &Task, index: usize, dir: &RunDir, progress: &Progress) -> Result<TaskCounts> {
+        dir.clear(task)?;
+        let mut writer = TaskWriter::create(dir, task, index, self.dedup.len())?;
+        let bytes = ByteCount { task: Default::default(), total: progress.bytes.clone() };
+        let (tx, rx) = sync_channel::<Vec<RawItem>>(self.window * 2);
+        let mut counts = self.empty_counts();
+        let blank_lines = std::thread::scope(|scope| -> Result<u64> {
+            let reader = scope.spawn(|| read_task(task, &self.fields, self.limits, dir, bytes.clone(), tx));
+            let processed = self.process_stream(&rx, &mut writer, &mut counts, progress);
+            drop(rx);
+            let blank = reader.join().map_err(|_| anyhow::anyhow!("reader of {} panicked", task.input.name))?;
+            processed?;
+            Ok(blank)
+        })?;
+        counts.blank_lines = blank_lines;
+        counts.bytes_read = bytes.task.load(Ordering::Relaxed);
+        writer.commit()?;
+        if !counts.balanced() {
+            bail!(
+                "task {}: {} inputs but {} kept + {} rejected + {} quarantined",
+                task.id, counts.input, counts.kept, counts.rejected, counts.quarantined
+            );
+        }
+        dir.finish(task, &counts)?;
+        progress.task_done(&TaskCounts::default());
+        Ok(counts)
+    }
+
+    fn process_stream(
+        &self,
+        rx: &Receiver<Vec<RawItem>>,
+        writer: &mut TaskWriter,
+        counts: &mut TaskCounts,
+        progress: &Progress,
+    ) -> Result<()> {
+        while let Ok(first) = rx.recv() {
+            let mut window = vec![first];
+            while window.len() < self.window {
+                match rx.try_recv() {
+                    Ok(batch) => window.push(batch),
+                    Err(_) => break,
+                }
+            }
+            let outputs: Vec<BatchOutput> = window.into_par_iter().map(|b| self.process_batch(b)).collect();
+            for out in outputs {
+                progress.batch_done(&out.counts);
+                counts.merge(&out.counts);
+                writer.append(out)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Pipeline {
+    /// After every task ran its filters: finds the duplicates of the whole run, then splits
+    /// each task's pending records into kept and rejected. Returns the final counts.
+    pub fn dedup(&self, tasks: &[Task], dir: &RunDir, threads: usize, memory_limit: &str) -> Result<TaskCounts> {
+        if dir.dedup_done()?.is_none() {
+            let methods: Vec<DedupMethod> = self.dedup.iter().map(|(_, m)| m.clone()).collect();
+            let per_step = crate::dedup_cluster::cluster(dir.root(), &methods, memory_limit)?;
+            dir.finish_dedup(&per_step)?;
+        }
+        let infos: Vec<DedupStepInfo> = self
+            .dedup
+            .iter()
+            .map(|(name, method)| {
+                let (rule, threshold) = match method {
+                    DedupMethod::Exact(_) => ("exact_duplicate", Some(1.0)),
+                    DedupMethod::MinHash(c, _) => ("near_duplicate", Some(c.threshold)),
+                    DedupMethod::SimHash(c) => ("near_duplicate", Some(1.0 - c.max_distance as f64 / 64.0)),
+                };
+                DedupStepInfo { name: name.clone(), rule: Arc::from(rule), version: Arc::from("1"), threshold }
+            })
+            .collect();
+        let next = AtomicUsize::new(0);
+        let results: Mutex<Vec<Result<TaskCounts>>> = Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for _ in 0..threads.min(tasks.len()).max(1) {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(task) = tasks.get(i) else { break };
+                    let result = (|| -> Result<TaskCounts> {
+                        if let Some(done) = dir.finished_final(task)? {
+                            return Ok(done);
+                        }
+                        let filtered = dir.finished(task)?.context("task has no filter results")?;
+                        dir.clear_final(task)?;
+                        let counts = crate::dedup_apply::apply(dir, task, i, &self.stage, &infos, &filtered)?;
+                        dir.finish_final(task, &counts)?;
+                        Ok(counts)
+                    })()
+                    .with_context(|| format!("dedup of {}", task.input.name));
+                    results.lock().expect("results lock").push(result);
+                });
+            }
+        });
+        let mut total = self.empty_counts();
+        for result in results.into_inner().expect("results lock") {
+            total.merge(&result?);
+        }
+        Ok(total)
+    }
+}
+
+/// Reads a task's input into batches on `tx`; returns the blank lines it skipped.
+fn read_task(
+    task: &Task,
+    fields: &FieldNames,
+    limits: BatchLimits,
+    dir: &RunDir,
+    bytes: ByteCount,
+    tx: SyncSender<Vec<RawItem>>,
+) -> u64 {
+    let source: Arc<str> = Arc::from(task.input.name.as_str());
+    match task.input.format {
+        Format::Jsonl(_) => match curate_sources::open::open_jsonl(&task.input, bytes) {
+            Ok(reader) => {
+                let mut batches = LineBatches::new(reader, source, limits);
+                for batch in batches.by_ref() {
+                    if tx.send(batch).is_err() {
+                        break;
+                    }
+                }
+                batches.blank_lines
+            }
+            Err(e) => {
+                let _ = tx.send(vec![RawItem::Quarantined(QuarantineRow {
+                    source_file: task.input.name.clone(),
+                    line: 0,
+                    byte_offset: None,
+                    error: format!("{}: could not open: {e}", task.input.name),
+                    raw: None,
+                })]);
+                0
+            }
+        },
+        Format::Parquet => {
+            for batch in ParquetBatches::open(&task.input, fields, limits, &dir.tmp(), bytes) {
+                if tx.send(batch).is_err() {
+                    break;
+                }
+            }
+            0
+        }
+    }
+}
+
+/// Rows buffered per table before they are written as a row group.
+const FLUSH_ROWS: usize = 64 * 1024;
+/// Bytes buffered per table before they are written as a row group.
+const FLUSH_BYTES: usize = 32 << 20;
+
+/// The outputs of a task, buffered into row groups.
+struct TaskWriter {
+    /// Kept records, or pending ones when dedup follows.
+    kept: (DocumentTable, ParquetShard),
+    rejected: (DocumentTable, ParquetShard),
+    decisions: (DecisionTable, ParquetShard),
+    quarantine: (QuarantineTable, ParquetShard),
+    /// Dedup signatures and bands, when the stage has dedup steps.
+    dedup: Option<((SignatureTable, ParquetShard), (BandTable, ParquetShard))>,
+    /// `doc` number of the next pending record: task index << 32 | ordinal.
+    next_doc: u64,
+}
+
+fn flush<T: TableBuilder>(table: &mut (T, ParquetShard), force: bool) -> Result<()> {
+    let (builder, shard) = table;
+    if !builder.is_empty() && (force || builder.len() >= FLUSH_ROWS || builder.bytes() >= FLUSH_BYTES) {
+        let frame = builder.take_frame().context("building a row group")?;
+        shard.write(&frame)?;
+    }
+    Ok(())
+}
+
+impl TaskWriter {
+    fn create(dir: &RunDir, task: &Task, index: usize, dedup_steps: usize) -> Result<Self> {
+        let kept_path = if dedup_steps > 0 { dir.pending(task) } else { dir.output("kept", task) };
+        let dedup = if dedup_steps > 0 {
+            Some((
+                (
+                    SignatureTable::new(dedup_steps),
+                    ParquetShard::create(&dir.output("signatures", task), &SignatureTable::schema(dedup_steps))?,
+                ),
+                (BandTable::default(), ParquetShard::create(&dir.output("bands", task), &BandTable::schema())?),
+            ))
+        } else {
+            None
+        };
+        if index >= 1 << 31 {
+            bail!("too many input shards for dedup document numbers ({index})");
+        }
+        Ok(Self {
+            dedup,
+            next_doc: (index as u64) << 32,
+            kept: (DocumentTable::kept(), ParquetShard::create(&kept_path, &output::kept_schema())?),
+            rejected: (
+                DocumentTable::rejected(),
+                ParquetShard::create(&dir.output("rejected", task), &output::rejected_schema())?,
+            ),
+            decisions: (
+                DecisionTable::default(),
+                ParquetShard::create(&dir.output("decisions", task), &output::decisions_schema())?,
+            ),
+            quarantine: (
+                QuarantineTable::default(),
+                ParquetShard::create(&dir.output("quarantine", task), &output::quarantine_schema())?,
+            ),
+        })
+    }
+
+    fn append(&mut self, out: BatchOutput) -> Result<()> {
+        if let Some(((sigs, _), (bands, _))) = &mut self.dedup {
+            for (doc, signatures) in out.kept.iter().zip(out.signatures) {
+                let number = self.next_doc;
+                self.next_doc += 1;
+                let keys: Vec<u64> = signatures.iter().map(|s| s.key).collect();
+                for (step, s) in signatures.iter().enumerate() {
+                    for band in &s.bands {
+                        bands.push(number, step as u32, *band, s.key);
+                    }
+                }
+                sigs.push(number, doc, &keys, signatures.into_iter().map(|s| s.sig).collect());
+            }
+        }
+        for doc in out.kept {
+            self.kept.0.push(doc);
+        }
+        for (doc, decision) in out.rejected {
+            self.rejected.0.push_rejected(doc, &decision);
+        }
+        for d in out.decisions {
+            self.decisions.0.push(d);
+        }
+        for q in out.quarantined {
+            self.quarantine.0.push(q);
+        }
+        flush(&mut self.kept, false)?;
+        flush(&mut self.rejected, false)?;
+        flush(&mut self.decisions, false)?;
+        flush(&mut self.quarantine, false)?;
+        if let Some((sigs, bands)) = &mut self.dedup {
+            flush(sigs, false)?;
+            flush(bands, false)?;
+        }
+        Ok(())
+    }
+
+    fn commit(mut self) -> Result<()> {
+        flush(&mut self.kept, true)?;
+        flush(&mut self.rejected, true)?;
+        flush(&mut self.decisions, true)?;
+        flush(&mut self.quarantine, true)?;
+        if let Some((mut sigs, mut bands)) = self.dedup {
+            flush(&mut sigs, true)?;
+            flush(&mut bands, true)?;
+            sigs.1.commit()?;
+            bands.1.commit()?;
+        }
+        self.kept.1.commit()?;
+        self.rejected.1.commit()?;
+        self.decisions.1.commit()?;
+        self.quarantine.1.commit()?;
+        Ok(())
+    }
+}

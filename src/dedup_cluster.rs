@@ -1,0 +1,205 @@
+//! The global half of deduplication: finding duplicates across every shard of a run.
+//!
+//! Each shard's task writes, for the records its filters kept, one signature row
+//! (`signatures/<task>.parquet`: doc, id, source_file, `key_<i>`, `sig_<i>` per dedup step) and
+//! one row per LSH band (`bands/<task>.parquet`: doc, step, band, key). `doc` is
+//! `task_index << 32 | ordinal`, so "first" means first in input order.
+//!
+//! This module joins them in DuckDB, which spills to disk past its memory limit, so the
+//! clustering finishes whatever the number of signatures:
+//! - exact: rows grouped by their normalized-text hash; all but the first are duplicates;
+//! - MinHash: documents sharing a band are linked to their predecessor in that band, the link is
+//!   kept when the estimated Jaccard similarity reaches the threshold;
+//! - SimHash: inside each fingerprint block, documents are linked to their `window` nearest
+//!   fingerprints, and the link is kept within the Hamming distance.
+//!
+//! Kept links are merged by union-find into clusters whose representative is the earliest
+//! document. Only documents that appear in a kept link are held in memory. Steps run in order;
+//! a document removed by one step takes no part in the next. The result is
+//! `duplicates.parquet`: doc, step, rep (the representative's doc), rep_id, rep_source, score.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use curate_filters::dedup::{decode_sig, DedupMethod};
+use curate_filters::dedup::minhash::estimated_jaccard;
+use duckdb::{params, Connection};
+
+/// Union-find over document numbers; the root of a set is its smallest member.
+#[derive(Default)]
+struct Clusters {
+    parent: HashMap<u64, u64>,
+    /// For each linked document, the best similarity of a link that touched it.
+    score: HashMap<u64, f64>,
+}
+
+impl Clusters {
+    fn find(&mut self, x: u64) -> u64 {
+        let mut root = x;
+        while let Some(&p) = self.parent.get(&root) {
+            if p == root {
+                break;
+            }
+            root = p;
+        }
+        let mut cur = x;
+        while cur != root {
+            let next = self.parent.insert(cur, root).unwrap_or(root);
+            cur = next;
+        }
+        root
+    }
+
+    fn union(&mut self, a: u64, b: u64, score: f64) {
+        self.parent.entry(a).or_insert(a);
+        self.parent.entry(b).or_insert(b);
+        for d in [a, b] {
+            let s = self.score.entry(d).or_insert(score);
+            *s = s.max(score);
+        }
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+            self.parent.insert(hi, lo);
+        }
+    }
+
+    /// Every non-representative member with its representative and score.
+    fn members(mut self) -> Vec<(u64, u64, f64)> {
+        let mut docs: Vec<u64> = self.parent.keys().copied().collect();
+        docs.sort_unstable();
+        let mut out = Vec::new();
+        for d in docs {
+            let root = self.find(d);
+            if root != d {
+                out.push((d, root, self.score.get(&d).copied().unwrap_or(0.0)));
+            }
+        }
+        out
+    }
+}
+
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// Finds the duplicates of a run whose tasks wrote signatures; writes `duplicates.parquet`.
+/// Returns the number of duplicates per step.
+pub fn cluster(root: &Path, methods: &[DedupMethod], memory_limit: &str) -> Result<Vec<u64>> {
+    let conn = Connection::open_in_memory().context("opening DuckDB")?;
+    let tmp = root.join("tmp").join("duckdb");
+    std::fs::create_dir_all(&tmp)?;
+    let mut setup = format!(
+        "SET temp_directory = {}; SET preserve_insertion_order = false;",
+        quote(&tmp.to_string_lossy())
+    );
+    if !memory_limit.is_empty() {
+        setup.push_str(&format!(" SET memory_limit = {};", quote(memory_limit)));
+    }
+    conn.execute_batch(&setup).context("configuring DuckDB")?;
+    let sig_glob = quote(&root.join("signatures").join("*.parquet").to_string_lossy());
+    let band_glob = quote(&root.join("bands").join("*.parquet").to_string_lossy());
+    conn.execute_batch(&format!(
+        "CREATE VIEW sig AS SELECT * FROM read_parquet({sig_glob});
+         CREATE VIEW bands AS SELECT * FROM read_parquet({band_glob});
+         CREATE TABLE removed (doc UBIGINT PRIMARY KEY, step UINTEGER, rep UBIGINT, score DOUBLE);"
+    ))
+    .context("reading signatures")?;
+
+    let mut per_step = Vec::with_capacity(methods.len());
+    for (i, method) in methods.iter().enumerate() {
+        let before: i64 = conn.query_row("SELECT count(*) FROM removed", [], |r| r.get(0))?;
+        match method {
+            DedupMethod::Exact(_) => {
+                conn.execute_batch(&format!(
+                    "INSERT INTO removed
+                     SELECT doc, {i}, first_value(doc) OVER w, 1.0 FROM sig
+                     WHERE doc NOT IN (SELECT doc FROM removed)
+                     WINDOW w AS (PARTITION BY key_{i} ORDER BY doc)
+                     QUALIFY row_number() OVER w > 1"
+                ))
+                .with_context(|| format!("exact dedup (step {i})"))?;
+            }
+            DedupMethod::MinHash(config, _) => {
+                let mut clusters = Clusters::default();
+                let mut stmt = conn.prepare(&format!(
+                    "WITH b AS (SELECT doc, band FROM bands WHERE step = {i} AND doc NOT IN (SELECT doc FROM removed)),
+                     p AS (SELECT DISTINCT a, d AS b FROM
+                           (SELECT doc AS d, lag(doc) OVER (PARTITION BY band ORDER BY doc) AS a FROM b)
+                           WHERE a IS NOT NULL)
+                     SELECT p.a, p.b, sa.sig_{i}, sb.sig_{i} FROM p
+                     JOIN sig sa ON sa.doc = p.a JOIN sig sb ON sb.doc = p.b"
+                ))?;
+                let mut rows = stmt.query([])?;
+                while let Some(row) = rows.next()? {
+                    let (a, b): (u64, u64) = (row.get(0)?, row.get(1)?);
+                    let (sa, sb): (Vec<u8>, Vec<u8>) = (row.get(2)?, row.get(3)?);
+                    let j = estimated_jaccard(&decode_sig(&sa), &decode_sig(&sb));
+                    if j >= config.threshold {
+                        clusters.union(a, b, j);
+                    }
+                }
+                append_removed(&conn, i, clusters)?;
+            }
+            DedupMethod::SimHash(config) => {
+                let mut clusters = Clusters::default();
+                let lags: Vec<String> = (1..=config.window)
+                    .map(|j| format!("SELECT doc AS d, key AS kd, lag(doc, {j}) OVER w AS a, lag(key, {j}) OVER w AS ka FROM b WINDOW w AS (PARTITION BY band ORDER BY key, doc)"))
+                    .collect();
+                let mut stmt = conn.prepare(&format!(
+                    "WITH b AS (SELECT doc, band, key FROM bands WHERE step = {i} AND doc NOT IN (SELECT doc FROM removed)),
+                     p AS ({})
+                     SELECT DISTINCT least(a, d), greatest(a, d), bit_count(xor(ka, kd))::BIGINT FROM p
+                     WHERE a IS NOT NULL AND bit_count(xor(ka, kd)) <= {}",
+                    lags.join(" UNION ALL "),
+                    config.max_distance
+                ))?;
+                let mut rows = stmt.query([])?;
+                while let Some(row) = rows.next()? {
+                    let (a, b, dist): (u64, u64, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);
+                    clusters.union(a, b, 1.0 - dist as f64 / 64.0);
+                }
+                append_removed(&conn, i, clusters)?;
+            }
+        }
+        let after: i64 = conn.query_row("SELECT count(*) FROM removed", [], |r| r.get(0))?;
+        per_step.push((after - before) as u64);
+    }
+
+    let out = root.join("duplicates.parquet");
+    let tmp_out = curate_sources::writer::tmp_path(&out);
+    conn.execute_batch(&format!(
+        "COPY (SELECT r.doc, r.step, r.rep, s.id AS rep_id, s.source_file AS rep_source, r.score
+               FROM removed r JOIN sig s ON s.doc = r.rep ORDER BY r.doc)
+         TO {} (FORMAT parquet)",
+        quote(&tmp_out.to_string_lossy())
+    ))
+    .context("writing duplicates.parquet")?;
+    std::fs::rename(&tmp_out, &out)?;
+    Ok(per_step)
+}
+
+fn append_removed(conn: &Connection, step: usize, clusters: Clusters) -> Result<()> {
+    let mut appender = conn.appender("removed")?;
+    for (doc, rep, score) in clusters.members() {
+        appender.append_row(params![doc, step as u32, rep, score])?;
+    }
+    appender.flush()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clusters_are_represented_by_their_first_member() {
+        let mut c = Clusters::default();
+        c.union(5, 9, 0.8);
+        c.union(9, 2, 0.9);
+        c.union(7, 8, 0.75);
+        let m = c.members();
+        assert_eq!(m, vec![(5, 2, 0.8), (8, 7, 0.75), (9, 2, 0.9)]);
+    }
+}

@@ -1,0 +1,153 @@
+//! The `curate` command: runs stages over sharded corpora and explains every decision.
+
+mod cli;
+mod config;
+mod counts;
+mod dataflow;
+mod dedup_apply;
+mod dedup_cluster;
+mod index_benchmarks;
+mod progress;
+mod run_dir;
+mod sql;
+mod stages;
+mod summary;
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+use curate_sources::jsonl::BatchLimits;
+
+use crate::cli::{Cli, Command, RunArgs};
+use crate::config::StageConfig;
+use crate::counts::TaskCounts;
+use crate::dataflow::Pipeline;
+use crate::progress::Progress;
+use crate::run_dir::{Plan, RunDir};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Stages) => print_stages(),
+        Some(Command::Sql { run, query, format }) => run_sql(&run, &query, format),
+        Some(Command::IndexBenchmarks(args)) => index_benchmarks::run(&args),
+        None => run_stage(cli.run),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_stages() -> Result<()> {
+    println!("Stages (curate --stage NAME):");
+    for preset in stages::presets() {
+        let steps: Vec<String> = (preset.steps)().iter().map(|s| s.name().to_string()).collect();
+        println!("  {:<12} {}", preset.name, preset.description);
+        println!("  {:<12} steps: {}", "", steps.join(" -> "));
+    }
+    println!("\nFilters (usable as steps in a config's [[steps]] filter = \"NAME\"):");
+    for r in curate_filters::registry() {
+        println!("  {:<20} {}", r.name, r.description);
+    }
+    for (name, description) in curate_filters::dedup::DEDUP_STEPS {
+        println!("  {name:<20} {description}");
+    }
+    println!("\nSee the options of a stage with: curate --stage NAME --print-config");
+    Ok(())
+}
+
+fn run_sql(run: &Path, query: &str, format: sql::OutputFormat) -> Result<()> {
+    let conn = sql::open(run)?;
+    let batches = sql::query(&conn, query)?;
+    let stdout = std::io::stdout();
+    sql::print(&batches, format, &mut stdout.lock())
+}
+
+fn run_stage(args: RunArgs) -> Result<()> {
+    let mut config = StageConfig::load(args.stage.as_deref(), args.config.as_deref())?;
+    if let Some(index) = &args.benchmarks {
+        let index = std::fs::canonicalize(index).with_context(|| format!("--benchmarks {}", index.display()))?;
+        config.add_benchmarks(&index);
+    }
+    if args.print_config {
+        print!("{}", config.to_toml()?);
+        return Ok(());
+    }
+    let Some(output) = args.output else { bail!("--output RUN_DIR is required to run a stage") };
+    if args.input.is_empty() {
+        bail!("--input is required: files, globs, directories or URLs of JSONL/Parquet shards");
+    }
+    let inputs = curate_sources::input::expand(&args.input)?;
+    let steps = config.build_steps()?;
+    let threads = args.threads.unwrap_or_else(|| config.run.threads()).max(1);
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()
+        .context("starting the worker pool")?;
+
+    let plan = Plan::new(config.clone(), inputs);
+    let dir = RunDir::prepare(&output, &plan)?;
+    let limits = BatchLimits { records: config.run.batch_records, bytes: config.run.batch_bytes };
+    let pipeline = Pipeline::new(&config.stage, steps, config.fields.clone(), limits, threads);
+    let progress = Progress::new(plan.tasks.len());
+    let start = Instant::now();
+    let (mut counts, resumed) = pipeline.run(&plan.tasks, &dir, threads, &progress)?;
+    progress.finish();
+    if pipeline.has_dedup() {
+        counts = pipeline.dedup(&plan.tasks, &dir, threads, &config.run.dedup_memory)?;
+    }
+    verify(&dir, &plan, &counts, pipeline.has_dedup())?;
+    let wall = start.elapsed().as_secs_f64();
+    dir.write_manifest(&summary::Manifest::new(&config, &plan.tasks, &counts, resumed, wall))?;
+    print!(
+        "{}",
+        summary::render(&config.stage, &counts, plan.tasks.len(), resumed, wall, &output.display().to_string())
+    );
+    println!(
+        "check: input {} = kept {} + rejected {} + quarantined {}: ok",
+        counts.input, counts.kept, counts.rejected, counts.quarantined
+    );
+    Ok(())
+}
+
+/// Checks that every input is accounted for, against the rows actually in the output files.
+fn verify(dir: &RunDir, plan: &Plan, total: &TaskCounts, dedup: bool) -> Result<()> {
+    use curate_sources::writer::parquet_rows;
+    for task in &plan.tasks {
+        let counts = if dedup { dir.finished_final(task)? } else { dir.finished(task)? };
+        let Some(counts) = counts else { bail!("task {} did not finish", task.id) };
+        let dedup_rejected = if dedup { parquet_rows(&dir.dedup_output("rejected", task))? } else { 0 };
+        let files = (
+            parquet_rows(&dir.output("kept", task))?,
+            parquet_rows(&dir.output("rejected", task))? + dedup_rejected,
+            parquet_rows(&dir.output("quarantine", task))?,
+        );
+        if files != (counts.kept, counts.rejected, counts.quarantined) || !counts.balanced() {
+            bail!(
+                "conservation check failed for {}: {} inputs, files hold kept {} + rejected {} + quarantined {}",
+                task.input.name,
+                counts.input,
+                files.0,
+                files.1,
+                files.2
+            );
+        }
+    }
+    if !total.balanced() {
+        bail!(
+            "conservation check failed: input {} != kept {} + rejected {} + quarantined {}",
+            total.input,
+            total.kept,
+            total.rejected,
+            total.quarantined
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,254 @@
+//! The layout of a run directory, its plan, and the completion markers that make runs resumable.
+//!
+//! ```text
+//! RUN/
+//!   plan.json              what this run does: stage config and tasks (checked on resume)
+//!   manifest.json          what it did: counts per step, inputs, timings (written at the end)
+//!   kept/<task>.parquet    kept records
+//!   rejected/<task>.parquet
+//!   decisions/<task>.parquet
+//!   quarantine/<task>.parquet
+//!   done/<task>.json       completion marker with the task's counts
+//!   tmp/                   downloads of remote Parquet files, DuckDB spill files
+//! ```
+//! A task's outputs are written as `.tmp` files and renamed into place; its marker is written
+//! last. A task without a marker is redone from scratch on resume.
+//!
+//! With dedup steps, a task writes the records its filters kept to `pending/<task>.parquet`
+//! with their signatures (`signatures/`, `bands/`); once every task is done, the duplicates of
+//! the whole run are found (`duplicates.parquet`, marker `done/dedup.json`), and each task
+//! splits its pending records into `kept/<task>.parquet` and `rejected/<task>.dedup.parquet`
+//! (marker `done/<task>.final.json`). `pending/` stays, so that the dedup can be redone when a
+//! task's filter results are redone.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use curate_sources::InputFile;
+use serde::{Deserialize, Serialize};
+
+use crate::config::StageConfig;
+use crate::counts::TaskCounts;
+
+/// The tables every run has.
+pub const TABLES: [&str; 4] = ["kept", "rejected", "decisions", "quarantine"];
+
+/// Folders of a task's intermediate files when a stage has dedup steps.
+const DEDUP_DIRS: [&str; 3] = ["pending", "signatures", "bands"];
+
+/// One independent unit of work: one input shard. Tasks share nothing, so any subset can run
+/// anywhere (threads here, or nodes of a cluster).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    /// Names the task's output files: the input's position and a sanitized file name.
+    pub id: String,
+    /// The input shard.
+    pub input: InputFile,
+}
+
+/// What a run is asked to do; stored as `plan.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The effective stage configuration.
+    pub config: StageConfig,
+    /// The tasks, in input order.
+    pub tasks: Vec<Task>,
+}
+
+impl Plan {
+    /// Plans one task per input file.
+    pub fn new(config: StageConfig, inputs: Vec<InputFile>) -> Self {
+        let tasks = inputs
+            .into_iter()
+            .enumerate()
+            .map(|(i, input)| Task { id: task_id(i, &input.name), input })
+            .collect();
+        Self { config, tasks }
+    }
+}
+
+fn task_id(index: usize, name: &str) -> String {
+    let base = name.trim_end_matches('/').rsplit('/').next().unwrap_or(name);
+    let clean: String = base
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' { c } else { '_' })
+        .take(80)
+        .collect();
+    format!("{index:05}-{clean}")
+}
+
+/// A run directory.
+pub struct RunDir {
+    root: PathBuf,
+}
+
+impl RunDir {
+    /// Opens `root` for `plan`: creates it, or checks that an existing run was made with the
+    /// same plan (so that a resume never mixes two configurations).
+    pub fn prepare(root: &Path, plan: &Plan) -> Result<Self> {
+        let dir = Self { root: root.to_path_buf() };
+        for sub in TABLES.iter().chain(&DEDUP_DIRS).chain(&["done", "tmp"]) {
+            std::fs::create_dir_all(root.join(sub)).with_context(|| format!("creating {}", root.join(sub).display()))?;
+        }
+        let plan_path = root.join("plan.json");
+        if plan_path.exists() {
+            let old: Plan = serde_json::from_slice(&std::fs::read(&plan_path)?)
+                .with_context(|| format!("reading {}", plan_path.display()))?;
+            let same = |a: &StageConfig, b: &StageConfig| a.stage == b.stage && a.fields == b.fields && a.steps == b.steps;
+            if !same(&old.config, &plan.config) {
+                bail!(
+                    "{} holds a run with another configuration; resume it with the same options, \
+                     or choose another --output",
+                    root.display()
+                );
+            }
+            let names = |p: &Plan| p.tasks.iter().map(|t| (t.id.clone(), t.input.name.clone())).collect::<Vec<_>>();
+            if names(&old) != names(plan) {
+                bail!(
+                    "{} holds a run over other inputs; resume it with the same --input list, \
+                     or choose another --output",
+                    root.display()
+                );
+            }
+        } else {
+            write_atomic(&plan_path, &serde_json::to_vec_pretty(plan)?)?;
+        }
+        Ok(dir)
+    }
+
+    /// Opens an existing run for reading.
+    pub fn open(root: &Path) -> Result<Self> {
+        if !root.join("plan.json").exists() {
+            bail!("{} is not a curate run directory (no plan.json)", root.display());
+        }
+        Ok(Self { root: root.to_path_buf() })
+    }
+
+    /// The directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where `table`'s output of `task` goes.
+    pub fn output(&self, table: &str, task: &Task) -> PathBuf {
+        self.root.join(table).join(format!("{}.parquet", task.id))
+    }
+
+    /// Where the dedup pass writes `table`'s rows of `task`.
+    pub fn dedup_output(&self, table: &str, task: &Task) -> PathBuf {
+        self.root.join(table).join(format!("{}.dedup.parquet", task.id))
+    }
+
+    /// Where `task` puts the records its filters kept, while dedup is pending.
+    pub fn pending(&self, task: &Task) -> PathBuf {
+        self.output("pending", task)
+    }
+
+    /// Scratch space for downloads.
+    pub fn tmp(&self) -> PathBuf {
+        self.root.join("tmp")
+    }
+
+    fn marker(&self, task: &Task) -> PathBuf {
+        self.root.join("done").join(format!("{}.json", task.id))
+    }
+
+    /// The counts of a finished task, or `None` if it has not finished.
+    pub fn finished(&self, task: &Task) -> Result<Option<TaskCounts>> {
+        read_marker(&self.marker(task))
+    }
+
+    /// Removes whatever an interrupted attempt at `task` left behind.
+    pub fn clear(&self, task: &Task) -> Result<()> {
+        for table in TABLES.iter().chain(&DEDUP_DIRS) {
+            remove_with_tmp(&self.output(table, task))?;
+        }
+        self.clear_final(task)
+    }
+
+    /// Removes what an interrupted dedup pass over `task` left behind.
+    pub fn clear_final(&self, task: &Task) -> Result<()> {
+        remove_with_tmp(&self.output("kept", task))?;
+        remove_with_tmp(&self.dedup_output("rejected", task))?;
+        remove_with_tmp(&self.dedup_output("decisions", task))
+    }
+
+    /// The final counts of a task whose dedup pass finished.
+    pub fn finished_final(&self, task: &Task) -> Result<Option<TaskCounts>> {
+        read_marker(&self.root.join("done").join(format!("{}.final.json", task.id)))
+    }
+
+    /// Marks the dedup pass over `task` finished, with its final counts.
+    pub fn finish_final(&self, task: &Task, counts: &TaskCounts) -> Result<()> {
+        let path = self.root.join("done").join(format!("{}.final.json", task.id));
+        write_atomic(&path, &serde_json::to_vec_pretty(counts)?)
+    }
+
+    /// Forgets the global dedup and every task's dedup pass, because some task's filter
+    /// results changed (it was redone after an interruption).
+    pub fn invalidate_dedup(&self, tasks: &[Task]) -> Result<()> {
+        remove_with_tmp(&self.root.join("done").join("dedup.json"))?;
+        for task in tasks {
+            remove_with_tmp(&self.root.join("done").join(format!("{}.final.json", task.id)))?;
+        }
+        Ok(())
+    }
+
+    /// Duplicates found per dedup step, if the global dedup finished.
+    pub fn dedup_done(&self) -> Result<Option<Vec<u64>>> {
+        read_marker(&self.root.join("done").join("dedup.json"))
+    }
+
+    /// Marks the global dedup finished.
+    pub fn finish_dedup(&self, per_step: &[u64]) -> Result<()> {
+        write_atomic(&self.root.join("done").join("dedup.json"), &serde_json::to_vec(per_step)?)
+    }
+
+    /// Marks `task` finished, with its counts.
+    pub fn finish(&self, task: &Task, counts: &TaskCounts) -> Result<()> {
+        write_atomic(&self.marker(task), &serde_json::to_vec_pretty(counts)?)
+    }
+
+    /// Writes `manifest.json`.
+    pub fn write_manifest(&self, manifest: &impl Serialize) -> Result<()> {
+        write_atomic(&self.root.join("manifest.json"), &serde_json::to_vec_pretty(manifest)?)
+    }
+}
+
+fn read_marker<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(serde_json::from_slice(&bytes).with_context(|| format!("reading {}", path.display()))?)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+/// Removes `path` and its temp file, if they exist.
+fn remove_with_tmp(path: &Path) -> Result<()> {
+    for p in [curate_sources::writer::tmp_path(path), path.to_path_buf()] {
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("removing {}", p.display())),
+        }
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` through a temp file and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = curate_sources::writer::tmp_path(path);
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("renaming {}", tmp.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_ids_are_safe_file_names() {
+        assert_eq!(task_id(3, "data/shard 1.jsonl.gz"), "00003-shard_1.jsonl.gz");
+        assert_eq!(task_id(0, "https://h/x/y.parquet?a=b"), "00000-y.parquet_a_b");
+    }
+}

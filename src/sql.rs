@@ -1,0 +1,139 @@
+//! `curate sql`: a run's tables as DuckDB views, queried with SQL.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use duckdb::arrow::array::{Array, ArrayRef};
+use duckdb::arrow::datatypes::DataType as ArrowType;
+use duckdb::arrow::record_batch::RecordBatch;
+use duckdb::arrow::util::display::{ArrayFormatter, FormatOptions};
+use duckdb::Connection;
+use polars::prelude::DataType;
+
+use crate::run_dir::{RunDir, TABLES};
+
+/// How `curate sql` prints results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// An aligned text table.
+    Table,
+    /// CSV with a header line.
+    Csv,
+    /// One JSON object per line.
+    Json,
+}
+
+fn sql_type(dtype: &DataType) -> &'static str {
+    match dtype {
+        DataType::UInt64 => "UBIGINT",
+        DataType::Float64 => "DOUBLE",
+        DataType::Boolean => "BOOLEAN",
+        _ => "VARCHAR",
+    }
+}
+
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// Opens the run at `root` in an in-memory DuckDB with one view per table.
+pub fn open(root: &Path) -> Result<Connection> {
+    let dir = RunDir::open(root)?;
+    let conn = Connection::open_in_memory().context("opening DuckDB")?;
+    for table in TABLES {
+        let folder = dir.root().join(table);
+        let has_files = std::fs::read_dir(&folder)
+            .map(|entries| entries.flatten().any(|e| e.path().extension().is_some_and(|x| x == "parquet")))
+            .unwrap_or(false);
+        let sql = if has_files {
+            let glob = folder.join("*.parquet");
+            format!(
+                "CREATE VIEW {table} AS SELECT * FROM read_parquet({}, union_by_name = true)",
+                quote(&glob.to_string_lossy())
+            )
+        } else {
+            let schema = match table {
+                "kept" => curate_schemas::output::kept_schema(),
+                "rejected" => curate_schemas::output::rejected_schema(),
+                "decisions" => curate_schemas::output::decisions_schema(),
+                _ => curate_schemas::output::quarantine_schema(),
+            };
+            let cols: Vec<String> = schema.iter().map(|(n, t)| format!("\"{n}\" {}", sql_type(t))).collect();
+            format!("CREATE TABLE {table} ({})", cols.join(", "))
+        };
+        conn.execute_batch(&sql).with_context(|| format!("creating view `{table}`"))?;
+    }
+    Ok(conn)
+}
+
+/// Runs `query` and returns its result batches. SQL errors are DuckDB's own messages.
+pub fn query(conn: &Connection, query: &str) -> Result<Vec<RecordBatch>> {
+    let mut stmt = conn.prepare(query).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let batches = stmt.query_arrow([]).map_err(|e| anyhow::anyhow!("{e}"))?.collect();
+    Ok(batches)
+}
+
+/// Writes `batches` to `out` in `format`.
+pub fn print(batches: &[RecordBatch], format: OutputFormat, out: &mut impl Write) -> Result<()> {
+    match format {
+        OutputFormat::Table => {
+            let table = duckdb::arrow::util::pretty::pretty_format_batches(batches)?;
+            writeln!(out, "{table}")?;
+        }
+        OutputFormat::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            if let Some(first) = batches.first() {
+                w.write_record(first.schema().fields().iter().map(|f| f.name().as_str()))?;
+            }
+            for batch in batches {
+                let formatters = formatters(batch.columns())?;
+                for row in 0..batch.num_rows() {
+                    let record: Vec<String> = batch
+                        .columns()
+                        .iter()
+                        .zip(&formatters)
+                        .map(|(col, f)| if col.is_null(row) { String::new() } else { f.value(row).to_string() })
+                        .collect();
+                    w.write_record(&record)?;
+                }
+            }
+            w.flush()?;
+        }
+        OutputFormat::Json => {
+            for batch in batches {
+                let schema = batch.schema();
+                let formatters = formatters(batch.columns())?;
+                for row in 0..batch.num_rows() {
+                    let mut obj = serde_json::Map::new();
+                    for ((field, col), f) in schema.fields().iter().zip(batch.columns()).zip(&formatters) {
+                        obj.insert(field.name().clone(), json_value(col, f, row));
+                    }
+                    writeln!(out, "{}", serde_json::Value::Object(obj))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn formatters(columns: &[ArrayRef]) -> Result<Vec<ArrayFormatter<'_>>> {
+    let options = FormatOptions::default();
+    columns
+        .iter()
+        .map(|c| ArrayFormatter::try_new(c.as_ref(), &options).map_err(Into::into))
+        .collect()
+}
+
+fn json_value(col: &ArrayRef, f: &ArrayFormatter, row: usize) -> serde_json::Value {
+    use serde_json::Value;
+    if col.is_null(row) {
+        return Value::Null;
+    }
+    let text = f.value(row).to_string();
+    match col.data_type() {
+        ArrowType::Boolean => Value::Bool(text == "true"),
+        t if t.is_numeric() => serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        _ => Value::String(text),
+    }
+}

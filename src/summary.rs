@@ -1,0 +1,92 @@
+//! The manifest a run leaves behind and the one-screen summary it prints.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::config::StageConfig;
+use crate::counts::TaskCounts;
+use crate::run_dir::Task;
+
+/// Contents of `manifest.json`.
+#[derive(Debug, Serialize)]
+pub struct Manifest<'a> {
+    /// The curate version that wrote the run.
+    pub curate_version: &'static str,
+    /// The effective configuration.
+    pub config: &'a StageConfig,
+    /// Input files with their sizes and formats.
+    pub inputs: Vec<&'a curate_sources::InputFile>,
+    /// Counts over all tasks, per step.
+    pub counts: &'a TaskCounts,
+    /// Tasks finished by an earlier invocation and skipped by this one.
+    pub resumed_tasks: usize,
+    /// Seconds this invocation took.
+    pub wall_seconds: f64,
+    /// Unix time this invocation finished.
+    pub finished_at_unix: u64,
+}
+
+impl<'a> Manifest<'a> {
+    /// The manifest of a finished run.
+    pub fn new(config: &'a StageConfig, tasks: &'a [Task], counts: &'a TaskCounts, resumed: usize, wall: f64) -> Self {
+        Self {
+            curate_version: env!("CARGO_PKG_VERSION"),
+            config,
+            inputs: tasks.iter().map(|t| &t.input).collect(),
+            counts,
+            resumed_tasks: resumed,
+            wall_seconds: wall,
+            finished_at_unix: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+        }
+    }
+}
+
+fn pct(n: u64, of: u64) -> f64 {
+    100.0 * n as f64 / of.max(1) as f64
+}
+
+/// The summary printed at the end of a run.
+pub fn render(stage: &str, counts: &TaskCounts, tasks: usize, resumed: usize, wall: f64, run: &str) -> String {
+    let mut s = String::new();
+    let c = counts;
+    let _ = writeln!(s, "curate {stage}: {tasks} shard(s) ({resumed} resumed), {:.1} MB read in {wall:.1}s", c.bytes_read as f64 / 1e6);
+    let _ = writeln!(
+        s,
+        "input {} = kept {} ({:.1}%) + rejected {} ({:.1}%) + quarantined {} ({:.1}%){}",
+        c.input,
+        c.kept,
+        pct(c.kept, c.input),
+        c.rejected,
+        pct(c.rejected, c.input),
+        c.quarantined,
+        pct(c.quarantined, c.input),
+        if c.blank_lines > 0 { format!("   [{} blank lines skipped]", c.blank_lines) } else { String::new() }
+    );
+    let _ = writeln!(s, "\n{:<22} {:>10} {:>10} {:>7}   top reasons", "step", "seen", "dropped", "drop%");
+    for step in &c.steps {
+        let mut rules: Vec<(&String, &u64)> = step.rules.iter().collect();
+        rules.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let top: Vec<String> = rules.iter().take(3).map(|(r, n)| format!("{r} {n}")).collect();
+        let _ = writeln!(
+            s,
+            "{:<22} {:>10} {:>10} {:>6.1}%   {}",
+            step.step,
+            step.seen,
+            step.rejected,
+            pct(step.rejected, step.seen),
+            top.join(", ")
+        );
+    }
+    if !c.languages.is_empty() {
+        let mut langs: Vec<(&String, &u64)> = c.languages.iter().collect();
+        langs.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let top: Vec<String> = langs.iter().take(8).map(|(l, n)| format!("{l} {n}")).collect();
+        let more = if langs.len() > 8 { format!(" (+{} more)", langs.len() - 8) } else { String::new() };
+        let _ = writeln!(s, "\nkept by language: {}{more}", top.join(", "));
+    }
+    let _ = writeln!(s, "\nexplore: curate sql {run} \"select step, rule, count(*) from rejected group by all order by 3 desc\"");
+    s
+}

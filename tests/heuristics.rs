@@ -1,0 +1,83 @@
+//! Gopher heuristics with their published thresholds on real text: State of the Union speeches
+//! and Moby-Dick (edited prose), SpamAssassin emails (raw mail with headers), and sentences in
+//! unspaced scripts from lingua's test sets.
+
+mod common;
+
+use std::sync::Arc;
+
+use curate_filters::gopher_quality::GopherQualityConfig;
+use curate_filters::gopher_repetition::GopherRepetitionConfig;
+use curate_filters::{Check, Document, Filter, FilterConfig};
+
+fn pass_rate(filter: &dyn Filter, texts: &[String], language: Option<&str>) -> f64 {
+    let passed = texts
+        .iter()
+        .filter(|t| {
+            let mut doc = Document::new("x", t.as_str(), Arc::from("t"), 1);
+            doc.language = language.map(String::from);
+            filter.check(&mut doc).iter().all(|c| c.passed)
+        })
+        .count();
+    passed as f64 / texts.len() as f64
+}
+
+fn failed_rules(filter: &dyn Filter, text: &str) -> Vec<String> {
+    let mut doc = Document::new("x", text, Arc::from("t"), 1);
+    filter.check(&mut doc).into_iter().filter(|c: &Check| !c.passed).map(|c| c.rule.into_owned()).collect()
+}
+
+#[test]
+fn edited_prose_passes_and_raw_mail_does_not() {
+    let quality = GopherQualityConfig::default().build().unwrap();
+    let repetition = GopherRepetitionConfig::default().build().unwrap();
+    let speeches = common::stdlib_texts("sotu", 1000);
+    let chapters = common::stdlib_texts("moby-dick", 1000);
+    let mails = common::stdlib_texts("spam-assassin", 600);
+    assert!(speeches.len() > 200 && chapters.len() > 100 && mails.len() == 600);
+
+    let q_speech = pass_rate(quality.as_ref(), &speeches, Some("en"));
+    let q_chapter = pass_rate(quality.as_ref(), &chapters, Some("en"));
+    let q_mail = pass_rate(quality.as_ref(), &mails, Some("en"));
+    let r_speech = pass_rate(repetition.as_ref(), &speeches, Some("en"));
+    let r_chapter = pass_rate(repetition.as_ref(), &chapters, Some("en"));
+    eprintln!(
+        "gopher_quality pass: speeches {q_speech:.3}, chapters {q_chapter:.3}, mails {q_mail:.3}; \
+         gopher_repetition pass: speeches {r_speech:.3}, chapters {r_chapter:.3}"
+    );
+    assert!(q_speech >= 0.97, "{q_speech}");
+    assert!(q_chapter >= 0.90, "{q_chapter}");
+    assert!(r_speech >= 0.97, "{r_speech}");
+    assert!(r_chapter >= 0.95, "{r_chapter}");
+    assert!(q_mail <= q_speech - 0.2, "raw mail should fail far more often: {q_mail}");
+}
+
+#[test]
+fn controlled_repetition_in_real_text_is_caught() {
+    let repetition = GopherRepetitionConfig::default().build().unwrap();
+    let chapter = &common::stdlib_texts("moby-dick", 1)[0];
+    assert!(failed_rules(repetition.as_ref(), chapter).is_empty());
+    // A degenerate loop: the last paragraph repeated.
+    let last = chapter.split("\n\n").filter(|p| p.len() > 100).last().unwrap_or(chapter.as_str());
+    let looped = format!("{chapter}\n\n{}", vec![last; 8].join("\n\n"));
+    let failed = failed_rules(repetition.as_ref(), &looped);
+    assert!(failed.iter().any(|r| r == "dup_para_frac" || r == "dup_para_char_frac"), "{failed:?}");
+    assert!(failed.iter().any(|r| r.starts_with("dup_") && r.ends_with("gram_char_frac")), "{failed:?}");
+}
+
+#[test]
+fn unspaced_scripts_are_measured_in_characters() {
+    let quality = GopherQualityConfig::default().build().unwrap();
+    let repetition = GopherRepetitionConfig::default().build().unwrap();
+    for (language, code) in [("chinese", "zh"), ("japanese", "ja"), ("thai", "th")] {
+        let sentences = common::lines(&common::lingua_testdata(language).join("sentences.txt"));
+        let docs: Vec<String> = sentences.chunks(5).take(40).map(|c| c.join("")).collect();
+        let q = pass_rate(quality.as_ref(), &docs, Some(code));
+        let r = pass_rate(repetition.as_ref(), &docs, Some(code));
+        eprintln!("{language}: gopher_quality {q:.3}, gopher_repetition {r:.3}");
+        assert!(q >= 0.9 && r >= 0.9, "{language}: quality {q}, repetition {r}");
+        // The same text looped is caught in these scripts too.
+        let looped = docs[0].repeat(6);
+        assert!(!failed_rules(repetition.as_ref(), &looped).is_empty(), "{language}");
+    }
+}
