@@ -94,7 +94,8 @@ fn embedded_items_are_caught_and_unrelated_text_is_not() {
     let input = dir.path().join("docs.jsonl");
     std::fs::write(&input, lines.join("\n")).unwrap();
     let config = dir.path().join("c.toml");
-    std::fs::write(&config, "stage = \"pretrain\"\n[[steps]]\nfilter = \"gopher_quality\"\nmin_words = 0\nmin_stop_words = 0\n").unwrap();
+    // Contamination alone, so that no other step rejects a host document first.
+    std::fs::write(&config, "stage = \"pretrain\"\nsteps = []\n").unwrap();
     let run = dir.path().join("run");
     curate_ok(&[
         "--config", config.to_str().unwrap(), "--benchmarks", index.to_str().unwrap(), "--input", input.to_str().unwrap(),

@@ -264,8 +264,12 @@ fn parquet_outputs_are_valid_inputs_and_runs_are_deterministic() {
             .map(|(p, bytes)| (p.file_name().unwrap().to_string_lossy().to_string(), bytes))
             .collect()
     };
-    for table in ["kept", "rejected", "quarantine"] {
-        assert_eq!(files(&a, table), files(&b, table), "{table} differs between 1 and 2 threads");
+    for table in ["kept", "rejected", "quarantine", "decisions"] {
+        let query = format!("select * from {table} order by all");
+        let (rows_a, rows_b) = (sql(&a, &query), sql(&b, &query));
+        let first_diff = rows_a.iter().zip(&rows_b).find(|(x, y)| x != y);
+        assert!(rows_a == rows_b, "{table} differs between 1 and 2 threads: {first_diff:?}");
+        assert_eq!(files(&a, table), files(&b, table), "{table} files differ between 1 and 2 threads");
     }
 
     // The kept Parquet of run `a` is the input of run `c`: the same filters keep all of it.

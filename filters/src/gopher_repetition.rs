@@ -1,7 +1,8 @@
 //! Gopher repetition heuristics (Rae et al. 2021, table A1), with the published thresholds as
 //! defaults, measured as datatrove's `GopherRepetitionFilter` does: duplicate lines and
 //! paragraphs, the character share of the most frequent 2–4-gram, and the character share of
-//! duplicated 5–10-grams. Tokens come from [`crate::words`], so unspaced scripts work too.
+//! duplicated 5–10-grams. Tokens come from [`crate::words`], so unspaced scripts work too; there
+//! a token is a character, and n-grams are `unspaced_ngram_scale` times longer.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
@@ -29,6 +30,9 @@ pub struct GopherRepetitionConfig {
     pub top_ngrams: Vec<(usize, f64)>,
     /// `[n, max]` pairs: duplicated n-grams may cover at most `max` of the characters.
     pub dup_ngrams: Vec<(usize, f64)>,
+    /// In text mostly in unspaced scripts (Chinese, Japanese, Thai...), tokens are characters,
+    /// so n-grams are this many times longer to span about as many words.
+    pub unspaced_ngram_scale: usize,
 }
 
 impl Default for GopherRepetitionConfig {
@@ -40,6 +44,7 @@ impl Default for GopherRepetitionConfig {
             max_dup_para_char_frac: 0.2,
             top_ngrams: vec![(2, 0.2), (3, 0.18), (4, 0.16)],
             dup_ngrams: vec![(5, 0.15), (6, 0.14), (7, 0.13), (8, 0.12), (9, 0.11), (10, 0.10)],
+            unspaced_ngram_scale: 3,
         }
     }
 }
@@ -50,6 +55,12 @@ impl FilterConfig for GopherRepetitionConfig {
         "Gopher repetition heuristics: duplicate lines/paragraphs, top 2-4-grams, duplicated 5-10-grams";
 
     fn build(&self) -> Result<Box<dyn Filter>, FilterError> {
+        if self.unspaced_ngram_scale == 0 {
+            return Err(FilterError::Invalid {
+                filter: Self::NAME.into(),
+                message: "unspaced_ngram_scale must be at least 1".into(),
+            });
+        }
         if let Some((n, _)) = self.top_ngrams.iter().chain(&self.dup_ngrams).find(|(n, _)| *n == 0) {
             return Err(FilterError::Invalid {
                 filter: Self::NAME.into(),
@@ -93,12 +104,14 @@ impl Filter for GopherRepetition {
         let words = Words::of(text);
         let hashes: Vec<u64> = words.tokens.iter().map(|w| xxh3_64(w.as_bytes())).collect();
         let lens: Vec<usize> = words.tokens.iter().map(|w| w.chars().count()).collect();
+        // Rules keep their names (`top_2gram...`) whatever the scale, so thresholds stay comparable.
+        let scale = if words.unspaced_fraction() > 0.5 { c.unspaced_ngram_scale } else { 1 };
         for &(n, max) in &c.top_ngrams {
-            let chars = top_ngram_chars(&hashes, &lens, n);
+            let chars = top_ngram_chars(&hashes, &lens, n * scale);
             checks.push(Check::at_most(format!("top_{n}gram_char_frac"), chars as f64 / text_chars, max));
         }
         for &(n, max) in &c.dup_ngrams {
-            let chars = duplicated_ngram_chars(&hashes, &lens, n);
+            let chars = duplicated_ngram_chars(&hashes, &lens, n * scale);
             checks.push(Check::at_most(format!("dup_{n}gram_char_frac"), chars as f64 / text_chars, max));
         }
         checks

@@ -110,6 +110,9 @@ impl Filter for LinguaLanguageId {
             doc.language_score = Some(0.0);
             return vec![Check::new("language_detected", None, None, false, "no language detected")];
         };
+        // lingua sums probabilities in hash-map order, which changes from process to process
+        // in the last bits; rounding keeps outputs identical across runs.
+        let confidence = (confidence * 1e9).round() / 1e9;
         let code = language.iso_code_639_1().to_string();
         let allowed = self.keep.is_empty() || self.keep.contains(&language);
         let reason = format!("language `{code}` is not in keep list");

@@ -83,7 +83,9 @@ mod tests {
     #[test]
     fn chinese_and_thai_count_characters() {
         let w = Words::of("我们今天去北京。");
-        assert_eq!(w.tokens.len(), 7, "{:?}", w.tokens);
+        // Seven characters and the full stop, which is punctuation as in English.
+        assert_eq!(w.tokens.len(), 8, "{:?}", w.tokens);
+        assert_eq!(w.unspaced, 7);
         assert!(w.unspaced_fraction() > 0.8);
         let w = Words::of("สวัสดีครับ");
         // Thai combining vowels stay with their consonant.

@@ -132,7 +132,7 @@ mod tests {
             (b"{\"text\": \"abc", "in.jsonl:7: line is not valid JSON: EOF while parsing"),
             (b"[1, 2]", "in.jsonl:7: line is JSON but not an object"),
             (b"{\"text\": \"a\xff\"}", "in.jsonl:7: invalid UTF-8 at byte 11 of the line"),
-            (br#"{"body": "x", "id": 1}"#, "in.jsonl:7: field `text` is missing (fields present: body)"),
+            (br#"{"body": "x", "id": 1}"#, "in.jsonl:7: field `text` is missing (fields present: body, id)"),
             (br#"{"text": 5}"#, "in.jsonl:7: field `text` is a number, expected a string"),
             (br#"{"text": null}"#, "in.jsonl:7: field `text` is null, expected a string"),
             (br#"{"text": "x", "id": [1]}"#, "in.jsonl:7: field `id` is an array, expected a string or a number"),
