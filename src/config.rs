@@ -128,7 +128,8 @@ impl StageConfig {
     pub fn load(stage: Option<&str>, path: Option<&Path>) -> Result<Self> {
         let (file, source, shown) = match path {
             Some(p) => {
-                let text = std::fs::read_to_string(p).with_context(|| format!("reading config {}", p.display()))?;
+                let text =
+                    std::fs::read_to_string(p).with_context(|| format!("reading config {}", p.display()))?;
                 let file: ConfigFile = toml::from_str(&text)
                     .map_err(|e| anyhow::anyhow!("{}: {}", p.display(), e.to_string().trim_end()))?;
                 (Some(file), text, p.display().to_string())
@@ -140,7 +141,9 @@ impl StageConfig {
             (Some(a), Some(b)) if a != b => bail!("--stage {a} disagrees with `stage = \"{b}\"` in {shown}"),
             (Some(a), _) => a.to_string(),
             (None, Some(b)) => b,
-            (None, None) => bail!("no stage given: pass --stage (see `curate stages`) or set `stage` in the config"),
+            (None, None) => {
+                bail!("no stage given: pass --stage (see `curate stages`) or set `stage` in the config")
+            }
         };
         let preset = stages::find(&stage)?;
         let mut config = StageConfig {
@@ -269,7 +272,11 @@ fn build_step(step: &StepConfig) -> Result<(), curate_filters::FilterError> {
         options.remove("index");
         let registration = curate_filters::find(&step.filter)?;
         match registration.build(options) {
-            Err(curate_filters::FilterError::Invalid { message, .. }) if message.contains("`index` is empty") => Ok(()),
+            Err(curate_filters::FilterError::Invalid { message, .. })
+                if message.contains("`index` is empty") =>
+            {
+                Ok(())
+            }
             other => other.map(drop),
         }
     } else {

@@ -42,7 +42,10 @@ impl TaskCounts {
     /// Empty counts for the given steps.
     pub fn for_steps<'a>(steps: impl IntoIterator<Item = &'a str>) -> Self {
         Self {
-            steps: steps.into_iter().map(|s| StepCounts { step: s.to_string(), ..Default::default() }).collect(),
+            steps: steps
+                .into_iter()
+                .map(|s| StepCounts { step: s.to_string(), ..Default::default() })
+                .collect(),
             ..Default::default()
         }
     }

@@ -59,7 +59,13 @@ struct BatchOutput {
 
 impl Pipeline {
     /// A pipeline for `stage` running `steps`.
-    pub fn new(stage: &str, steps: BuiltSteps, fields: FieldNames, limits: BatchLimits, threads: usize) -> Self {
+    pub fn new(
+        stage: &str,
+        steps: BuiltSteps,
+        fields: FieldNames,
+        limits: BatchLimits,
+        threads: usize,
+    ) -> Self {
         let dedup = steps.dedup.into_iter().map(|d| (Arc::from(d.name.as_str()), d.method)).collect();
         let steps = steps
             .filters
@@ -148,8 +154,10 @@ impl Pipeline {
             *out.counts.languages.entry(lang).or_default() += 1;
         }
         if self.has_dedup() {
-            out.signatures =
-                alive.iter().map(|d| self.dedup.iter().map(|(_, m)| m.signature(&d.text)).collect()).collect();
+            out.signatures = alive
+                .iter()
+                .map(|d| self.dedup.iter().map(|(_, m)| m.signature(&d.text)).collect())
+                .collect();
         }
         out.kept = alive;
         out
@@ -157,7 +165,13 @@ impl Pipeline {
 
     /// Runs every task of `tasks` that has not finished yet, `threads` at a time. Returns the
     /// counts of all tasks (finished earlier or now) and how many were resumed from markers.
-    pub fn run(&self, tasks: &[Task], dir: &RunDir, threads: usize, progress: &Progress) -> Result<(TaskCounts, usize)> {
+    pub fn run(
+        &self,
+        tasks: &[Task],
+        dir: &RunDir,
+        threads: usize,
+        progress: &Progress,
+    ) -> Result<(TaskCounts, usize)> {
         let mut total = self.empty_counts();
         let mut pending = Vec::new();
         let mut resumed = 0;
@@ -211,7 +225,8 @@ impl Pipeline {
             let reader = scope.spawn(|| read_task(task, &self.fields, self.limits, dir, bytes.clone(), tx));
             let processed = self.process_stream(&rx, &mut writer, &mut counts, progress);
             drop(rx);
-            let blank = reader.join().map_err(|_| anyhow::anyhow!("reader of {} panicked", task.input.name))?;
+            let blank =
+                reader.join().map_err(|_| anyhow::anyhow!("reader of {} panicked", task.input.name))?;
             processed?;
             Ok(blank)
         })?;
@@ -221,7 +236,11 @@ impl Pipeline {
         if !counts.balanced() {
             bail!(
                 "task {}: {} inputs but {} kept + {} rejected + {} quarantined",
-                task.id, counts.input, counts.kept, counts.rejected, counts.quarantined
+                task.id,
+                counts.input,
+                counts.kept,
+                counts.rejected,
+                counts.quarantined
             );
         }
         dir.finish(task, &counts)?;
@@ -258,7 +277,13 @@ impl Pipeline {
 impl Pipeline {
     /// After every task ran its filters: finds the duplicates of the whole run, then splits
     /// each task's pending records into kept and rejected. Returns the final counts.
-    pub fn dedup(&self, tasks: &[Task], dir: &RunDir, threads: usize, memory_limit: &str) -> Result<TaskCounts> {
+    pub fn dedup(
+        &self,
+        tasks: &[Task],
+        dir: &RunDir,
+        threads: usize,
+        memory_limit: &str,
+    ) -> Result<TaskCounts> {
         if dir.dedup_done()?.is_none() {
             let methods: Vec<DedupMethod> = self.dedup.iter().map(|(_, m)| m.clone()).collect();
             let per_step = crate::dedup_cluster::cluster(dir.root(), &methods, memory_limit)?;
@@ -273,7 +298,12 @@ impl Pipeline {
                     DedupMethod::MinHash(c, _) => ("near_duplicate", Some(c.threshold)),
                     DedupMethod::SimHash(c) => ("near_duplicate", Some(1.0 - c.max_distance as f64 / 64.0)),
                 };
-                DedupStepInfo { name: name.clone(), rule: Arc::from(rule), version: Arc::from("1"), threshold }
+                DedupStepInfo {
+                    name: name.clone(),
+                    rule: Arc::from(rule),
+                    version: Arc::from("1"),
+                    threshold,
+                }
             })
             .collect();
         let next = AtomicUsize::new(0);
@@ -383,9 +413,15 @@ impl TaskWriter {
             Some((
                 (
                     SignatureTable::new(dedup_steps),
-                    ParquetShard::create(&dir.output("signatures", task), &SignatureTable::schema(dedup_steps))?,
+                    ParquetShard::create(
+                        &dir.output("signatures", task),
+                        &SignatureTable::schema(dedup_steps),
+                    )?,
                 ),
-                (BandTable::default(), ParquetShard::create(&dir.output("bands", task), &BandTable::schema())?),
+                (
+                    BandTable::default(),
+                    ParquetShard::create(&dir.output("bands", task), &BandTable::schema())?,
+                ),
             ))
         } else {
             None

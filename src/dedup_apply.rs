@@ -51,7 +51,13 @@ fn duplicates_of(dir: &RunDir, task_index: usize) -> Result<HashMap<u64, Duplica
         let step: u32 = row.get(1)?;
         out.insert(
             doc - lo,
-            Duplicate { step: step as usize, rep: row.get(2)?, rep_id: row.get(3)?, rep_source: row.get(4)?, score: row.get(5)? },
+            Duplicate {
+                step: step as usize,
+                rep: row.get(2)?,
+                rep_id: row.get(3)?,
+                rep_source: row.get(4)?,
+                score: row.get(5)?,
+            },
         );
     }
     Ok(out)
@@ -71,8 +77,10 @@ pub fn apply(
     let rejected_path = dir.dedup_output("rejected", task);
     let decisions_path = dir.dedup_output("decisions", task);
     let mut kept = (DocumentTable::kept(), ParquetShard::create(&kept_path, &output::kept_schema())?);
-    let mut rejected = (DocumentTable::rejected(), ParquetShard::create(&rejected_path, &output::rejected_schema())?);
-    let mut decisions = (DecisionTable::default(), ParquetShard::create(&decisions_path, &output::decisions_schema())?);
+    let mut rejected =
+        (DocumentTable::rejected(), ParquetShard::create(&rejected_path, &output::rejected_schema())?);
+    let mut decisions =
+        (DecisionTable::default(), ParquetShard::create(&decisions_path, &output::decisions_schema())?);
 
     let mut counts = filtered.clone();
     counts.kept = 0;
@@ -88,18 +96,19 @@ pub fn apply(
             let mut removed = None;
             for (i, step) in steps.iter().enumerate() {
                 counts.steps[first_dedup + i].seen += 1;
-                let row = |kept: bool, score: Option<f64>, reason: Option<String>, doc: &Document| DecisionRow {
-                    id: doc.id.clone(),
-                    source_file: doc.source.clone(),
-                    stage: stage.clone(),
-                    step: step.name.clone(),
-                    rule: step.rule.clone(),
-                    rule_version: step.version.clone(),
-                    score,
-                    threshold: step.threshold,
-                    kept,
-                    reason,
-                };
+                let row =
+                    |kept: bool, score: Option<f64>, reason: Option<String>, doc: &Document| DecisionRow {
+                        id: doc.id.clone(),
+                        source_file: doc.source.clone(),
+                        stage: stage.clone(),
+                        step: step.name.clone(),
+                        rule: step.rule.clone(),
+                        rule_version: step.version.clone(),
+                        score,
+                        threshold: step.threshold,
+                        kept,
+                        reason,
+                    };
                 match dup {
                     Some(d) if d.step == i => {
                         let what = if step.rule.as_ref() == "exact_duplicate" {

@@ -22,8 +22,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use curate_filters::dedup::{decode_sig, DedupMethod};
 use curate_filters::dedup::minhash::estimated_jaccard;
+use curate_filters::dedup::{decode_sig, DedupMethod};
 use duckdb::{params, Connection};
 
 /// Union-find over document numbers; the root of a set is its smallest member.

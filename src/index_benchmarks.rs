@@ -43,8 +43,8 @@ fn records(input: &InputFile, args: &IndexArgs, tmp: &std::path::Path) -> Result
                 if line.trim().is_empty() {
                     continue;
                 }
-                let value: Value =
-                    serde_json::from_str(&line).with_context(|| format!("{}:{}: not JSON", input.name, i + 1))?;
+                let value: Value = serde_json::from_str(&line)
+                    .with_context(|| format!("{}:{}: not JSON", input.name, i + 1))?;
                 out.push((i as u64 + 1, value));
             }
         }
@@ -95,7 +95,8 @@ pub fn run(args: &IndexArgs) -> Result<()> {
             if !seen.insert((Arc::<str>::from(name.as_str()), id.clone())) {
                 continue;
             }
-            let text: Vec<String> = args.fields.iter().filter_map(|f| at(&record, f)).filter_map(as_text).collect();
+            let text: Vec<String> =
+                args.fields.iter().filter_map(|f| at(&record, f)).filter_map(as_text).collect();
             if text.is_empty() {
                 bail!("{}:{line}: none of the fields {:?} is present", input.name, args.fields);
             }

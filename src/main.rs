@@ -73,7 +73,8 @@ fn run_sql(run: &Path, query: &str, format: sql::OutputFormat) -> Result<()> {
 fn run_stage(args: RunArgs) -> Result<()> {
     let mut config = StageConfig::load(args.stage.as_deref(), args.config.as_deref())?;
     if let Some(index) = &args.benchmarks {
-        let index = std::fs::canonicalize(index).with_context(|| format!("--benchmarks {}", index.display()))?;
+        let index =
+            std::fs::canonicalize(index).with_context(|| format!("--benchmarks {}", index.display()))?;
         config.add_benchmarks(&index);
     }
     if args.print_config {
@@ -108,7 +109,14 @@ fn run_stage(args: RunArgs) -> Result<()> {
     dir.write_manifest(&summary::Manifest::new(&config, &plan.tasks, &counts, resumed, wall))?;
     print!(
         "{}",
-        summary::render(&config.stage, &counts, plan.tasks.len(), resumed, wall, &output.display().to_string())
+        summary::render(
+            &config.stage,
+            &counts,
+            plan.tasks.len(),
+            resumed,
+            wall,
+            &output.display().to_string()
+        )
     );
     println!(
         "check: input {} = kept {} + rejected {} + quarantined {}: ok",

@@ -27,7 +27,13 @@ impl Progress {
             ProgressStyle::with_template("{spinner} [{elapsed_precise}] shards {pos}/{len} {msg}")
                 .expect("valid template"),
         );
-        Self { bar, start: Instant::now(), records: AtomicU64::new(0), kept: AtomicU64::new(0), bytes: Arc::default() }
+        Self {
+            bar,
+            start: Instant::now(),
+            records: AtomicU64::new(0),
+            kept: AtomicU64::new(0),
+            bytes: Arc::default(),
+        }
     }
 
     /// Counts a processed batch.

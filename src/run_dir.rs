@@ -88,13 +88,16 @@ impl RunDir {
     pub fn prepare(root: &Path, plan: &Plan) -> Result<Self> {
         let dir = Self { root: root.to_path_buf() };
         for sub in TABLES.iter().chain(&DEDUP_DIRS).chain(&["done", "tmp"]) {
-            std::fs::create_dir_all(root.join(sub)).with_context(|| format!("creating {}", root.join(sub).display()))?;
+            std::fs::create_dir_all(root.join(sub))
+                .with_context(|| format!("creating {}", root.join(sub).display()))?;
         }
         let plan_path = root.join("plan.json");
         if plan_path.exists() {
             let old: Plan = serde_json::from_slice(&std::fs::read(&plan_path)?)
                 .with_context(|| format!("reading {}", plan_path.display()))?;
-            let same = |a: &StageConfig, b: &StageConfig| a.stage == b.stage && a.fields == b.fields && a.steps == b.steps;
+            let same = |a: &StageConfig, b: &StageConfig| {
+                a.stage == b.stage && a.fields == b.fields && a.steps == b.steps
+            };
             if !same(&old.config, &plan.config) {
                 bail!(
                     "{} holds a run with another configuration; resume it with the same options, \
@@ -102,7 +105,8 @@ impl RunDir {
                     root.display()
                 );
             }
-            let names = |p: &Plan| p.tasks.iter().map(|t| (t.id.clone(), t.input.name.clone())).collect::<Vec<_>>();
+            let names =
+                |p: &Plan| p.tasks.iter().map(|t| (t.id.clone(), t.input.name.clone())).collect::<Vec<_>>();
             if names(&old) != names(plan) {
                 bail!(
                     "{} holds a run over other inputs; resume it with the same --input list, \
@@ -217,7 +221,9 @@ impl RunDir {
 
 fn read_marker<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>> {
     match std::fs::read(path) {
-        Ok(bytes) => Ok(Some(serde_json::from_slice(&bytes).with_context(|| format!("reading {}", path.display()))?)),
+        Ok(bytes) => {
+            Ok(Some(serde_json::from_slice(&bytes).with_context(|| format!("reading {}", path.display()))?))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
     }

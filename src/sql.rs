@@ -93,7 +93,15 @@ pub fn print(batches: &[RecordBatch], format: OutputFormat, out: &mut impl Write
                         .columns()
                         .iter()
                         .zip(&formatters)
-                        .map(|(col, f)| if col.is_null(row) { String::new() } else { f.value(row).to_string() })
+                        .map(
+                            |(col, f)| {
+                                if col.is_null(row) {
+                                    String::new()
+                                } else {
+                                    f.value(row).to_string()
+                                }
+                            },
+                        )
                         .collect();
                     w.write_record(&record)?;
                 }
@@ -119,10 +127,7 @@ pub fn print(batches: &[RecordBatch], format: OutputFormat, out: &mut impl Write
 
 fn formatters(columns: &[ArrayRef]) -> Result<Vec<ArrayFormatter<'_>>> {
     let options = FormatOptions::default();
-    columns
-        .iter()
-        .map(|c| ArrayFormatter::try_new(c.as_ref(), &options).map_err(Into::into))
-        .collect()
+    columns.iter().map(|c| ArrayFormatter::try_new(c.as_ref(), &options).map_err(Into::into)).collect()
 }
 
 fn json_value(col: &ArrayRef, f: &ArrayFormatter, row: usize) -> serde_json::Value {

@@ -29,7 +29,13 @@ pub struct Manifest<'a> {
 
 impl<'a> Manifest<'a> {
     /// The manifest of a finished run.
-    pub fn new(config: &'a StageConfig, tasks: &'a [Task], counts: &'a TaskCounts, resumed: usize, wall: f64) -> Self {
+    pub fn new(
+        config: &'a StageConfig,
+        tasks: &'a [Task],
+        counts: &'a TaskCounts,
+        resumed: usize,
+        wall: f64,
+    ) -> Self {
         Self {
             curate_version: env!("CARGO_PKG_VERSION"),
             config,
@@ -49,10 +55,21 @@ fn pct(n: u64, of: u64) -> f64 {
 }
 
 /// The summary printed at the end of a run.
-pub fn render(stage: &str, counts: &TaskCounts, tasks: usize, resumed: usize, wall: f64, run: &str) -> String {
+pub fn render(
+    stage: &str,
+    counts: &TaskCounts,
+    tasks: usize,
+    resumed: usize,
+    wall: f64,
+    run: &str,
+) -> String {
     let mut s = String::new();
     let c = counts;
-    let _ = writeln!(s, "curate {stage}: {tasks} shard(s) ({resumed} resumed), {:.1} MB read in {wall:.1}s", c.bytes_read as f64 / 1e6);
+    let _ = writeln!(
+        s,
+        "curate {stage}: {tasks} shard(s) ({resumed} resumed), {:.1} MB read in {wall:.1}s",
+        c.bytes_read as f64 / 1e6
+    );
     let _ = writeln!(
         s,
         "input {} = kept {} ({:.1}%) + rejected {} ({:.1}%) + quarantined {} ({:.1}%){}",

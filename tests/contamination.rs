@@ -17,9 +17,15 @@ fn olmo(task: &str) -> PathBuf {
 /// One index over GSM8K, MATH (7 subjects), MATH-500, MBPP and HumanEval; fields missing in
 /// a benchmark are skipped.
 fn build_index(out: &Path) -> String {
-    let mut inputs: Vec<PathBuf> = ["gsm8k", "minerva_math_500", "codex_mbpp"].iter().map(|t| olmo(t)).collect();
+    let mut inputs: Vec<PathBuf> =
+        ["gsm8k", "minerva_math_500", "codex_mbpp"].iter().map(|t| olmo(t)).collect();
     for subject in [
-        "algebra", "counting_and_probability", "geometry", "intermediate_algebra", "number_theory", "prealgebra",
+        "algebra",
+        "counting_and_probability",
+        "geometry",
+        "intermediate_algebra",
+        "number_theory",
+        "prealgebra",
         "precalculus",
     ] {
         inputs.push(olmo(&format!("minerva_math_{subject}")));
@@ -45,8 +51,15 @@ fn build_index(out: &Path) -> String {
 fn index_counts_real_benchmarks() {
     let dir = tempfile::tempdir().unwrap();
     let stdout = build_index(dir.path());
-    for (name, n) in [("gsm8k", 1319), ("minerva_math_500", 500), ("mbpp", 500), ("HumanEval", 164), ("minerva_math_algebra", 1187)] {
-        let line = stdout.lines().find(|l| l.trim_start().starts_with(name)).unwrap_or_else(|| panic!("{stdout}"));
+    for (name, n) in [
+        ("gsm8k", 1319),
+        ("minerva_math_500", 500),
+        ("mbpp", 500),
+        ("HumanEval", 164),
+        ("minerva_math_algebra", 1187),
+    ] {
+        let line =
+            stdout.lines().find(|l| l.trim_start().starts_with(name)).unwrap_or_else(|| panic!("{stdout}"));
         assert!(line.trim_end().ends_with(&format!("{n} items")), "{line}");
     }
 }
@@ -57,8 +70,17 @@ fn embedded_items_are_caught_and_unrelated_text_is_not() {
     let index = dir.path().join("gsm8k-index");
     let gsm8k = olmo("gsm8k");
     curate_ok(&[
-        "index-benchmarks", "--output", index.to_str().unwrap(), "--fields", "doc.question", "--id-field", "doc_id",
-        "--name", "gsm8k", "--input", gsm8k.to_str().unwrap(),
+        "index-benchmarks",
+        "--output",
+        index.to_str().unwrap(),
+        "--fields",
+        "doc.question",
+        "--id-field",
+        "doc_id",
+        "--name",
+        "gsm8k",
+        "--input",
+        gsm8k.to_str().unwrap(),
     ]);
     // Real questions, embedded in real prose.
     let questions: Vec<String> = {
@@ -67,7 +89,12 @@ fn embedded_items_are_caught_and_unrelated_text_is_not() {
             .unwrap()
             .lines()
             .take(40)
-            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["doc"]["question"].as_str().unwrap().to_string())
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["doc"]["question"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
             .collect()
     };
     let chapters = stdlib_texts("moby-dick", 80);
@@ -80,7 +107,8 @@ fn embedded_items_are_caught_and_unrelated_text_is_not() {
             q.clone()
         } else {
             // Light edit: different case and punctuation, the last word changed.
-            let mut words: Vec<String> = q.to_lowercase().replace(['?', ','], "").split(' ').map(String::from).collect();
+            let mut words: Vec<String> =
+                q.to_lowercase().replace(['?', ','], "").split(' ').map(String::from).collect();
             if let Some(last) = words.last_mut() {
                 *last = "today".into();
             }
@@ -98,13 +126,22 @@ fn embedded_items_are_caught_and_unrelated_text_is_not() {
     std::fs::write(&config, "stage = \"pretrain\"\nsteps = []\n").unwrap();
     let run = dir.path().join("run");
     curate_ok(&[
-        "--config", config.to_str().unwrap(), "--benchmarks", index.to_str().unwrap(), "--input", input.to_str().unwrap(),
-        "--output", run.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "--benchmarks",
+        index.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        run.to_str().unwrap(),
     ]);
     let caught = sql(&run, "select id, reason from rejected where step = 'contamination' order by id");
     let hosts = caught.iter().filter(|r| r[0].starts_with("host-")).count();
     let clean = caught.iter().filter(|r| r[0].starts_with("clean-")).count();
-    eprintln!("contamination: caught {hosts} of 40 contaminated documents, {clean} of {} clean ones", 40 + speeches.len());
+    eprintln!(
+        "contamination: caught {hosts} of 40 contaminated documents, {clean} of {} clean ones",
+        40 + speeches.len()
+    );
     assert_eq!(hosts, 40, "{caught:?}");
     assert_eq!(clean, 0, "{caught:?}");
     assert!(caught[0][1].contains("with gsm8k item"), "{:?}", caught[0]);

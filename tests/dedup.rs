@@ -109,7 +109,14 @@ fn minhash_finds_copies_and_edits_of_real_documents() {
     let config = dir.path().join("c.toml");
     dedup_only(&config, "[[steps]]\nfilter = \"exact_dedup\"\n\n[[steps]]\nfilter = \"minhash_dedup\"\n");
     let run = dir.path().join("run");
-    curate_ok(&["--config", config.to_str().unwrap(), "--input", input.to_str().unwrap(), "--output", run.to_str().unwrap()]);
+    curate_ok(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        run.to_str().unwrap(),
+    ]);
 
     let exact = rejected_by(&run, "exact_dedup");
     let (p, r) = precision_recall(&exact, &corpus.exact);
@@ -139,7 +146,14 @@ fn simhash_is_an_alternative() {
     let config = dir.path().join("c.toml");
     dedup_only(&config, "[[steps]]\nfilter = \"exact_dedup\"\n\n[[steps]]\nfilter = \"simhash_dedup\"\n");
     let run = dir.path().join("run");
-    curate_ok(&["--config", config.to_str().unwrap(), "--input", input.to_str().unwrap(), "--output", run.to_str().unwrap()]);
+    curate_ok(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        run.to_str().unwrap(),
+    ]);
     let near = rejected_by(&run, "simhash_dedup");
     let (p, r) = precision_recall(&near, &corpus.near);
     eprintln!("simhash_dedup: precision {p:.3}, recall {r:.3} ({} pairs)", corpus.near.len());

@@ -152,7 +152,8 @@ fn every_record_is_kept_rejected_or_quarantined() {
         sql_count(&run, &format!("select count(*) from {table} where source_file like '%/mixed.jsonl'"))
     };
     assert_eq!(mixed("kept") + mixed("rejected"), n as u64);
-    let rows = sql(&run, "select line, error from quarantine where source_file like '%/mixed.jsonl' order by line");
+    let rows =
+        sql(&run, "select line, error from quarantine where source_file like '%/mixed.jsonl' order by line");
     let expect = [
         (n + 1, "line is not valid JSON"),
         (n + 2, "invalid UTF-8 at byte"),
@@ -191,7 +192,9 @@ fn every_record_is_kept_rejected_or_quarantined() {
         assert_eq!(errors.len(), 1, "{name}: {errors:?}");
         assert!(errors[0][0].contains("stream ends in error"), "{errors:?}");
     }
-    let whole_file = |pattern: &str| sql(&run, &format!("select line, error from quarantine where source_file like '%{pattern}'"));
+    let whole_file = |pattern: &str| {
+        sql(&run, &format!("select line, error from quarantine where source_file like '%{pattern}'"))
+    };
     let broken = whole_file("broken.parquet");
     assert_eq!(broken.len(), 1);
     assert!(broken[0][0] == "0" && broken[0][1].contains("unreadable Parquet"), "{broken:?}");
@@ -215,14 +218,18 @@ fn every_record_is_kept_rejected_or_quarantined() {
     );
     assert_eq!(kept_steps[0], ["5", "true"]);
     // Language ID wrote the language of real sentences.
-    let german = sql(&run, "select distinct language from kept where id like 'german-%' and source_file like '%mixed.jsonl'");
+    let german = sql(
+        &run,
+        "select distinct language from kept where id like 'german-%' and source_file like '%mixed.jsonl'",
+    );
     assert_eq!(german, [["de"]]);
     // Other fields of the input survive in `meta`.
     let meta = sql(&run, "select meta from kept where id = 'sotu-0' and source_file like '%mixed.jsonl'");
     assert_eq!(meta, [[r#"{"origin":"sotu"}"#]]);
 
     // The manifest counts what the tables hold.
-    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(run.join("manifest.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["counts"]["input"], input);
     assert_eq!(manifest["counts"]["blank_lines"], 2);
     assert_eq!(manifest["inputs"].as_array().unwrap().len(), inputs.args.len());
@@ -238,7 +245,13 @@ fn sql_formats_and_errors() {
 
     let table = curate_ok(&["sql", r, "select step, count(*) as n from rejected group by 1 order by 1"]);
     assert!(table.contains("| step") && table.contains("gopher_quality"), "{table}");
-    let json = curate_ok(&["sql", r, "select count(*) as n, max(language_score) <= 1 as ok from kept", "--format", "json"]);
+    let json = curate_ok(&[
+        "sql",
+        r,
+        "select count(*) as n, max(language_score) <= 1 as ok from kept",
+        "--format",
+        "json",
+    ]);
     let v: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
     assert!(v["n"].as_u64().unwrap() > 0 && v["ok"] == true, "{json}");
 
@@ -296,11 +309,16 @@ fn interrupted_runs_resume_without_duplicates() {
     // Simulate a crash in the middle of the second task: no marker, a half-written temp file,
     // and a stale output.
     let done: Vec<PathBuf> = {
-        let mut v: Vec<_> = std::fs::read_dir(run.join("done")).unwrap().flatten().map(|e| e.path()).collect();
+        let mut v: Vec<_> =
+            std::fs::read_dir(run.join("done")).unwrap().flatten().map(|e| e.path()).collect();
         v.sort();
         v
     };
-    let done: Vec<PathBuf> = done.into_iter().filter(|p| !p.to_string_lossy().contains(".final")).filter(|p| !p.ends_with("dedup.json")).collect();
+    let done: Vec<PathBuf> = done
+        .into_iter()
+        .filter(|p| !p.to_string_lossy().contains(".final"))
+        .filter(|p| !p.ends_with("dedup.json"))
+        .collect();
     assert_eq!(done.len(), 4);
     let task = done[1].file_stem().unwrap().to_string_lossy().to_string();
     std::fs::remove_file(&done[1]).unwrap();
@@ -327,7 +345,15 @@ fn interrupted_runs_resume_without_duplicates() {
     // Resuming with another configuration is refused.
     let cfg = out.path().join("other.toml");
     std::fs::write(&cfg, "[[steps]]\nfilter = \"gopher_quality\"\n").unwrap();
-    let mut args = vec!["--stage", "pretrain", "--config", cfg.to_str().unwrap(), "--output", run.to_str().unwrap(), "--input"];
+    let mut args = vec![
+        "--stage",
+        "pretrain",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--output",
+        run.to_str().unwrap(),
+        "--input",
+    ];
     args.extend(local.iter().map(String::as_str));
     let refused = curate(&args);
     assert!(!refused.status.success());
@@ -339,11 +365,18 @@ fn bad_configs_fail_before_any_work() {
     let inputs = write_inputs();
     let out = tempfile::tempdir().unwrap();
     let cfg = out.path().join("bad.toml");
-    std::fs::write(&cfg, "[[steps]]\nfilter = \"language_id\"\nkeep = [\"de\"]\nmin_confidnce = 0.9\n").unwrap();
+    std::fs::write(&cfg, "[[steps]]\nfilter = \"language_id\"\nkeep = [\"de\"]\nmin_confidnce = 0.9\n")
+        .unwrap();
     let run = out.path().join("run");
     let result = curate(&[
-        "--stage", "pretrain", "--config", cfg.to_str().unwrap(), "--output", run.to_str().unwrap(),
-        "--input", &inputs.args[0],
+        "--stage",
+        "pretrain",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--output",
+        run.to_str().unwrap(),
+        "--input",
+        &inputs.args[0],
     ]);
     assert!(!result.status.success());
     let err = String::from_utf8_lossy(&result.stderr);
@@ -360,24 +393,35 @@ fn bad_configs_fail_before_any_work() {
 fn custom_fields_and_printed_config_round_trip() {
     let out = tempfile::tempdir().unwrap();
     let printed = curate_ok(&["--stage", "pretrain", "--print-config"]);
-    assert!(printed.contains("filter = \"gopher_repetition\"") && printed.contains("min_words = 50"), "{printed}");
+    assert!(
+        printed.contains("filter = \"gopher_repetition\"") && printed.contains("min_words = 50"),
+        "{printed}"
+    );
     let text = printed.replace("text = \"text\"", "text = \"body\"");
     let cfg = out.path().join("c.toml");
     std::fs::write(&cfg, text).unwrap();
 
-    let docs: Vec<String> = stdlib_texts("sotu", 3)
-        .into_iter()
-        .map(|t| serde_json::json!({"body": t}).to_string())
-        .collect();
+    let docs: Vec<String> =
+        stdlib_texts("sotu", 3).into_iter().map(|t| serde_json::json!({"body": t}).to_string()).collect();
     let input = out.path().join("body.jsonl");
     std::fs::write(&input, docs.join("\n")).unwrap();
     let run = out.path().join("run");
-    curate_ok(&["--config", cfg.to_str().unwrap(), "--output", run.to_str().unwrap(), "--input", input.to_str().unwrap()]);
+    curate_ok(&[
+        "--config",
+        cfg.to_str().unwrap(),
+        "--output",
+        run.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+    ]);
     assert_eq!(sql_count(&run, "select count(*) from kept"), 3);
     // Records without an id get a stable one from their source and line.
     let ids = sql(&run, "select id from kept order by source_line");
     assert!(ids[0][0].ends_with("body.jsonl:1") && ids[2][0].ends_with("body.jsonl:3"), "{ids:?}");
 
     let stages = curate_ok(&["stages"]);
-    assert!(stages.contains("pretrain") && stages.contains("language_id -> gopher_quality -> gopher_repetition"), "{stages}");
+    assert!(
+        stages.contains("pretrain") && stages.contains("language_id -> gopher_quality -> gopher_repetition"),
+        "{stages}"
+    );
 }

@@ -61,7 +61,7 @@ fn controlled_repetition_in_real_text_is_caught() {
     assert!(failed_rules(repetition.as_ref(), chapter).is_empty());
     // A degenerate loop: the last paragraph repeated.
     let last = chapter.split("\n\n").filter(|p| p.len() > 100).last().unwrap_or(chapter.as_str());
-    let looped = format!("{chapter}\n\n{}", vec![last; 8].join("\n\n"));
+    let looped = format!("{chapter}\n\n{}", [last; 8].join("\n\n"));
     let failed = failed_rules(repetition.as_ref(), &looped);
     assert!(failed.iter().any(|r| r == "dup_para_frac" || r == "dup_para_char_frac"), "{failed:?}");
     assert!(failed.iter().any(|r| r.starts_with("dup_") && r.ends_with("gram_char_frac")), "{failed:?}");
@@ -74,8 +74,9 @@ fn unspaced_scripts_are_measured_in_characters() {
     for (language, code) in [("chinese", "zh"), ("japanese", "ja"), ("thai", "th")] {
         let sentences = common::lines(&common::lingua_testdata(language).join("sentences.txt"));
         // The sentences are sorted, so neighbours share their first words: take every 40th.
-        let docs: Vec<String> =
-            (0..40).map(|i| sentences.iter().skip(i).step_by(40).take(5).cloned().collect::<String>()).collect();
+        let docs: Vec<String> = (0..40)
+            .map(|i| sentences.iter().skip(i).step_by(40).take(5).cloned().collect::<String>())
+            .collect();
         let q = pass_rate(quality.as_ref(), &docs, Some(code));
         let r = pass_rate(repetition.as_ref(), &docs, Some(code));
         eprintln!("{language}: gopher_quality {q:.3}, gopher_repetition {r:.3}");

@@ -58,6 +58,11 @@ fn sentences_in_75_languages_are_identified() {
 fn low_accuracy_mode_is_still_useful_on_sentences() {
     let (overall, per_language) = accuracy(LanguageIdConfig { low_accuracy: true, ..Default::default() });
     let worst = per_language.iter().min_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
-    eprintln!("low accuracy mode: {:.2}% overall, worst {} {:.0}%", overall * 100.0, worst.0, worst.1 * 100.0);
+    eprintln!(
+        "low accuracy mode: {:.2}% overall, worst {} {:.0}%",
+        overall * 100.0,
+        worst.0,
+        worst.1 * 100.0
+    );
     assert!(overall >= 0.85, "overall accuracy {overall:.3}");
 }

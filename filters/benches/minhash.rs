@@ -7,9 +7,9 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use curate_filters::dedup::DedupMethod;
 use curate_filters::dedup::minhash::{MinHashParams, MinHasher};
 use curate_filters::dedup::normalize::Normalization;
+use curate_filters::dedup::DedupMethod;
 
 fn texts() -> Vec<String> {
     let data = std::env::var_os("CURATE_DATA")

@@ -168,8 +168,9 @@ impl NgramIndex {
     /// Reads an index written by [`NgramIndex::save`].
     pub fn load(dir: &Path) -> Result<Self, String> {
         let header_path = dir.join("index.json");
-        let bytes = std::fs::read(&header_path)
-            .map_err(|e| format!("{}: {e} (build one with `curate index-benchmarks`)", header_path.display()))?;
+        let bytes = std::fs::read(&header_path).map_err(|e| {
+            format!("{}: {e} (build one with `curate index-benchmarks`)", header_path.display())
+        })?;
         let header: IndexHeader = serde_json::from_slice(&bytes).map_err(|e| io_err(&header_path, e))?;
         let path = dir.join("ngrams.parquet");
         let file = File::open(&path).map_err(|e| io_err(&path, e))?;
@@ -215,7 +216,10 @@ impl FilterConfig for ContaminationConfig {
             return Err(invalid("`index` is empty: pass --benchmarks INDEX or set `index`".into()));
         }
         if !(0.0..1.0).contains(&self.max_item_fraction) {
-            return Err(invalid(format!("`max_item_fraction` must lie in [0, 1), got {}", self.max_item_fraction)));
+            return Err(invalid(format!(
+                "`max_item_fraction` must lie in [0, 1), got {}",
+                self.max_item_fraction
+            )));
         }
         let index = NgramIndex::load(Path::new(&self.index)).map_err(invalid)?;
         Ok(Box::new(NgramContamination { index: Arc::new(index), max_fraction: self.max_item_fraction }))
@@ -247,7 +251,13 @@ impl Filter for NgramContamination {
                     o.item.benchmark,
                     o.item.item_id
                 );
-                vec![Check::new("benchmark_overlap", Some(o.fraction), Some(self.max_fraction), passed, reason)]
+                vec![Check::new(
+                    "benchmark_overlap",
+                    Some(o.fraction),
+                    Some(self.max_fraction),
+                    passed,
+                    reason,
+                )]
             }
         }
     }
@@ -260,7 +270,11 @@ mod tests {
     #[test]
     fn finds_items_inside_documents_and_round_trips() {
         let mut index = NgramIndex::new(NgramParams { n: 5, ..Default::default() });
-        assert!(index.add("toy", "1", "Natalia sold clips to 48 of her friends in April, and then half as many in May."));
+        assert!(index.add(
+            "toy",
+            "1",
+            "Natalia sold clips to 48 of her friends in April, and then half as many in May."
+        ));
         assert!(index.add("toy", "2", "What is the capital city of the small country of Andorra in Europe?"));
         assert!(!index.add("toy", "3", ""));
         let doc = "Here is a puzzle. natalia SOLD clips to 48 of her friends in April — and then half as many in May! Enjoy.";

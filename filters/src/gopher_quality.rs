@@ -46,9 +46,7 @@ impl Default for GopherQualityConfig {
             max_ellipsis_lines_ratio: 0.3,
             min_alpha_words_ratio: 0.8,
             min_stop_words: 2,
-            stop_words: ["the", "be", "to", "of", "and", "that", "have", "with"]
-                .map(String::from)
-                .to_vec(),
+            stop_words: ["the", "be", "to", "of", "and", "that", "have", "with"].map(String::from).to_vec(),
             stop_words_languages: vec!["en".into()],
         }
     }
@@ -88,8 +86,7 @@ impl Filter for GopherQuality {
         let text = doc.text.as_str();
         let words = Words::of(text);
         let n_tokens = words.tokens.len().max(1) as f64;
-        let non_symbol: Vec<&str> =
-            words.tokens.iter().copied().filter(|w| !is_symbol_token(w)).collect();
+        let non_symbol: Vec<&str> = words.tokens.iter().copied().filter(|w| !is_symbol_token(w)).collect();
         let n_words = non_symbol.len();
         let mut checks = vec![
             Check::at_least("word_count_min", n_words as f64, c.min_words as f64),

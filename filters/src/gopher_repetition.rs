@@ -93,13 +93,21 @@ impl Filter for GopherRepetition {
         let (dup, dup_chars) = duplicates(&paragraphs);
         let n_para = paragraphs.len().max(1) as f64;
         checks.push(Check::at_most("dup_para_frac", dup as f64 / n_para, c.max_dup_para_frac));
-        checks.push(Check::at_most("dup_para_char_frac", dup_chars as f64 / text_chars, c.max_dup_para_char_frac));
+        checks.push(Check::at_most(
+            "dup_para_char_frac",
+            dup_chars as f64 / text_chars,
+            c.max_dup_para_char_frac,
+        ));
 
         let lines: Vec<&str> = text.split('\n').filter(|l| !l.is_empty()).collect();
         let (dup, dup_chars) = duplicates(&lines);
         let n_lines = lines.len().max(1) as f64;
         checks.push(Check::at_most("dup_line_frac", dup as f64 / n_lines, c.max_dup_line_frac));
-        checks.push(Check::at_most("dup_line_char_frac", dup_chars as f64 / text_chars, c.max_dup_line_char_frac));
+        checks.push(Check::at_most(
+            "dup_line_char_frac",
+            dup_chars as f64 / text_chars,
+            c.max_dup_line_char_frac,
+        ));
 
         let words = Words::of(text);
         let hashes: Vec<u64> = words.tokens.iter().map(|w| xxh3_64(w.as_bytes())).collect();

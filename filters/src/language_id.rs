@@ -34,12 +34,12 @@ fn parse_codes(codes: &[String], key: &str) -> Result<Vec<Language>, FilterError
     codes
         .iter()
         .map(|code| {
-            IsoCode639_1::from_str(code)
-                .map(|iso| Language::from_iso_code_639_1(&iso))
-                .map_err(|_| FilterError::Invalid {
+            IsoCode639_1::from_str(code).map(|iso| Language::from_iso_code_639_1(&iso)).map_err(|_| {
+                FilterError::Invalid {
                     filter: LanguageIdConfig::NAME.into(),
                     message: format!("`{key}`: `{code}` is not an ISO 639-1 code that lingua knows"),
-                })
+                }
+            })
         })
         .collect()
 }

@@ -25,8 +25,9 @@ impl Registration {
                 Err(e) => panic!("defaults of filter `{}` do not serialize: {e}", C::NAME),
             },
             build: |options| {
-                let config: C = options.try_into().map_err(|e: toml::de::Error| {
-                    FilterError::Config { filter: C::NAME.into(), message: e.message().to_string() }
+                let config: C = options.try_into().map_err(|e: toml::de::Error| FilterError::Config {
+                    filter: C::NAME.into(),
+                    message: e.message().to_string(),
                 })?;
                 config.build()
             },
@@ -58,9 +59,7 @@ pub fn registry() -> Vec<Registration> {
 pub fn find(name: &str) -> Result<Registration, FilterError> {
     let all = registry();
     let known = all.iter().map(|r| r.name).collect::<Vec<_>>().join(", ");
-    all.into_iter()
-        .find(|r| r.name == name)
-        .ok_or(FilterError::Unknown { name: name.to_string(), known })
+    all.into_iter().find(|r| r.name == name).ok_or(FilterError::Unknown { name: name.to_string(), known })
 }
 
 #[cfg(test)]

@@ -149,7 +149,13 @@ impl DocumentTable {
 
     /// Adds a document rejected as a duplicate, with its cluster and the id of the record kept
     /// in its place.
-    pub fn push_duplicate(&mut self, doc: Document, decision: &DecisionRow, cluster: u64, duplicate_of: &str) {
+    pub fn push_duplicate(
+        &mut self,
+        doc: Document,
+        decision: &DecisionRow,
+        cluster: u64,
+        duplicate_of: &str,
+    ) {
         self.push_decision(doc, decision);
         self.cluster_id.push(Some(cluster));
         self.duplicate_of.push(Some(duplicate_of.to_string()));
@@ -416,10 +422,15 @@ pub struct BandTable {
 impl BandTable {
     /// The schema.
     pub fn schema() -> Schema {
-        [("doc", DataType::UInt64), ("step", DataType::UInt32), ("band", DataType::UInt64), ("key", DataType::UInt64)]
-            .into_iter()
-            .map(|(n, t)| Field::new(n.into(), t))
-            .collect()
+        [
+            ("doc", DataType::UInt64),
+            ("step", DataType::UInt32),
+            ("band", DataType::UInt64),
+            ("key", DataType::UInt64),
+        ]
+        .into_iter()
+        .map(|(n, t)| Field::new(n.into(), t))
+        .collect()
     }
 
     /// Adds one band of one document.

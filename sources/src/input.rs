@@ -107,7 +107,12 @@ pub fn expand(args: &[String]) -> Result<Vec<InputFile>, SourceError> {
     for arg in args {
         if is_url(arg) {
             let format = Format::from_name(arg).ok_or_else(|| SourceError::UnknownFormat(arg.clone()))?;
-            files.push(InputFile { name: arg.clone(), location: Location::Url(arg.clone()), format, size: None });
+            files.push(InputFile {
+                name: arg.clone(),
+                location: Location::Url(arg.clone()),
+                format,
+                size: None,
+            });
         } else if arg.contains(['*', '?', '[']) {
             let paths = glob::glob(arg)
                 .map_err(|e| SourceError::BadGlob { pattern: arg.clone(), message: e.to_string() })?;

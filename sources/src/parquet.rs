@@ -58,7 +58,11 @@ fn guarded<T>(f: impl FnOnce() -> PolarsResult<T>) -> Result<T, String> {
 }
 
 /// Streams a URL to a temporary file in `tmp_dir`, since Parquet needs random access.
-fn download(url: &str, tmp_dir: &std::path::Path, counter: &ByteCount) -> io::Result<tempfile_guard::TempPath> {
+fn download(
+    url: &str,
+    tmp_dir: &std::path::Path,
+    counter: &ByteCount,
+) -> io::Result<tempfile_guard::TempPath> {
     std::fs::create_dir_all(tmp_dir)?;
     let path = tmp_dir.join(format!("download-{:016x}.parquet", xxhash_rust::xxh3::xxh3_64(url.as_bytes())));
     let guard = tempfile_guard::TempPath(path.clone());
@@ -178,7 +182,9 @@ impl ParquetBatches {
             .str()
             .map_err(|_| format!("column `{text_name}` is {}, expected a string", text_col.dtype()))?;
         let ids = match df.column(&self.fields.id) {
-            Ok(c) => Some(c.cast(&DataType::String).map_err(|e| format!("column `{}`: {e}", self.fields.id))?),
+            Ok(c) => {
+                Some(c.cast(&DataType::String).map_err(|e| format!("column `{}`: {e}", self.fields.id))?)
+            }
             Err(_) => None,
         };
         let ids = ids.as_ref().map(|c| c.str()).transpose().map_err(|e| e.to_string())?;
@@ -200,9 +206,8 @@ impl ParquetBatches {
                 }));
                 continue;
             };
-            let id = ids
-                .and_then(|ids| ids.get(i))
-                .map_or_else(|| derived_id(&self.source, row), str::to_string);
+            let id =
+                ids.and_then(|ids| ids.get(i)).map_or_else(|| derived_id(&self.source, row), str::to_string);
             let mut doc = Document::new(id, text, self.source.clone(), row);
             if !others.is_empty() {
                 let mut meta = serde_json::Map::new();
@@ -296,10 +301,17 @@ impl DocumentFile {
         let str_col = |name: &str| -> Result<StringChunked, crate::SourceError> {
             df.column(name).and_then(|c| c.str().cloned()).map_err(|e| err(e.to_string()))
         };
-        let (ids, texts, sources, languages, metas) =
-            (str_col("id")?, str_col("text")?, str_col("source_file")?, str_col("language")?, str_col("meta")?);
-        let lines = df.column("source_line").and_then(|c| c.u64().cloned()).map_err(|e| err(e.to_string()))?;
-        let scores = df.column("language_score").and_then(|c| c.f64().cloned()).map_err(|e| err(e.to_string()))?;
+        let (ids, texts, sources, languages, metas) = (
+            str_col("id")?,
+            str_col("text")?,
+            str_col("source_file")?,
+            str_col("language")?,
+            str_col("meta")?,
+        );
+        let lines =
+            df.column("source_line").and_then(|c| c.u64().cloned()).map_err(|e| err(e.to_string()))?;
+        let scores =
+            df.column("language_score").and_then(|c| c.f64().cloned()).map_err(|e| err(e.to_string()))?;
         let mut docs = Vec::with_capacity(df.height());
         let mut last_source: Option<Arc<str>> = None;
         for i in 0..df.height() {

@@ -53,12 +53,7 @@ pub fn parse_line(line: RawLine, fields: &FieldNames) -> Result<Document, Quaran
     };
     let text = match std::str::from_utf8(&bytes) {
         Ok(t) => t,
-        Err(e) => {
-            return Err(fail(
-                format!("invalid UTF-8 at byte {} of the line", e.valid_up_to()),
-                &bytes,
-            ))
-        }
+        Err(e) => return Err(fail(format!("invalid UTF-8 at byte {} of the line", e.valid_up_to()), &bytes)),
     };
     let mut map: BTreeMap<String, &RawValue> = match serde_json::from_str(text) {
         Ok(m) => m,
@@ -86,7 +81,9 @@ pub fn parse_line(line: RawLine, fields: &FieldNames) -> Result<Document, Quaran
     let id = match map.remove(&fields.id) {
         None => derived_id(&source, line),
         Some(raw) => match raw.get().as_bytes().first() {
-            Some(b'"') => serde_json::from_str::<String>(raw.get()).map_err(|e| fail(e.to_string(), &bytes))?,
+            Some(b'"') => {
+                serde_json::from_str::<String>(raw.get()).map_err(|e| fail(e.to_string(), &bytes))?
+            }
             Some(b'n') => derived_id(&source, line),
             Some(b'-' | b'0'..=b'9') => raw.get().to_string(),
             _ => {
@@ -135,7 +132,10 @@ mod tests {
             (br#"{"body": "x", "id": 1}"#, "in.jsonl:7: field `text` is missing (fields present: body, id)"),
             (br#"{"text": 5}"#, "in.jsonl:7: field `text` is a number, expected a string"),
             (br#"{"text": null}"#, "in.jsonl:7: field `text` is null, expected a string"),
-            (br#"{"text": "x", "id": [1]}"#, "in.jsonl:7: field `id` is an array, expected a string or a number"),
+            (
+                br#"{"text": "x", "id": [1]}"#,
+                "in.jsonl:7: field `id` is an array, expected a string or a number",
+            ),
         ];
         for (bytes, want) in cases {
             let q = parse(bytes).unwrap_err();

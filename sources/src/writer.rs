@@ -67,7 +67,8 @@ impl ParquetShard {
 
     /// Writes the footer, syncs, and renames the file into place. Returns the rows written.
     pub fn commit(mut self) -> Result<u64, SourceError> {
-        let err = |e: PolarsError| SourceError::ParquetWrite { path: self.tmp.clone(), message: e.to_string() };
+        let err =
+            |e: PolarsError| SourceError::ParquetWrite { path: self.tmp.clone(), message: e.to_string() };
         self.writer.finish().map_err(err)?;
         self.file.flush().map_err(|e| SourceError::io(&self.tmp, e))?;
         let synced = match self.file.0.lock() {

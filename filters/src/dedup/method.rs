@@ -86,15 +86,19 @@ pub struct Signature {
 
 /// Names of the dedup steps, with one line each for `curate stages`.
 pub const DEDUP_STEPS: &[(&str, &str)] = &[
-    ("exact_dedup", "Exact duplicates after normalization (case, whitespace, punctuation, NFKC), across all shards"),
+    (
+        "exact_dedup",
+        "Exact duplicates after normalization (case, whitespace, punctuation, NFKC), across all shards",
+    ),
     ("minhash_dedup", "Near-duplicates by MinHash-LSH with Jaccard verification and union-find clusters"),
     ("simhash_dedup", "Near-duplicates by SimHash fingerprints within a Hamming distance"),
 ];
 
 fn parse<T: serde::de::DeserializeOwned>(name: &str, options: toml::Table) -> Result<T, FilterError> {
-    options
-        .try_into()
-        .map_err(|e: toml::de::Error| FilterError::Config { filter: name.into(), message: e.message().to_string() })
+    options.try_into().map_err(|e: toml::de::Error| FilterError::Config {
+        filter: name.into(),
+        message: e.message().to_string(),
+    })
 }
 
 impl DedupMethod {
@@ -126,7 +130,10 @@ impl DedupMethod {
                 }
                 Ok(Self::SimHash(c))
             }
-            other => Err(FilterError::Unknown { name: other.into(), known: "exact_dedup, minhash_dedup, simhash_dedup".into() }),
+            other => Err(FilterError::Unknown {
+                name: other.into(),
+                known: "exact_dedup, minhash_dedup, simhash_dedup".into(),
+            }),
         }
     }
 
@@ -143,9 +150,10 @@ impl DedupMethod {
     /// The signature of one document's text.
     pub fn signature(&self, text: &str) -> Signature {
         match self {
-            Self::Exact(c) => {
-                Signature { key: xxhash_rust::xxh3::xxh3_64(c.normalization.apply(text).as_bytes()), ..Default::default() }
-            }
+            Self::Exact(c) => Signature {
+                key: xxhash_rust::xxh3::xxh3_64(c.normalization.apply(text).as_bytes()),
+                ..Default::default()
+            },
             Self::MinHash(c, hasher) => {
                 let sig = hasher.signature(&c.normalization.apply(text));
                 let bands = if sig.is_empty() { Vec::new() } else { hasher.band_hashes(&sig) };

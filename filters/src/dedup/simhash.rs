@@ -6,7 +6,8 @@ use super::shingles::{shingle_hashes, ShingleUnit};
 
 /// The SimHash of an (already normalized) text over its shingles.
 pub fn fingerprint(text: &str, unit: ShingleUnit, size: usize) -> u64 {
-    let shingles: Vec<String> = shingle_hashes(text, unit, size).iter().map(|h| format!("{h:016x}")).collect();
+    let shingles: Vec<String> =
+        shingle_hashes(text, unit, size).iter().map(|h| format!("{h:016x}")).collect();
     simhash::simhash_stream(shingles.iter().map(String::as_str))
 }
 
