@@ -68,7 +68,7 @@ pub enum Command {
 /// Options of `curate index-benchmarks`.
 #[derive(Debug, Args)]
 pub struct IndexArgs {
-    /// Benchmark files (JSONL, .gz, .zst, Parquet): paths, globs or directories.
+    /// Benchmark files (JSONL, .gz, .zst, Parquet, Arrow): paths, globs or directories.
     #[arg(long, num_args = 1.., required = true)]
     pub input: Vec<String>,
     /// The index folder to write.
@@ -78,7 +78,7 @@ pub struct IndexArgs {
     /// (e.g. `doc.question,doc.answer`).
     #[arg(long, value_delimiter = ',', default_value = "text")]
     pub fields: Vec<String>,
-    /// The field holding an item's id (dotted path); the line number when absent.
+    /// The field holding an item's id (dotted path); `<file>:<line>` when absent.
     #[arg(long, default_value = "id")]
     pub id_field: String,
     /// A field naming each item's benchmark (dotted path); otherwise `--name` or the file name.

@@ -171,7 +171,23 @@ impl StageConfig {
             }
         }
         config.validate()?;
+        config.expand_defaults()?;
         Ok(config)
+    }
+
+    /// Spells out every option of every step, so that two configurations that mean the same
+    /// compare equal (on resume) and `--print-config` shows everything.
+    fn expand_defaults(&mut self) -> Result<()> {
+        for step in &mut self.steps {
+            let mut options = if DedupMethod::is_dedup(&step.filter) {
+                DedupMethod::defaults(&step.filter)
+            } else {
+                curate_filters::find(&step.filter)?.defaults()
+            };
+            merge(&mut options, &step.options);
+            step.options = options;
+        }
+        Ok(())
     }
 
     /// Checks what single steps cannot: step names are unique, sizes are positive.
@@ -223,23 +239,17 @@ impl StageConfig {
     pub fn add_benchmarks(&mut self, index: &Path) {
         let mut step = StepConfig::of("contamination");
         step.options.insert("index".into(), toml::Value::String(index.to_string_lossy().into_owned()));
-        let at = self.steps.iter().position(|s| DedupMethod::is_dedup(&s.filter)).unwrap_or(self.steps.len());
         self.steps.retain(|s| s.filter != "contamination");
-        self.steps.insert(at.min(self.steps.len()), step);
+        let at = self.steps.iter().position(|s| DedupMethod::is_dedup(&s.filter)).unwrap_or(self.steps.len());
+        self.steps.insert(at, step);
+        // Cannot fail: the contamination filter is registered.
+        let _ = self.expand_defaults();
     }
 
     /// This configuration with every option spelled out, as TOML a user can copy and edit.
     pub fn to_toml(&self) -> Result<String> {
         let mut full = self.clone();
-        for step in &mut full.steps {
-            let mut options = if DedupMethod::is_dedup(&step.filter) {
-                DedupMethod::defaults(&step.filter)
-            } else {
-                curate_filters::find(&step.filter)?.defaults()
-            };
-            merge(&mut options, &step.options);
-            step.options = options;
-        }
+        full.expand_defaults()?;
         Ok(format!(
             "# Effective configuration of stage `{}` (curate {}).\n\
              # Edit and pass back with --config; options left out take their defaults.\n\n{}",

@@ -44,6 +44,9 @@ pub struct Pipeline {
     fields: FieldNames,
     limits: BatchLimits,
     window: usize,
+    /// The workers that parse and filter batches. A pool of our own: libraries (lingua) may
+    /// have set up rayon's global pool with another size before the run starts.
+    pool: rayon::ThreadPool,
 }
 
 /// What one batch became.
@@ -58,14 +61,19 @@ struct BatchOutput {
 }
 
 impl Pipeline {
-    /// A pipeline for `stage` running `steps`.
+    /// A pipeline for `stage` running `steps` on `threads` workers.
     pub fn new(
         stage: &str,
         steps: BuiltSteps,
         fields: FieldNames,
         limits: BatchLimits,
         threads: usize,
-    ) -> Self {
+    ) -> Result<Self> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("curate-worker-{i}"))
+            .build()
+            .context("starting the worker pool")?;
         let dedup = steps.dedup.into_iter().map(|d| (Arc::from(d.name.as_str()), d.method)).collect();
         let steps = steps
             .filters
@@ -76,7 +84,7 @@ impl Pipeline {
                 step,
             })
             .collect();
-        Self { stage: Arc::from(stage), steps, dedup, fields, limits, window: threads.max(2) }
+        Ok(Self { stage: Arc::from(stage), steps, dedup, fields, limits, window: threads.max(2), pool })
     }
 
     /// Whether the stage has dedup steps, which run across all shards after the filters.
@@ -263,7 +271,8 @@ impl Pipeline {
                     Err(_) => break,
                 }
             }
-            let outputs: Vec<BatchOutput> = window.into_par_iter().map(|b| self.process_batch(b)).collect();
+            let outputs: Vec<BatchOutput> =
+                self.pool.install(|| window.into_par_iter().map(|b| self.process_batch(b)).collect());
             for out in outputs {
                 progress.batch_done(&out.counts);
                 counts.merge(&out.counts);
@@ -370,6 +379,14 @@ fn read_task(
         },
         Format::Parquet => {
             for batch in ParquetBatches::open(&task.input, fields, limits, &dir.tmp(), bytes) {
+                if tx.send(batch).is_err() {
+                    break;
+                }
+            }
+            0
+        }
+        Format::Arrow => {
+            for batch in curate_sources::arrow_ipc::ArrowBatches::open(&task.input, fields, limits, bytes) {
                 if tx.send(batch).is_err() {
                     break;
                 }

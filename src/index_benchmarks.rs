@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use curate_filters::contamination::{NgramIndex, NgramParams};
+use curate_sources::arrow_ipc::ArrowBatches;
 use curate_sources::jsonl::BatchLimits;
 use curate_sources::open::ByteCount;
 use curate_sources::parquet::ParquetBatches;
@@ -48,11 +49,16 @@ fn records(input: &InputFile, args: &IndexArgs, tmp: &std::path::Path) -> Result
                 out.push((i as u64 + 1, value));
             }
         }
-        Format::Parquet => {
+        Format::Parquet | Format::Arrow => {
             let text = args.fields.first().cloned().unwrap_or_else(|| "text".into());
             let fields = FieldNames { text: text.clone(), id: args.id_field.clone() };
             let limits = BatchLimits { records: 4096, bytes: 64 << 20 };
-            for batch in ParquetBatches::open(input, &fields, limits, tmp, ByteCount::default()) {
+            let batches: Box<dyn Iterator<Item = Vec<RawItem>>> = if input.format == Format::Arrow {
+                Box::new(ArrowBatches::open(input, &fields, limits, ByteCount::default()))
+            } else {
+                Box::new(ParquetBatches::open(input, &fields, limits, tmp, ByteCount::default()))
+            };
+            for batch in batches {
                 for item in batch {
                     match item {
                         RawItem::Document(doc) => {
@@ -90,7 +96,9 @@ pub fn run(args: &IndexArgs) -> Result<()> {
                 .and_then(|f| at(&record, f))
                 .and_then(as_text)
                 .unwrap_or_else(|| fallback.clone());
-            let id = at(&record, &args.id_field).and_then(as_text).unwrap_or_else(|| line.to_string());
+            let id = at(&record, &args.id_field)
+                .and_then(as_text)
+                .unwrap_or_else(|| curate_sources::parse::derived_id(&input.name, line));
             // Evaluation files often repeat an item (one request per answer choice).
             if !seen.insert((Arc::<str>::from(name.as_str()), id.clone())) {
                 continue;

@@ -88,15 +88,11 @@ fn run_stage(args: RunArgs) -> Result<()> {
     let inputs = curate_sources::input::expand(&args.input)?;
     let steps = config.build_steps()?;
     let threads = args.threads.unwrap_or_else(|| config.run.threads()).max(1);
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build_global()
-        .context("starting the worker pool")?;
 
     let plan = Plan::new(config.clone(), inputs);
     let dir = RunDir::prepare(&output, &plan)?;
     let limits = BatchLimits { records: config.run.batch_records, bytes: config.run.batch_bytes };
-    let pipeline = Pipeline::new(&config.stage, steps, config.fields.clone(), limits, threads);
+    let pipeline = Pipeline::new(&config.stage, steps, config.fields.clone(), limits, threads)?;
     let progress = Progress::new(plan.tasks.len());
     let start = Instant::now();
     let (mut counts, resumed) = pipeline.run(&plan.tasks, &dir, threads, &progress)?;

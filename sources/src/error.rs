@@ -23,7 +23,7 @@ pub enum SourceError {
     /// The format cannot be told from the name.
     #[error(
         "cannot tell the format of `{0}` from its name; expected .jsonl/.json/.ndjson \
-         (optionally .gz or .zst) or .parquet"
+         (optionally .gz or .zst), .parquet or .arrow"
     )]
     UnknownFormat(String),
     /// Reading or writing a file failed.

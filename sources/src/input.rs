@@ -26,6 +26,8 @@ pub enum Format {
     Jsonl(Compression),
     /// Apache Parquet.
     Parquet,
+    /// Arrow IPC (stream or file format), as Hugging Face `datasets` saves it.
+    Arrow,
 }
 
 impl Format {
@@ -43,6 +45,9 @@ impl Format {
             Some(Format::Jsonl(compression))
         } else if compression == Compression::None && (stem.ends_with(".parquet") || stem.ends_with(".pq")) {
             Some(Format::Parquet)
+        } else if compression == Compression::None && (stem.ends_with(".arrow") || stem.ends_with(".feather"))
+        {
+            Some(Format::Arrow)
         } else {
             None
         }
@@ -157,6 +162,7 @@ mod tests {
         assert_eq!(Format::from_name("b.json.gz"), Some(Format::Jsonl(Compression::Gzip)));
         assert_eq!(Format::from_name("B.JSONL.ZST"), Some(Format::Jsonl(Compression::Zstd)));
         assert_eq!(Format::from_name("https://x/y.parquet?sig=1"), Some(Format::Parquet));
+        assert_eq!(Format::from_name("data-00000-of-00001.arrow"), Some(Format::Arrow));
         assert_eq!(Format::from_name("notes.txt"), None);
         assert_eq!(Format::from_name("x.parquet.gz"), None);
     }

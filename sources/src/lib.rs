@@ -5,10 +5,12 @@
 //! - [`jsonl`]: JSONL streams cut into bounded batches of raw lines.
 //! - [`parse`]: one raw JSONL line into a [`curate_schemas::Document`], or a quarantine row.
 //! - [`parquet`]: Parquet shards read row group by row group.
+//! - [`arrow_ipc`]: Arrow IPC files (as Hugging Face `datasets` saves them), batch by batch.
 //! - [`writer`]: Parquet outputs written to a temp file and renamed into place when complete.
 //!
 //! Everything streams: memory depends on the batch size, not on the size of the input.
 
+pub mod arrow_ipc;
 mod error;
 pub mod input;
 pub mod jsonl;

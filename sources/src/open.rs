@@ -88,6 +88,8 @@ pub fn open_jsonl(input: &InputFile, counter: ByteCount) -> io::Result<Box<dyn i
         Format::Jsonl(Compression::Zstd) => {
             Box::new(BufReader::with_capacity(BUF, zstd::stream::read::Decoder::new(raw)?))
         }
-        Format::Parquet => return Err(io::Error::other("a Parquet file is not a JSONL stream")),
+        Format::Parquet | Format::Arrow => {
+            return Err(io::Error::other("a columnar file is not a JSONL stream"))
+        }
     })
 }
