@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Peak memory and core use of `curate --stage pretrain` at two input sizes (default 100 MB and
-# 1 GB of real JSONL text): memory must stay flat as the input grows.
+# Peak memory and core use of `curate --stage pretrain` at two input sizes (default 200 MB and
+# 1 GB of real JSONL text, in 100 MB shards): memory must stay flat as the input grows. Both
+# sizes have at least as many shards as cores, so the same number of shards run at once.
 # Usage: bench/pretrain-memory.sh [SMALL_MB] [LARGE_MB]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/curate-target}
 data=${CURATE_DATA:-$HOME/.cache/curate-data}
-small=${1:-100}
+small=${1:-200}
 large=${2:-1000}
 work=${BENCH_DIR:-$HOME/.cache/curate-bench}
 

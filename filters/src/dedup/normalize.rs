@@ -46,7 +46,8 @@ impl Normalization {
                 out.push(c);
             }
         };
-        if self.nfkc {
+        // NFKC leaves ASCII as it is; most text is mostly ASCII, so skip the decomposition then.
+        if self.nfkc && !text.is_ascii() {
             for c in text.nfkc() {
                 push(c, &mut out);
             }

@@ -48,10 +48,16 @@ pub fn shingle_hashes(text: &str, unit: ShingleUnit, size: usize) -> Vec<u64> {
 
 /// One hash for a sequence of token hashes.
 pub fn combine(hashes: &[u64]) -> u64 {
-    let mut bytes = Vec::with_capacity(hashes.len() * 8);
-    for h in hashes {
-        bytes.extend_from_slice(&h.to_le_bytes());
+    // Shingles are short: hash from the stack, not from a fresh allocation per shingle.
+    const STACK: usize = 16;
+    if hashes.len() <= STACK {
+        let mut bytes = [0u8; STACK * 8];
+        for (i, h) in hashes.iter().enumerate() {
+            bytes[i * 8..i * 8 + 8].copy_from_slice(&h.to_le_bytes());
+        }
+        return xxh3_64(&bytes[..hashes.len() * 8]);
     }
+    let bytes: Vec<u8> = hashes.iter().flat_map(|h| h.to_le_bytes()).collect();
     xxh3_64(&bytes)
 }
 
