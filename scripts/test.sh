@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Runs curate's tests: fetches the real data they use (cached), then the whole test suite.
+# Runs curate's tests: fetches the real data they use (cached), then the whole test suite, and
+# ends with one line that adds up every test binary's results.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/curate-target}
 export CURATE_DATA=${CURATE_DATA:-$HOME/.cache/curate-data}
 scripts/fetch-data.sh "$CURATE_DATA"
-cargo test --release --locked --workspace
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test --release --locked --workspace --lib --bins --tests 2>&1 | tee "$log"
+awk '/^test result:/ {p += $4; f += $6} END {print "tests: " p " passed, " f " failed"}' "$log"
