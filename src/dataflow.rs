@@ -414,7 +414,9 @@ struct TaskWriter {
     next_doc: u64,
 }
 
-fn flush<T: TableBuilder>(table: &mut (T, ParquetShard), force: bool) -> Result<()> {
+/// Writes `table`'s buffered rows as a row group once they reach the row or byte bound, or
+/// whatever is buffered when `force` is set.
+pub(crate) fn flush<T: TableBuilder>(table: &mut (T, ParquetShard), force: bool) -> Result<()> {
     let (builder, shard) = table;
     if !builder.is_empty() && (force || builder.len() >= FLUSH_ROWS || builder.bytes() >= FLUSH_BYTES) {
         let frame = builder.take_frame().context("building a row group")?;

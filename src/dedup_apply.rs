@@ -6,13 +6,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use curate_schemas::output::{self, DecisionTable, DocumentTable, TableBuilder};
+use curate_schemas::output::{self, DecisionTable, DocumentTable};
 use curate_schemas::{DecisionRow, Document};
 use curate_sources::parquet::DocumentFile;
 use curate_sources::writer::ParquetShard;
 use duckdb::Connection;
 
 use crate::counts::TaskCounts;
+use crate::dataflow::flush;
 use crate::run_dir::{RunDir, Task};
 
 /// A dedup step as decisions name it.
@@ -139,20 +140,14 @@ pub fn apply(
                     kept.0.push(doc);
                 }
             }
-            if kept.0.len() >= 65536 || kept.0.bytes() >= 32 << 20 {
-                kept.1.write(&kept.0.take_frame()?)?;
-            }
-            if decisions.0.len() >= 65536 {
-                decisions.1.write(&decisions.0.take_frame()?)?;
-            }
-            if rejected.0.len() >= 65536 || rejected.0.bytes() >= 32 << 20 {
-                rejected.1.write(&rejected.0.take_frame()?)?;
-            }
+            flush(&mut kept, false)?;
+            flush(&mut decisions, false)?;
+            flush(&mut rejected, false)?;
         }
     }
-    kept.1.write(&kept.0.take_frame()?)?;
-    rejected.1.write(&rejected.0.take_frame()?)?;
-    decisions.1.write(&decisions.0.take_frame()?)?;
+    flush(&mut kept, true)?;
+    flush(&mut rejected, true)?;
+    flush(&mut decisions, true)?;
     kept.1.commit()?;
     rejected.1.commit()?;
     decisions.1.commit()?;

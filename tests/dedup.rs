@@ -5,7 +5,7 @@
 mod common;
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use common::*;
 
@@ -101,13 +101,16 @@ fn precision_recall(found: &HashMap<String, String>, truth: &HashMap<String, Str
     (precision, right as f64 / truth.len() as f64)
 }
 
-#[test]
-fn minhash_finds_copies_and_edits_of_real_documents() {
+/// Runs `exact_dedup` then `near_step` alone over the corpus; returns the run and the truth.
+fn run_dedup(near_step: &str) -> (tempfile::TempDir, PathBuf, Corpus) {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("corpus.jsonl");
     let corpus = write_corpus(&input);
     let config = dir.path().join("c.toml");
-    dedup_only(&config, "[[steps]]\nfilter = \"exact_dedup\"\n\n[[steps]]\nfilter = \"minhash_dedup\"\n");
+    dedup_only(
+        &config,
+        &format!("[[steps]]\nfilter = \"exact_dedup\"\n\n[[steps]]\nfilter = \"{near_step}\"\n"),
+    );
     let run = dir.path().join("run");
     curate_ok(&[
         "--config",
@@ -117,6 +120,12 @@ fn minhash_finds_copies_and_edits_of_real_documents() {
         "--output",
         run.to_str().unwrap(),
     ]);
+    (dir, run, corpus)
+}
+
+#[test]
+fn minhash_finds_copies_and_edits_of_real_documents() {
+    let (_dir, run, corpus) = run_dedup("minhash_dedup");
 
     let exact = rejected_by(&run, "exact_dedup");
     let (p, r) = precision_recall(&exact, &corpus.exact);
@@ -140,20 +149,7 @@ fn minhash_finds_copies_and_edits_of_real_documents() {
 
 #[test]
 fn simhash_is_an_alternative() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("corpus.jsonl");
-    let corpus = write_corpus(&input);
-    let config = dir.path().join("c.toml");
-    dedup_only(&config, "[[steps]]\nfilter = \"exact_dedup\"\n\n[[steps]]\nfilter = \"simhash_dedup\"\n");
-    let run = dir.path().join("run");
-    curate_ok(&[
-        "--config",
-        config.to_str().unwrap(),
-        "--input",
-        input.to_str().unwrap(),
-        "--output",
-        run.to_str().unwrap(),
-    ]);
+    let (_dir, run, corpus) = run_dedup("simhash_dedup");
     let near = rejected_by(&run, "simhash_dedup");
     let (p, r) = precision_recall(&near, &corpus.near);
     eprintln!("simhash_dedup: precision {p:.3}, recall {r:.3} ({} pairs)", corpus.near.len());
