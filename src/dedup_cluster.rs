@@ -103,70 +103,90 @@ pub fn cluster(root: &Path, methods: &[DedupMethod], memory_limit: &str) -> Resu
     conn.execute_batch(&format!(
         "CREATE VIEW sig AS SELECT * FROM read_parquet({sig_glob});
          CREATE VIEW bands AS SELECT * FROM read_parquet({band_glob});
-         CREATE TABLE removed (doc UBIGINT PRIMARY KEY, step UINTEGER, rep UBIGINT, score DOUBLE);"
+         CREATE TABLE removed (doc UBIGINT, step UINTEGER, rep UBIGINT, score DOUBLE);"
     ))
     .context("reading signatures")?;
 
     let mut per_step = Vec::with_capacity(methods.len());
     for (i, method) in methods.iter().enumerate() {
-        let before: i64 = conn.query_row("SELECT count(*) FROM removed", [], |r| r.get(0))?;
-        match method {
-            DedupMethod::Exact(_) => {
-                conn.execute_batch(&format!(
-                    "INSERT INTO removed
-                     SELECT doc, {i}, first_value(doc) OVER w, 1.0 FROM sig
-                     WHERE doc NOT IN (SELECT doc FROM removed)
-                     WINDOW w AS (PARTITION BY key_{i} ORDER BY doc)
-                     QUALIFY row_number() OVER w > 1"
-                ))
-                .with_context(|| format!("exact dedup (step {i})"))?;
-            }
-            DedupMethod::MinHash(config, _) => {
-                let mut clusters = Clusters::default();
-                let mut stmt = conn.prepare(&format!(
-                    "WITH b AS (SELECT doc, band FROM bands WHERE step = {i} AND doc NOT IN (SELECT doc FROM removed)),
-                     p AS (SELECT DISTINCT a, d AS b FROM
-                           (SELECT doc AS d, lag(doc) OVER (PARTITION BY band ORDER BY doc) AS a FROM b)
-                           WHERE a IS NOT NULL)
-                     SELECT p.a, p.b, sa.sig_{i}, sb.sig_{i} FROM p
-                     JOIN sig sa ON sa.doc = p.a JOIN sig sb ON sb.doc = p.b"
-                ))?;
-                let mut rows = stmt.query([])?;
-                while let Some(row) = rows.next()? {
-                    let (a, b): (u64, u64) = (row.get(0)?, row.get(1)?);
-                    let (sa, sb): (Vec<u8>, Vec<u8>) = (row.get(2)?, row.get(3)?);
-                    let j = estimated_jaccard(&decode_sig(&sa), &decode_sig(&sb));
-                    if j >= config.threshold {
-                        clusters.union(a, b, j);
-                    }
-                }
-                append_removed(&conn, i, clusters)?;
-            }
-            DedupMethod::SimHash(config) => {
-                let mut clusters = Clusters::default();
-                let lags: Vec<String> = (1..=config.window)
-                    .map(|j| format!("SELECT doc AS d, key AS kd, lag(doc, {j}) OVER w AS a, lag(key, {j}) OVER w AS ka FROM b WINDOW w AS (PARTITION BY band ORDER BY key, doc)"))
-                    .collect();
-                let mut stmt = conn.prepare(&format!(
-                    "WITH b AS (SELECT doc, band, key FROM bands WHERE step = {i} AND doc NOT IN (SELECT doc FROM removed)),
-                     p AS ({})
-                     SELECT DISTINCT least(a, d), greatest(a, d), bit_count(xor(ka, kd))::BIGINT FROM p
-                     WHERE a IS NOT NULL AND bit_count(xor(ka, kd)) <= {}",
-                    lags.join(" UNION ALL "),
-                    config.max_distance
-                ))?;
-                let mut rows = stmt.query([])?;
-                while let Some(row) = rows.next()? {
-                    let (a, b, dist): (u64, u64, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);
-                    clusters.union(a, b, 1.0 - dist as f64 / 64.0);
-                }
-                append_removed(&conn, i, clusters)?;
-            }
-        }
-        let after: i64 = conn.query_row("SELECT count(*) FROM removed", [], |r| r.get(0))?;
-        per_step.push((after - before) as u64);
+        let found = cluster_step(&conn, i, method).with_context(|| {
+            format!(
+                "global dedup, dedup step {} (if DuckDB ran out of memory, raise [run] dedup_memory)",
+                i + 1
+            )
+        })?;
+        per_step.push(found);
     }
+    write_duplicates(&conn, root)?;
+    Ok(per_step)
+}
 
+/// Finds the duplicates of dedup step `i` among the documents earlier steps left; returns
+/// how many it found.
+fn cluster_step(conn: &Connection, i: usize, method: &DedupMethod) -> Result<u64> {
+    let before: i64 = conn.query_row("SELECT count(*) FROM removed", [], |r| r.get(0))?;
+    match method {
+        DedupMethod::Exact(_) => {
+            conn.execute_batch(&format!(
+                "INSERT INTO removed
+                 SELECT doc, {i}, first_value(doc) OVER w, 1.0 FROM sig
+                 WHERE doc NOT IN (SELECT doc FROM removed)
+                 WINDOW w AS (PARTITION BY key_{i} ORDER BY doc)
+                 QUALIFY row_number() OVER w > 1"
+            ))?;
+        }
+        DedupMethod::MinHash(config, _) => {
+            let mut clusters = Clusters::default();
+            // Candidate pairs go to a table first (spillable), and only then meet the signatures.
+            conn.execute_batch(&format!(
+                "CREATE OR REPLACE TEMP TABLE pairs AS
+                 SELECT DISTINCT a, d AS b FROM (
+                   SELECT doc AS d, lag(doc) OVER (PARTITION BY band ORDER BY doc) AS a FROM bands
+                   WHERE step = {i} AND doc NOT IN (SELECT doc FROM removed))
+                 WHERE a IS NOT NULL"
+            ))?;
+            let mut stmt = conn.prepare(&format!(
+                "SELECT p.a, p.b, sa.sig_{i}, sb.sig_{i} FROM pairs p
+                 JOIN sig sa ON sa.doc = p.a JOIN sig sb ON sb.doc = p.b"
+            ))?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let (a, b): (u64, u64) = (row.get(0)?, row.get(1)?);
+                let (sa, sb): (Vec<u8>, Vec<u8>) = (row.get(2)?, row.get(3)?);
+                let j = estimated_jaccard(&decode_sig(&sa), &decode_sig(&sb));
+                if j >= config.threshold {
+                    clusters.union(a, b, j);
+                }
+            }
+            append_removed(conn, i, clusters)?;
+        }
+        DedupMethod::SimHash(config) => {
+            let mut clusters = Clusters::default();
+            let lags: Vec<String> = (1..=config.window)
+                .map(|j| format!("SELECT doc AS d, key AS kd, lag(doc, {j}) OVER w AS a, lag(key, {j}) OVER w AS ka FROM b WINDOW w AS (PARTITION BY band ORDER BY key, doc)"))
+                .collect();
+            let mut stmt = conn.prepare(&format!(
+                "WITH b AS (SELECT doc, band, key FROM bands WHERE step = {i} AND doc NOT IN (SELECT doc FROM removed)),
+                 p AS ({})
+                 SELECT DISTINCT least(a, d), greatest(a, d), bit_count(xor(ka, kd))::BIGINT FROM p
+                 WHERE a IS NOT NULL AND bit_count(xor(ka, kd)) <= {}",
+                lags.join(" UNION ALL "),
+                config.max_distance
+            ))?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let (a, b, dist): (u64, u64, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);
+                clusters.union(a, b, 1.0 - dist as f64 / 64.0);
+            }
+            append_removed(conn, i, clusters)?;
+        }
+    }
+    let after: i64 = conn.query_row("SELECT count(*) FROM removed", [], |r| r.get(0))?;
+    Ok((after - before) as u64)
+}
+
+/// Writes every duplicate found, with its representative's id and source, sorted by document.
+fn write_duplicates(conn: &Connection, root: &Path) -> Result<()> {
     let out = root.join("duplicates.parquet");
     let tmp_out = curate_sources::writer::tmp_path(&out);
     conn.execute_batch(&format!(
@@ -177,7 +197,7 @@ pub fn cluster(root: &Path, methods: &[DedupMethod], memory_limit: &str) -> Resu
     ))
     .context("writing duplicates.parquet")?;
     std::fs::rename(&tmp_out, &out)?;
-    Ok(per_step)
+    Ok(())
 }
 
 fn append_removed(conn: &Connection, step: usize, clusters: Clusters) -> Result<()> {

@@ -187,3 +187,99 @@ fn dedup_spans_shards_and_spills_under_a_small_memory_limit() {
     let (p, r) = precision_recall(&near, &corpus.near);
     assert!(p >= 0.99 && r >= 0.95, "precision {p}, recall {r}");
 }
+
+/// Distinct 5-word shingles of a text, normalized as `minhash_dedup` does.
+fn shingle_set(text: &str) -> Vec<u64> {
+    use curate_filters::dedup::normalize::Normalization;
+    use curate_filters::dedup::shingles::{shingle_hashes, ShingleUnit};
+    let mut v = shingle_hashes(&Normalization::default().apply(text), ShingleUnit::Words, 5);
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+fn jaccard(a: &[u64], b: &[u64]) -> f64 {
+    let (mut i, mut j, mut both) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                both += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let union = a.len() + b.len() - both;
+    if union == 0 {
+        1.0
+    } else {
+        both as f64 / union as f64
+    }
+}
+
+#[test]
+fn minhash_on_real_spam_against_exact_jaccard() {
+    // Real near-duplicates no one made for this test: the SpamAssassin spam folders, where one
+    // campaign sends the same mail with small changes. The truth is the exact Jaccard similarity
+    // of every pair, computed by brute force.
+    let mut mails: Vec<(String, String)> = Vec::new();
+    for folder in ["spam-1", "spam-2"] {
+        let dir = data_dir().join("stdlib/spam-assassin/data").join(folder);
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).collect();
+        files.retain(|p| p.extension().is_some_and(|e| e == "json"));
+        files.sort();
+        for p in files {
+            let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+            mails.push((
+                format!("{folder}/{}", v["id"].as_str().unwrap()),
+                v["text"].as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("spam.jsonl");
+    let lines: Vec<String> =
+        mails.iter().map(|(id, t)| serde_json::json!({"id": id, "text": t}).to_string()).collect();
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let config = dir.path().join("c.toml");
+    dedup_only(&config, "[[steps]]\nfilter = \"minhash_dedup\"\n");
+    let run = dir.path().join("run");
+    curate_ok(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        run.to_str().unwrap(),
+    ]);
+    let found = rejected_by(&run, "minhash_dedup");
+    let cluster = |id: &String| found.get(id).cloned().unwrap_or_else(|| id.clone());
+
+    let sets: Vec<Vec<u64>> = mails.iter().map(|(_, t)| shingle_set(t)).collect();
+    let index: HashMap<&String, usize> = mails.iter().enumerate().map(|(i, (id, _))| (id, i)).collect();
+    // Precision: a rejected mail is really similar to the mail kept in its place.
+    let similar =
+        found.iter().filter(|(id, rep)| jaccard(&sets[index[id]], &sets[index[rep]]) >= 0.5).count();
+    let precision = similar as f64 / found.len().max(1) as f64;
+    // Recall: pairs well above the threshold end up in one cluster.
+    let (mut pairs, mut together) = (0, 0);
+    for i in 0..mails.len() {
+        for j in i + 1..mails.len() {
+            if jaccard(&sets[i], &sets[j]) >= 0.85 {
+                pairs += 1;
+                together += usize::from(cluster(&mails[i].0) == cluster(&mails[j].0));
+            }
+        }
+    }
+    let recall = together as f64 / pairs.max(1) as f64;
+    eprintln!(
+        "minhash_dedup on {} spam mails: {} rejected, precision {precision:.3} (Jaccard >= 0.5 with the kept mail), \
+         recall {recall:.3} ({pairs} pairs with Jaccard >= 0.85)",
+        mails.len(),
+        found.len()
+    );
+    assert!(pairs >= 20, "the spam folders hold near-duplicates: {pairs}");
+    assert!(precision >= 0.95 && recall >= 0.9, "precision {precision}, recall {recall}");
+}
