@@ -63,6 +63,44 @@ pub enum Command {
     },
     /// Build the n-gram index of benchmark items that `--benchmarks` checks records against.
     IndexBenchmarks(IndexArgs),
+    /// Try a judge rule on a few records: prints label probabilities or completions.
+    Judge(JudgeArgs),
+}
+
+/// Options of `curate judge`.
+#[derive(Debug, Args)]
+pub struct JudgeArgs {
+    /// The judge: the /v1 URL of an OpenAI-compatible server (e.g. http://localhost:8080/v1).
+    #[arg(long)]
+    pub model: String,
+    /// The model name the server expects.
+    #[arg(long, default_value = "default")]
+    pub model_name: String,
+    /// Environment variable holding the server's API key.
+    #[arg(long)]
+    pub api_key_env: Option<String>,
+    /// Use /v1/completions with raw prompts instead of /v1/chat/completions.
+    #[arg(long)]
+    pub completions: bool,
+    /// A shipped rule (multi_part, general_text, guessing, inconsistent_reasoning, style_shift,
+    /// domain_label, direct_answer) or a rule file.
+    #[arg(long)]
+    pub rule: String,
+    /// Records to judge (JSONL, .gz, .zst, Parquet, Arrow).
+    #[arg(long)]
+    pub input: String,
+    /// Judge at most this many records.
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+    /// Text field of columnar inputs.
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+    /// Id field of the records.
+    #[arg(long, default_value = "id")]
+    pub id_field: String,
+    /// The verdict cache file (default: ~/.cache/curate/verdicts.redb).
+    #[arg(long)]
+    pub cache: Option<PathBuf>,
 }
 
 /// Options of `curate index-benchmarks`.

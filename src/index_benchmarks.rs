@@ -32,8 +32,14 @@ fn default_name(input: &InputFile) -> String {
     base.split('.').next().unwrap_or(base).to_string()
 }
 
-/// Records of one benchmark file as JSON objects.
-fn records(input: &InputFile, args: &IndexArgs, tmp: &std::path::Path) -> Result<Vec<(u64, Value)>> {
+/// Records of one input file as JSON objects, with their line (or row) numbers. Columnar files
+/// need to know which column is the text (`text_field`) and the id.
+pub fn records(
+    input: &InputFile,
+    text_field: &str,
+    id_field: &str,
+    tmp: &std::path::Path,
+) -> Result<Vec<(u64, Value)>> {
     let mut out = Vec::new();
     match input.format {
         Format::Jsonl(_) => {
@@ -50,8 +56,8 @@ fn records(input: &InputFile, args: &IndexArgs, tmp: &std::path::Path) -> Result
             }
         }
         Format::Parquet | Format::Arrow => {
-            let text = args.fields.first().cloned().unwrap_or_else(|| "text".into());
-            let fields = FieldNames { text: text.clone(), id: args.id_field.clone() };
+            let text = text_field.to_string();
+            let fields = FieldNames { text: text.clone(), id: id_field.to_string() };
             let limits = BatchLimits { records: 4096, bytes: 64 << 20 };
             let batches: Box<dyn Iterator<Item = Vec<RawItem>>> = if input.format == Format::Arrow {
                 Box::new(ArrowBatches::open(input, &fields, limits, ByteCount::default()))
@@ -67,7 +73,7 @@ fn records(input: &InputFile, args: &IndexArgs, tmp: &std::path::Path) -> Result
                                 _ => serde_json::Map::new(),
                             };
                             obj.insert(text.clone(), Value::String(doc.text));
-                            obj.insert(args.id_field.clone(), Value::String(doc.id));
+                            obj.insert(id_field.to_string(), Value::String(doc.id));
                             out.push((doc.line, Value::Object(obj)));
                         }
                         RawItem::Quarantined(q) => bail!("{}", q.error),
@@ -89,7 +95,8 @@ pub fn run(args: &IndexArgs) -> Result<()> {
     let mut per_benchmark: std::collections::BTreeMap<String, usize> = Default::default();
     for input in &inputs {
         let fallback = args.name.clone().unwrap_or_else(|| default_name(input));
-        for (line, record) in records(input, args, &tmp)? {
+        let text_field = args.fields.first().map_or("text", String::as_str);
+        for (line, record) in records(input, text_field, &args.id_field, &tmp)? {
             let name = args
                 .name_field
                 .as_deref()
@@ -128,7 +135,8 @@ pub fn run(args: &IndexArgs) -> Result<()> {
     Ok(())
 }
 
-fn tempfile_dir() -> Result<std::path::PathBuf> {
+/// A scratch folder for downloads, removed by the caller.
+pub fn tempfile_dir() -> Result<std::path::PathBuf> {
     let dir = std::env::temp_dir().join(format!("curate-index-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)

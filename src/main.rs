@@ -7,6 +7,7 @@ mod dataflow;
 mod dedup_apply;
 mod dedup_cluster;
 mod index_benchmarks;
+mod judge_cmd;
 mod progress;
 mod run_dir;
 mod sql;
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
         Some(Command::Stages) => print_stages(),
         Some(Command::Sql { run, query, format }) => run_sql(&run, &query, format),
         Some(Command::IndexBenchmarks(args)) => index_benchmarks::run(&args),
+        Some(Command::Judge(args)) => judge_cmd::run(&args),
         None => run_stage(cli.run),
     };
     match result {

@@ -1,0 +1,96 @@
+//! `curate judge`: try a judge rule on a few records before a run.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use curate_judges::{CachedJudge, Judge, JudgeRule, OpenAiConfig, OpenAiJudge, RuleKind, VerdictCache};
+use serde_json::{json, Value};
+
+use crate::cli::JudgeArgs;
+use crate::index_benchmarks::{records, tempfile_dir};
+
+/// Where verdicts are cached unless `--cache` says otherwise.
+pub fn default_cache() -> PathBuf {
+    let base = std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| ".".into())).join(".cache")
+    });
+    base.join("curate").join("verdicts.redb")
+}
+
+/// Runs the rule over the input's first records and prints one JSON line per record.
+pub fn run(args: &JudgeArgs) -> Result<()> {
+    if !args.model.starts_with("http://") && !args.model.starts_with("https://") {
+        bail!(
+            "--model {}: the embedded GGUF engine is not built yet (issue #4); serve the model with an \
+             OpenAI-compatible server (vLLM, SGLang, llama.cpp's llama-server) and pass its /v1 URL",
+            args.model
+        );
+    }
+    let rule = JudgeRule::load(&args.rule)?;
+    let mut config = OpenAiConfig::new(&args.model, &args.model_name);
+    config.api_key_env = args.api_key_env.clone();
+    config.chat = !args.completions;
+    let backend = OpenAiJudge::new(config)?;
+    let cache_path = args.cache.clone().unwrap_or_else(default_cache);
+    let cache = VerdictCache::open(&cache_path)?;
+    let judge = CachedJudge::new(&backend, &cache, &format!("{}@{}", rule.name, rule.version));
+
+    let inputs = curate_sources::input::expand(std::slice::from_ref(&args.input))?;
+    let tmp = tempfile_dir()?;
+    let mut rows: Vec<(String, Value)> = Vec::new();
+    for input in &inputs {
+        for (line, record) in records(input, &args.text_field, &args.id_field, &tmp)? {
+            let id = record.get(&args.id_field).map_or_else(
+                || curate_sources::parse::derived_id(&input.name, line),
+                |v| v.as_str().map_or_else(|| v.to_string(), String::from),
+            );
+            rows.push((id, record));
+            if rows.len() >= args.limit {
+                break;
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+
+    let out: Vec<Value> = match rule.kind {
+        RuleKind::Score => {
+            let requests = rows.iter().map(|(_, r)| rule.score_request(r)).collect::<Result<Vec<_>, _>>()?;
+            let scores = judge.score(&requests).context("asking the judge")?;
+            rows.iter()
+                .zip(scores)
+                .map(|((id, _), probs)| {
+                    let labels: serde_json::Map<String, Value> =
+                        rule.labels.iter().zip(&probs).map(|(l, p)| (l.clone(), json!(p))).collect();
+                    let reject = rule.reject_label.as_ref().map(|r| {
+                        let i = rule.labels.iter().position(|l| l == r).expect("validated");
+                        probs[i] >= rule.threshold
+                    });
+                    json!({"id": id, "rule": rule.name, "version": rule.version, "probabilities": labels, "reject": reject})
+                })
+                .collect()
+        }
+        RuleKind::Generate => {
+            let requests =
+                rows.iter().map(|(_, r)| rule.generate_request(r)).collect::<Result<Vec<_>, _>>()?;
+            let completions = judge.generate(&requests).context("asking the judge")?;
+            rows.iter()
+                .zip(completions)
+                .map(|((id, _), text)| json!({"id": id, "rule": rule.name, "version": rule.version, "completion": text}))
+                .collect()
+        }
+    };
+    for line in out {
+        println!("{line}");
+    }
+    let stats = judge.stats();
+    eprintln!(
+        "{} records judged by {} ({}): {} from the verdict cache, {} asked; cache {}",
+        rows.len(),
+        rule.name,
+        judge.identity(),
+        stats.hits,
+        stats.misses,
+        cache_path.display()
+    );
+    Ok(())
+}
