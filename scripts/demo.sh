@@ -3,6 +3,7 @@
 # curate, build the small multilingual sample, run `--stage pretrain` on it and query the result.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/install-build-deps.sh
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/curate-target}
 data=${CURATE_DATA:-$HOME/.cache/curate-data}
 run=${1:-runs/sample}

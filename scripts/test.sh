@@ -3,6 +3,7 @@
 # ends with one line that adds up every test binary's results.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/install-build-deps.sh
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/curate-target}
 export CURATE_DATA=${CURATE_DATA:-$HOME/.cache/curate-data}
 scripts/fetch-data.sh "$CURATE_DATA"

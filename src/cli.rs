@@ -70,9 +70,13 @@ pub enum Command {
 /// Options of `curate judge`.
 #[derive(Debug, Args)]
 pub struct JudgeArgs {
-    /// The judge: the /v1 URL of an OpenAI-compatible server (e.g. http://localhost:8080/v1).
+    /// The judge: a GGUF model file (run in-process), or the /v1 URL of an OpenAI-compatible
+    /// server (e.g. http://localhost:8080/v1).
     #[arg(long)]
     pub model: String,
+    /// Threads of the embedded engine (default: every core).
+    #[arg(long)]
+    pub threads: Option<usize>,
     /// The model name the server expects.
     #[arg(long, default_value = "default")]
     pub model_name: String,

@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use curate_judges::{CachedJudge, Judge, JudgeRule, OpenAiConfig, OpenAiJudge, RuleKind, VerdictCache};
+use curate_judges::{
+    CachedJudge, Judge, JudgeRule, LlamaJudge, OpenAiConfig, OpenAiJudge, RuleKind, VerdictCache,
+};
 use serde_json::{json, Value};
 
 use crate::cli::JudgeArgs;
@@ -19,21 +21,23 @@ pub fn default_cache() -> PathBuf {
 
 /// Runs the rule over the input's first records and prints one JSON line per record.
 pub fn run(args: &JudgeArgs) -> Result<()> {
-    if !args.model.starts_with("http://") && !args.model.starts_with("https://") {
-        bail!(
-            "--model {}: the embedded GGUF engine is not built yet (issue #4); serve the model with an \
-             OpenAI-compatible server (vLLM, SGLang, llama.cpp's llama-server) and pass its /v1 URL",
-            args.model
-        );
-    }
     let rule = JudgeRule::load(&args.rule)?;
-    let mut config = OpenAiConfig::new(&args.model, &args.model_name);
-    config.api_key_env = args.api_key_env.clone();
-    config.chat = !args.completions;
-    let backend = OpenAiJudge::new(config)?;
+    let backend: Box<dyn Judge> = if args.model.starts_with("http://") || args.model.starts_with("https://") {
+        let mut config = OpenAiConfig::new(&args.model, &args.model_name);
+        config.api_key_env = args.api_key_env.clone();
+        config.chat = !args.completions;
+        Box::new(OpenAiJudge::new(config)?)
+    } else if args.model.ends_with(".gguf") {
+        let threads =
+            args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        Box::new(LlamaJudge::load(std::path::Path::new(&args.model), threads)?)
+    } else {
+        bail!("--model {}: give a .gguf file or the /v1 URL of an OpenAI-compatible server", args.model);
+    };
+    let backend = backend.as_ref();
     let cache_path = args.cache.clone().unwrap_or_else(default_cache);
     let cache = VerdictCache::open(&cache_path)?;
-    let judge = CachedJudge::new(&backend, &cache, &format!("{}@{}", rule.name, rule.version));
+    let judge = CachedJudge::new(backend, &cache, &format!("{}@{}", rule.name, rule.version));
 
     let inputs = curate_sources::input::expand(std::slice::from_ref(&args.input))?;
     let tmp = tempfile_dir()?;

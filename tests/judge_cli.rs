@@ -45,15 +45,39 @@ fn judge_prints_probabilities_and_caches_verdicts() {
     let again = curate(&args);
     assert!(String::from_utf8_lossy(&again.stderr).contains("2 from the verdict cache, 0 asked"));
     assert_eq!(server.requests.load(Ordering::SeqCst), 2);
+}
 
-    let gguf = curate(&[
+#[test]
+fn judge_runs_a_real_gguf_in_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("queries.jsonl");
+    std::fs::write(&input, "{\"id\": \"q1\", \"query\": \"What is 6 times 7?\"}\n").unwrap();
+    let model = data_dir().join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    let cache = dir.path().join("verdicts.redb");
+    let out = curate_ok(&[
         "judge",
         "--model",
-        "model.gguf",
+        model.to_str().unwrap(),
+        "--threads",
+        "1",
+        "--rule",
+        "direct_answer",
+        "--input",
+        input.to_str().unwrap(),
+        "--cache",
+        cache.to_str().unwrap(),
+    ]);
+    let line: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(line["id"], "q1");
+    assert!(!line["completion"].as_str().unwrap().trim().is_empty(), "{line}");
+    let bad = curate(&[
+        "judge",
+        "--model",
+        "model.bin",
         "--rule",
         "multi_part",
         "--input",
         input.to_str().unwrap(),
     ]);
-    assert!(String::from_utf8_lossy(&gguf.stderr).contains("embedded GGUF engine is not built yet"));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("give a .gguf file"));
 }

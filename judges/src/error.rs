@@ -21,6 +21,12 @@ pub enum JudgeError {
         /// The first bytes of the reply.
         excerpt: String,
     },
+    /// The embedded engine failed (model file, template, decoding).
+    #[error("embedded judge: {message}")]
+    Engine {
+        /// What failed.
+        message: String,
+    },
     /// The verdict cache failed.
     #[error("verdict cache {path}: {message}")]
     Cache {

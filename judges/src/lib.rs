@@ -9,9 +9,10 @@
 //!   decides them, so a rerun pays only for what changed.
 //! - [`JudgeRule`]: a judge question as data: a prompt template, labels, a threshold, a version.
 //!
-//! The embedded GGUF engine is still to come (issue #4).
+//! - [`LlamaJudge`]: a GGUF model run in-process by llama.cpp.
 
 mod cache;
+mod embedded;
 mod error;
 pub mod fake_server;
 mod judge;
@@ -19,6 +20,7 @@ mod openai;
 mod rule;
 
 pub use cache::{CacheStats, CachedJudge, VerdictCache};
+pub use embedded::LlamaJudge;
 pub use error::JudgeError;
 pub use judge::{GenerateRequest, Judge, ScoreRequest};
 pub use openai::{OpenAiConfig, OpenAiJudge};
