@@ -163,7 +163,7 @@ impl StageConfig {
                 for (i, spanned) in steps.iter().enumerate() {
                     let line = line_of(&source, spanned.span().start);
                     let step = spanned.get_ref();
-                    build_step(step).map_err(|e| {
+                    check_step(step).map_err(|e| {
                         anyhow::anyhow!("{shown}:{line}: step {} (`{}`): {e}", i + 1, step.name())
                     })?;
                 }
@@ -272,25 +272,12 @@ fn merge(base: &mut toml::Table, over: &toml::Table) {
     }
 }
 
-/// Builds one step to check its options (filters and dedup steps alike).
-fn build_step(step: &StepConfig) -> Result<(), curate_filters::FilterError> {
+/// Checks one step's options (filters and dedup steps alike) without loading anything big.
+fn check_step(step: &StepConfig) -> Result<(), curate_filters::FilterError> {
     if DedupMethod::is_dedup(&step.filter) {
         DedupMethod::build(&step.filter, step.options.clone()).map(drop)
-    } else if step.filter == "contamination" {
-        // The index is loaded once, when the run starts; here only the options are checked.
-        let mut options = step.options.clone();
-        options.remove("index");
-        let registration = curate_filters::find(&step.filter)?;
-        match registration.build(options) {
-            Err(curate_filters::FilterError::Invalid { message, .. })
-                if message.contains("`index` is empty") =>
-            {
-                Ok(())
-            }
-            other => other.map(drop),
-        }
     } else {
-        curate_filters::find(&step.filter)?.build(step.options.clone()).map(drop)
+        curate_filters::find(&step.filter)?.check(step.options.clone())
     }
 }
 

@@ -210,16 +210,22 @@ impl FilterConfig for ContaminationConfig {
     const DESCRIPTION: &'static str =
         "Benchmark contamination: rejects documents sharing n-grams with indexed evaluation items";
 
+    fn check(&self) -> Result<(), FilterError> {
+        // The index may still come from --benchmarks, and is loaded when the run starts.
+        if !(0.0..1.0).contains(&self.max_item_fraction) {
+            return Err(FilterError::Invalid {
+                filter: Self::NAME.into(),
+                message: format!("`max_item_fraction` must lie in [0, 1), got {}", self.max_item_fraction),
+            });
+        }
+        Ok(())
+    }
+
     fn build(&self) -> Result<Box<dyn Filter>, FilterError> {
+        self.check()?;
         let invalid = |message: String| FilterError::Invalid { filter: Self::NAME.into(), message };
         if self.index.is_empty() {
             return Err(invalid("`index` is empty: pass --benchmarks INDEX or set `index`".into()));
-        }
-        if !(0.0..1.0).contains(&self.max_item_fraction) {
-            return Err(invalid(format!(
-                "`max_item_fraction` must lie in [0, 1), got {}",
-                self.max_item_fraction
-            )));
         }
         let index = NgramIndex::load(Path::new(&self.index)).map_err(invalid)?;
         Ok(Box::new(NgramContamination { index: Arc::new(index), max_fraction: self.max_item_fraction }))

@@ -31,4 +31,10 @@ pub trait FilterConfig: Serialize + DeserializeOwned + Default + 'static {
 
     /// Builds the filter, validating options that types alone cannot.
     fn build(&self) -> Result<Box<dyn Filter>, FilterError>;
+
+    /// Validates the options before a run, without the costly part of building when there is
+    /// one (loading an index that may be named later on the command line). Builds by default.
+    fn check(&self) -> Result<(), FilterError> {
+        self.build().map(drop)
+    }
 }

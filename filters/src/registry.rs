@@ -12,6 +12,14 @@ pub struct Registration {
     pub description: &'static str,
     defaults: fn() -> toml::Table,
     build: fn(toml::Table) -> Result<Box<dyn Filter>, FilterError>,
+    check: fn(toml::Table) -> Result<(), FilterError>,
+}
+
+fn parse<C: FilterConfig>(options: toml::Table) -> Result<C, FilterError> {
+    options.try_into().map_err(|e: toml::de::Error| FilterError::Config {
+        filter: C::NAME.into(),
+        message: e.message().to_string(),
+    })
 }
 
 impl Registration {
@@ -24,19 +32,19 @@ impl Registration {
                 Ok(table) => table,
                 Err(e) => panic!("defaults of filter `{}` do not serialize: {e}", C::NAME),
             },
-            build: |options| {
-                let config: C = options.try_into().map_err(|e: toml::de::Error| FilterError::Config {
-                    filter: C::NAME.into(),
-                    message: e.message().to_string(),
-                })?;
-                config.build()
-            },
+            build: |options| parse::<C>(options)?.build(),
+            check: |options| parse::<C>(options)?.check(),
         }
     }
 
     /// Every option with its default value.
     pub fn defaults(&self) -> toml::Table {
         (self.defaults)()
+    }
+
+    /// Checks the options given without building the filter (see [`FilterConfig::check`]).
+    pub fn check(&self, options: toml::Table) -> Result<(), FilterError> {
+        (self.check)(options)
     }
 
     /// Builds the filter from the options given (missing ones take their defaults).
