@@ -9,7 +9,7 @@ use curate_judges::{
 use serde_json::{json, Value};
 
 use crate::cli::JudgeArgs;
-use crate::index_benchmarks::{records, tempfile_dir};
+use crate::records::{records, tempfile_dir};
 
 /// Where verdicts are cached unless `--cache` says otherwise.
 pub fn default_cache() -> PathBuf {

@@ -9,6 +9,7 @@ mod dedup_cluster;
 mod index_benchmarks;
 mod judge_cmd;
 mod progress;
+mod records;
 mod run_dir;
 mod sql;
 mod stages;
