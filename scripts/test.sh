@@ -7,6 +7,7 @@ scripts/install-build-deps.sh
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/curate-target}
 export CURATE_DATA=${CURATE_DATA:-$HOME/.cache/curate-data}
 scripts/fetch-data.sh "$CURATE_DATA"
+scripts/install-llama-server.sh
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --release --locked --workspace --lib --bins --tests 2>&1 | tee "$log"

@@ -3,7 +3,8 @@ use serde::{Deserialize, Serialize};
 use crate::JudgeError;
 
 /// A question whose answer is a probability for each of a fixed set of labels, read from the
-/// next-token distribution after the prompt (one forward pass, no sampling).
+/// next-token distribution after the prompt (one forward pass, no sampling). Thinking models
+/// are asked with thinking switched off, so the label is the first token.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScoreRequest {
     /// The user message.
@@ -23,6 +24,10 @@ pub struct GenerateRequest {
     pub stop: Vec<String>,
     /// `None` for greedy decoding, or the seed of sampling (temperature 1).
     pub seed: Option<u64>,
+    /// Let a thinking model (Qwen3-style templates) think first; `false` renders its template
+    /// with `enable_thinking = false`, as Qwen3's `/no_think`.
+    #[serde(default)]
+    pub think: bool,
 }
 
 /// A model that answers batches of questions.

@@ -20,7 +20,7 @@ mod openai;
 mod rule;
 
 pub use cache::{CacheStats, CachedJudge, VerdictCache};
-pub use embedded::LlamaJudge;
+pub use embedded::{LlamaJudge, Packing};
 pub use error::JudgeError;
 pub use judge::{GenerateRequest, Judge, ScoreRequest};
 pub use openai::{OpenAiConfig, OpenAiJudge};

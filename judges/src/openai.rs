@@ -31,6 +31,10 @@ pub struct OpenAiConfig {
     pub backoff: Duration,
     /// Alternatives asked for the first token when scoring.
     pub top_logprobs: usize,
+    /// Send `chat_template_kwargs: {"enable_thinking": false}` when a question is to be answered
+    /// without thinking (score requests, and generate requests with `think: false`), as vLLM,
+    /// SGLang and llama.cpp's server understand. Off for servers that reject unknown fields.
+    pub thinking_switch: bool,
 }
 
 impl OpenAiConfig {
@@ -46,6 +50,7 @@ impl OpenAiConfig {
             retries: 4,
             backoff: Duration::from_millis(500),
             top_logprobs: 20,
+            thinking_switch: true,
         }
     }
 }
@@ -125,9 +130,14 @@ impl OpenAiJudge {
         }
     }
 
-    fn body(&self, prompt: &str) -> Value {
+    fn body(&self, prompt: &str, think: bool) -> Value {
         if self.config.chat {
-            json!({"model": self.config.model, "messages": [{"role": "user", "content": prompt}]})
+            let mut body =
+                json!({"model": self.config.model, "messages": [{"role": "user", "content": prompt}]});
+            if !think && self.config.thinking_switch {
+                body["chat_template_kwargs"] = json!({"enable_thinking": false});
+            }
+            body
         } else {
             json!({"model": self.config.model, "prompt": prompt})
         }
@@ -142,7 +152,7 @@ impl OpenAiJudge {
     }
 
     fn score_one(&self, request: &ScoreRequest) -> Result<Vec<f64>, JudgeError> {
-        let mut body = self.body(&request.prompt);
+        let mut body = self.body(&request.prompt, false);
         body["max_tokens"] = json!(1);
         body["temperature"] = json!(0);
         if self.config.chat {
@@ -196,7 +206,7 @@ impl OpenAiJudge {
     }
 
     fn generate_one(&self, request: &GenerateRequest) -> Result<String, JudgeError> {
-        let mut body = self.body(&request.prompt);
+        let mut body = self.body(&request.prompt, request.think);
         body["max_tokens"] = json!(request.max_tokens);
         match request.seed {
             None => body["temperature"] = json!(0),

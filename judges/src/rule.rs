@@ -153,6 +153,8 @@ impl JudgeRule {
             max_tokens: self.max_tokens,
             stop: vec![],
             seed: None,
+            // Judge questions are answered directly: a thinking model does not think first.
+            think: false,
         })
     }
 }

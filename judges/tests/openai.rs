@@ -39,6 +39,7 @@ fn scores_are_normalized_label_probabilities() {
             max_tokens: 8,
             stop: vec![],
             seed: None,
+            think: false,
         }])
         .unwrap();
     assert_eq!(text, ["echo: hello there"]);
