@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/install-build-deps.sh
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/curate-target}
 export CURATE_DATA=${CURATE_DATA:-$HOME/.cache/curate-data}
-scripts/fetch-data.sh "$CURATE_DATA"
+scripts/fetch-data.sh "$CURATE_DATA" --with-qwen
 scripts/install-llama-server.sh
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

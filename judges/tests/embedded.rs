@@ -25,7 +25,7 @@ fn model() -> &'static LlamaJudge {
 /// The same model answering one prompt per forward pass.
 fn one_by_one() -> &'static LlamaJudge {
     static MODEL: OnceLock<LlamaJudge> = OnceLock::new();
-    MODEL.get_or_init(|| load().with_packing(Packing { max_tokens: 4096, max_sequences: 1 }))
+    MODEL.get_or_init(|| load().with_packing(Packing { max_tokens: 512, max_sequences: 1 }))
 }
 
 fn yes_no(prompt: &str) -> ScoreRequest {

@@ -15,7 +15,7 @@ pub struct Packing {
 
 impl Default for Packing {
     fn default() -> Self {
-        Self { max_tokens: 4096, max_sequences: 32 }
+        Self { max_tokens: 512, max_sequences: 8 }
     }
 }
 
