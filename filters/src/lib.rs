@@ -5,6 +5,7 @@
 //! filter, turns checks into decisions, counts them and routes the document (see
 //! `../shared/STYLE.md`: the framework does the bookkeeping, the filter only measures and decides).
 
+pub mod answer;
 pub mod contamination;
 pub mod dedup;
 mod error;
@@ -13,6 +14,7 @@ pub mod gopher_quality;
 pub mod gopher_repetition;
 pub mod language_id;
 mod registry;
+pub mod response;
 pub mod words;
 
 pub use curate_schemas::{Check, Document};

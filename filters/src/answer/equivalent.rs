@@ -1,0 +1,171 @@
+//! Whether two answers are the same answer: as numbers (within a relative tolerance, with
+//! percentages read either way), as multiple-choice letters, element by element for tuples,
+//! intervals and sets, else as normalized text.
+
+use super::expression::value;
+use super::normalize::normalize;
+
+/// An answer read for comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    /// A number or a simple expression's value; `percent` when written with `%`.
+    Number {
+        /// The value (a percentage's value is already divided by 100).
+        value: f64,
+        /// Written as a percentage.
+        percent: bool,
+    },
+    /// A multiple-choice letter.
+    Choice(char),
+    /// Several answers: a tuple or interval (`ordered`, with its brackets) or a set / a list of
+    /// solutions (unordered).
+    Many {
+        /// Whether order matters.
+        ordered: bool,
+        /// The opening and closing brackets of an ordered one (`(]` for a half-open interval).
+        brackets: (char, char),
+        /// The elements.
+        items: Vec<Answer>,
+    },
+    /// Anything else, as normalized text.
+    Text(String),
+}
+
+/// Splits at commas outside brackets.
+fn top_level_items(s: &str) -> Vec<&str> {
+    let mut items = Vec::new();
+    let mut depth = 0i32;
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth -= 1,
+            ',' if depth == 0 => {
+                items.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    items.push(&s[start..]);
+    items
+}
+
+impl Answer {
+    /// Reads an answer as written (LaTeX and all).
+    pub fn parse(raw: &str) -> Self {
+        Self::read(&normalize(raw))
+    }
+
+    fn read(s: &str) -> Self {
+        if s.len() == 1 && s.chars().all(|c| c.is_ascii_uppercase()) {
+            return Answer::Choice(s.chars().next().expect("one char"));
+        }
+        let (open, close) = (s.chars().next().unwrap_or(' '), s.chars().last().unwrap_or(' '));
+        if s.len() >= 2 && "([{".contains(open) && ")]}".contains(close) {
+            let inner = &s[1..s.len() - 1];
+            let items = top_level_items(inner);
+            if items.len() > 1 {
+                let items = items.into_iter().map(Self::read).collect();
+                return if open == '{' {
+                    Answer::Many { ordered: false, brackets: ('{', '}'), items }
+                } else {
+                    Answer::Many { ordered: true, brackets: (open, close), items }
+                };
+            }
+        }
+        let items = top_level_items(s);
+        if items.len() > 1 {
+            return Answer::Many {
+                ordered: false,
+                brackets: ('{', '}'),
+                items: items.into_iter().map(Self::read).collect(),
+            };
+        }
+        if let Some(v) = value(s) {
+            return Answer::Number { value: v, percent: s.ends_with('%') };
+        }
+        Answer::Text(s.to_string())
+    }
+
+    /// Whether `self` and `other` are the same answer.
+    pub fn matches(&self, other: &Answer) -> bool {
+        match (self, other) {
+            (Answer::Number { value: a, percent: pa }, Answer::Number { value: b, percent: pb }) => {
+                let close = |x: f64, y: f64| (x - y).abs() <= 1e-6 * x.abs().max(y.abs()).max(1.0);
+                // "50%" and "50" and "0.5" all answer "what percent…?".
+                close(*a, *b) || (*pa != *pb && (close(a * 100.0, *b) || close(*a, b * 100.0)))
+            }
+            (Answer::Choice(a), Answer::Choice(b)) => a == b,
+            (
+                Answer::Many { ordered: oa, brackets: ba, items: ia },
+                Answer::Many { ordered: ob, brackets: bb, items: ib },
+            ) => {
+                if ia.len() != ib.len() {
+                    return false;
+                }
+                if *oa && *ob {
+                    ba == bb && ia.iter().zip(ib).all(|(x, y)| x.matches(y))
+                } else {
+                    let mut used = vec![false; ib.len()];
+                    ia.iter().all(|x| {
+                        let hit = ib.iter().enumerate().find(|(j, y)| !used[*j] && x.matches(y));
+                        hit.map(|(j, _)| used[j] = true).is_some()
+                    })
+                }
+            }
+            (Answer::Text(a), Answer::Text(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// Whether the answers `a` and `b`, as written, are the same answer.
+pub fn equivalent(a: &str, b: &str) -> bool {
+    Answer::parse(a).matches(&Answer::parse(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_answers_written_differently() {
+        for (a, b) in [
+            ("18", "$18.00"),
+            ("1,000", "1000"),
+            (r"\frac{1}{2}", "0.5"),
+            (r"\dfrac{3}{4}", "3/4"),
+            ("50%", "50"),
+            ("25\\%", "0.25"),
+            (r"\frac{\sqrt{3}}{2}", r"\frac{\sqrt3}{2}"),
+            (r"2\sqrt{2}", r"\sqrt{8}"),
+            (r"(1, 2)", r"\left(1,2\right)"),
+            (r"\{3, 1\}", "1, 3"),
+            ("(B)", r"\text{B}"),
+            ("12 cm", "12"),
+            (r"\text{Monday}", "monday"),
+            (r"x = -3", "-3"),
+            (r"[2, 5)", r"\left[2,5\right)"),
+        ] {
+            assert!(equivalent(a, b), "{a} should equal {b}");
+        }
+    }
+
+    #[test]
+    fn different_answers_differ() {
+        for (a, b) in [
+            ("18", "19"),
+            ("0.5", "0.55"),
+            ("(1, 2)", "(2, 1)"),
+            ("[2, 5)", "(2, 5)"),
+            ("A", "B"),
+            ("1, 3", "1, 3, 5"),
+            (r"\frac{1}{3}", "0.33"),
+            ("monday", "tuesday"),
+            ("12", "(B)"),
+        ] {
+            assert!(!equivalent(a, b), "{a} should differ from {b}");
+        }
+    }
+}

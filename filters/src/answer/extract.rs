@@ -1,0 +1,166 @@
+//! Where a response states its final answer: after a `</think>` block, the last `\boxed{}`,
+//! GSM8K's `#### n`, or "the answer is …".
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// How a final answer was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// The last `\boxed{…}` (or `\fbox{…}`).
+    Boxed,
+    /// GSM8K's `#### answer` line.
+    Hashes,
+    /// A sentence such as "the final answer is 42" or "Answer: 42".
+    Statement,
+}
+
+/// A final answer and how it was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extracted {
+    /// The answer as written (still LaTeX, units and all; see [`crate::answer::normalize`]).
+    pub text: String,
+    /// Where it came from.
+    pub found: Found,
+}
+
+static ANSWER_IS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:final answer|the answer|answer)\s*(?:is|:|=)\s*:?\s*").expect("valid regex")
+});
+static HASHES: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^\s*####\s*(.+?)\s*$").expect("valid regex"));
+
+/// Splits a response into its reasoning (the `<think>` block, if any) and the rest.
+pub fn split_thinking(response: &str) -> (Option<&str>, &str) {
+    match response.rfind("</think>") {
+        Some(end) => {
+            let start = response[..end].find("<think>").map_or(0, |s| s + "<think>".len());
+            (Some(&response[start..end]), &response[end + "</think>".len()..])
+        }
+        None => (None, response),
+    }
+}
+
+/// The contents of every `\boxed{…}` and `\fbox{…}` in `text`, in order, braces balanced.
+pub fn boxed(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    let mut offset = 0;
+    while let Some(at) = ["\\boxed", "\\fbox"].iter().filter_map(|m| rest.find(m).map(|i| (i, m.len()))).min()
+    {
+        let (i, len) = at;
+        let after = &text[offset + i + len..];
+        let trimmed = after.trim_start();
+        let skipped = after.len() - trimmed.len();
+        if let Some(inner) = trimmed.strip_prefix('{') {
+            let mut depth = 1;
+            let mut end = None;
+            for (j, c) in inner.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            end = Some(j);
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(end) = end {
+                out.push(&inner[..end]);
+            }
+        } else if let Some(word) = trimmed.split_whitespace().next() {
+            // `\boxed 5` (no braces).
+            if skipped > 0 {
+                out.push(word.trim_end_matches(['$', '.']));
+            }
+        }
+        offset += i + len;
+        rest = &text[offset..];
+    }
+    out
+}
+
+/// The end of an "answer is" statement: the sentence, not what follows it.
+fn statement_end(text: &str) -> &str {
+    let line = text.lines().next().unwrap_or("");
+    // A period ends the sentence unless it is a decimal point.
+    let bytes = line.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'.' && !(i + 1 < bytes.len() && bytes[i + 1].is_ascii_digit()) {
+            return &line[..i];
+        }
+    }
+    line
+}
+
+/// The final answer stated in `text` (reasoning excluded), by the first rule that finds one.
+fn stated(text: &str) -> Option<Extracted> {
+    if let Some(b) = boxed(text).last() {
+        return Some(Extracted { text: b.trim().to_string(), found: Found::Boxed });
+    }
+    if let Some(c) = HASHES.captures_iter(text).last() {
+        return Some(Extracted { text: c[1].trim().to_string(), found: Found::Hashes });
+    }
+    let marker = ANSWER_IS.find_iter(text).last()?;
+    let answer = statement_end(&text[marker.end()..]).trim().trim_matches(['*', '$', ' ']).trim();
+    (!answer.is_empty()).then(|| Extracted { text: answer.to_string(), found: Found::Statement })
+}
+
+/// The response's final answer: stated after its `</think>` block when it has one (the answer
+/// the reader sees), else anywhere in it.
+pub fn final_answer(response: &str) -> Option<Extracted> {
+    stated(split_thinking(response).1)
+}
+
+/// The answer the reasoning reached, to compare with the final one: the answer stated inside the
+/// `<think>` block, or, without one, the last answer stated before the final one.
+pub fn reasoning_answer(response: &str) -> Option<Extracted> {
+    match split_thinking(response) {
+        (Some(thinking), _) => stated(thinking),
+        (None, _) => {
+            let last = boxed(response).last().map(|b| b.as_ptr() as usize - response.as_ptr() as usize);
+            let cut = last.or_else(|| ANSWER_IS.find_iter(response).last().map(|m| m.start()))?;
+            stated(&response[..cut])
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boxed_keeps_nested_braces_and_takes_the_last() {
+        assert_eq!(boxed(r"so \boxed{\frac{1}{2}} or \boxed{3}"), vec![r"\frac{1}{2}", "3"]);
+        assert_eq!(final_answer(r"$x = \boxed{\frac{\sqrt{3}}{2}}$").unwrap().text, r"\frac{\sqrt{3}}{2}");
+    }
+
+    #[test]
+    fn each_way_of_stating_an_answer() {
+        let gsm = "She makes 9 * 2 = $18.\n#### 18";
+        assert_eq!(final_answer(gsm).unwrap(), Extracted { text: "18".into(), found: Found::Hashes });
+        let said = "Adding them gives 3.5 hours. So the answer is 3.5. Hope this helps";
+        assert_eq!(final_answer(said).unwrap().text, "3.5");
+        assert_eq!(
+            final_answer("Final Answer: The final answer is $7$. I hope it is correct.").unwrap().text,
+            "7"
+        );
+        assert_eq!(final_answer("I think it is probably big"), None);
+    }
+
+    #[test]
+    fn thinking_is_separated_from_the_answer() {
+        let r = "<think>2+2 is 4, so the answer is 4.</think>The answer is 5.";
+        assert_eq!(final_answer(r).unwrap().text, "5");
+        assert_eq!(reasoning_answer(r).unwrap().text, "4");
+        let plain = "First we get the answer is 12. Checking again, the answer is 13.";
+        assert_eq!(final_answer(plain).unwrap().text, "13");
+        assert_eq!(reasoning_answer(plain).unwrap().text, "12");
+        // An empty think block (no-thinking mode) has no reasoning answer.
+        assert_eq!(reasoning_answer("<think>\n\n</think>\n\n\\boxed{3}"), None);
+    }
+}

@@ -1,0 +1,12 @@
+//! Final answers of math and STEM responses: finding them ([`extract`]) and deciding whether two
+//! are the same answer ([`equivalent`]): numbers written every which way, fractions, LaTeX,
+//! percentages, units, multiple-choice letters, sets and tuples, simple expressions.
+
+mod equivalent;
+mod expression;
+mod extract;
+mod normalize;
+
+pub use equivalent::{equivalent, Answer};
+pub use extract::{boxed, final_answer, reasoning_answer, split_thinking, Extracted, Found};
+pub use normalize::normalize;

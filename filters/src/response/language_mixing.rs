@@ -1,0 +1,137 @@
+//! Language mixing in a response: prose sentences in a language other than the query's, found
+//! with lingua sentence by sentence, after code, math and quoted material are set aside (they
+//! are not prose in any language); and letters of a script other than the query's.
+
+use std::sync::LazyLock;
+
+use lingua::{Language, LanguageDetector};
+use regex::Regex;
+use unicode_segmentation::UnicodeSegmentation;
+
+/// Code blocks, inline code, display and inline math, quotations, quoted lines.
+static NOT_PROSE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?s)```.*?```|`[^`\n]*`",
+        r"|\$\$.*?\$\$|\\\[.*?\\\]|\\\(.*?\\\)|\$[^$\n]*\$",
+        r#"|"[^"\n]*"|“[^”\n]*”|«[^»\n]*»|„[^“\n]*“|「[^」\n]*」"#,
+        r"|(?m:^\s*>.*$)",
+        r"|<think>|</think>",
+    ))
+    .expect("valid regex")
+});
+
+/// The response's prose: what is left once code, math and quotations are blanked out.
+pub fn prose(text: &str) -> String {
+    NOT_PROSE.replace_all(text, " ").into_owned()
+}
+
+/// What a response's prose is written in, measured against the query's language.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mixing {
+    /// Letters in sentences confidently detected as another language, over all letters in
+    /// sentences long enough to judge.
+    pub foreign_fraction: f64,
+    /// The first such sentence, to show in the reason.
+    pub example: Option<String>,
+}
+
+/// Letters of `s`.
+fn letters(s: &str) -> usize {
+    s.chars().filter(|c| c.is_alphabetic()).count()
+}
+
+/// Measures sentences of `response` with at least `min_letters` letters: those that `detector`
+/// puts in another language than `expected` with confidence at least `min_confidence`.
+pub fn measure(
+    detector: &LanguageDetector,
+    expected: Language,
+    response: &str,
+    min_letters: usize,
+    min_confidence: f64,
+) -> Mixing {
+    let prose = prose(response);
+    let mut total = 0;
+    let mut foreign = 0;
+    let mut example = None;
+    for sentence in prose.split_sentence_bounds() {
+        let n = letters(sentence);
+        if n < min_letters {
+            continue;
+        }
+        total += n;
+        let top = detector.compute_language_confidence_values(sentence).into_iter().next();
+        if let Some((language, confidence)) = top {
+            if language != expected && confidence >= min_confidence {
+                foreign += n;
+                example.get_or_insert_with(|| sentence.trim().to_string());
+            }
+        }
+    }
+    let foreign_fraction = if total == 0 { 0.0 } else { foreign as f64 / total as f64 };
+    Mixing { foreign_fraction, example }
+}
+
+/// The writing system of a letter, coarsely: enough to tell Latin prose from Cyrillic, CJK,
+/// Arabic and the like. Greek counts as Latin, since math uses its letters.
+fn script(c: char) -> Option<&'static str> {
+    if !c.is_alphabetic() {
+        return None;
+    }
+    Some(match c as u32 {
+        0x0000..=0x024F | 0x1E00..=0x1EFF | 0x0370..=0x03FF => "Latin",
+        0x0400..=0x052F => "Cyrillic",
+        0x0590..=0x05FF => "Hebrew",
+        0x0600..=0x06FF | 0x0750..=0x077F => "Arabic",
+        0x0900..=0x097F => "Devanagari",
+        0x0E00..=0x0E7F => "Thai",
+        0x3040..=0x30FF => "Kana",
+        0x1100..=0x11FF | 0xAC00..=0xD7AF => "Hangul",
+        0x4E00..=0x9FFF | 0x3400..=0x4DBF => "Han",
+        _ => "Other",
+    })
+}
+
+/// Letters of the prose of `response` outside the scripts of `query`'s prose, over all its
+/// letters. Japanese mixes Han and Kana, Korean may use Han: scripts the query uses are allowed.
+pub fn foreign_script_fraction(query: &str, response: &str) -> f64 {
+    let allowed: std::collections::HashSet<&str> = prose(query).chars().filter_map(script).collect();
+    let prose = prose(response);
+    let (mut total, mut foreign) = (0usize, 0usize);
+    for s in prose.chars().filter_map(script) {
+        total += 1;
+        if !allowed.is_empty() && !allowed.contains(s) {
+            foreign += 1;
+        }
+    }
+    if total == 0 {
+        0.0
+    } else {
+        foreign as f64 / total as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_math_and_quotes_are_not_prose() {
+        let p = prose(
+            "Use `len(x)` and $\\frac{a}{b}$ then ```\nprint('hola amigos')\n``` as \"il dit bonjour\" says.",
+        );
+        assert!(
+            !p.contains("len") && !p.contains("frac") && !p.contains("hola") && !p.contains("bonjour"),
+            "{p}"
+        );
+        assert!(p.contains("Use") && p.contains("says"));
+    }
+
+    #[test]
+    fn scripts_outside_the_query_count() {
+        let q = "How many apples are left?";
+        assert_eq!(foreign_script_fraction(q, "There are 5 apples left, since α = 2."), 0.0);
+        assert!(foreign_script_fraction(q, "There are 5 apples left. Осталось пять яблок.") > 0.3);
+        // Math in another script is not prose.
+        assert_eq!(foreign_script_fraction(q, "So $x = 5$ apples: ```пример```"), 0.0);
+    }
+}
