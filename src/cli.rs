@@ -44,6 +44,34 @@ pub struct RunArgs {
     /// A benchmark n-gram index (from `curate index-benchmarks`): adds a contamination step.
     #[arg(long)]
     pub benchmarks: Option<PathBuf>,
+    /// The model judge of judge steps: a GGUF file (run in-process) or the /v1 URL of an
+    /// OpenAI-compatible server.
+    #[arg(long)]
+    pub judge: Option<String>,
+    /// The model name the judge server expects.
+    #[arg(long, default_value = "default")]
+    pub judge_model_name: String,
+    /// Threads of the embedded judge (default: every core; workers wait while it runs).
+    #[arg(long)]
+    pub judge_threads: Option<usize>,
+    /// Environment variable holding the judge server's API key.
+    #[arg(long)]
+    pub judge_api_key_env: Option<String>,
+    /// The verdict cache file (default: ~/.cache/curate/verdicts.redb).
+    #[arg(long)]
+    pub judge_cache: Option<PathBuf>,
+    /// Run without a judge: judge questions are skipped and listed in the manifest.
+    #[arg(long, conflicts_with = "judge")]
+    pub no_judge: bool,
+    /// cold-start: most responses per query in the SFT output (0: every passing one).
+    #[arg(long, default_value_t = 0)]
+    pub keep_per_query: usize,
+    /// cold-start: keep passing responses in input order instead of shortest first.
+    #[arg(long)]
+    pub keep_input_order: bool,
+    /// cold-start: write SFT records in the no-thinking form (empty think block).
+    #[arg(long)]
+    pub no_think: bool,
 }
 
 /// Commands.

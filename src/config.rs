@@ -148,7 +148,7 @@ impl StageConfig {
         let preset = stages::find(&stage)?;
         let mut config = StageConfig {
             stage: stage.clone(),
-            fields: FieldNames::default(),
+            fields: (preset.fields)(),
             run: RunOptions::default(),
             steps: (preset.steps)(),
         };
@@ -218,7 +218,7 @@ impl StageConfig {
     }
 
     /// Builds every step.
-    pub fn build_steps(&self) -> Result<BuiltSteps> {
+    pub fn build_steps(&self, ctx: &curate_filters::BuildContext) -> Result<BuiltSteps> {
         let mut built = BuiltSteps { filters: Vec::new(), dedup: Vec::new() };
         for (i, s) in self.steps.iter().enumerate() {
             let context = || format!("step {} (`{}`)", i + 1, s.name());
@@ -227,7 +227,7 @@ impl StageConfig {
                 built.dedup.push(DedupStep { name: s.name().to_string(), method });
             } else {
                 let filter = curate_filters::find(&s.filter)
-                    .and_then(|r| r.build(s.options.clone()))
+                    .and_then(|r| r.build_in(s.options.clone(), ctx))
                     .with_context(context)?;
                 built.filters.push(Step { name: s.name().to_string(), filter });
             }

@@ -97,7 +97,7 @@ impl Pipeline {
     }
 
     /// Parses and filters one batch.
-    fn process_batch(&self, items: Vec<RawItem>) -> BatchOutput {
+    fn process_batch(&self, items: Vec<RawItem>) -> Result<BatchOutput> {
         let mut out = BatchOutput {
             kept: Vec::new(),
             signatures: Vec::new(),
@@ -122,13 +122,18 @@ impl Pipeline {
 
         for (run_step, step_counts) in self.steps.iter().zip(out.counts.steps.iter_mut()) {
             step_counts.seen += alive.len() as u64;
-            let checks = run_step.step.filter.check_batch(&mut alive);
+            let checks = run_step
+                .step
+                .filter
+                .check_batch(&mut alive)
+                .with_context(|| format!("step `{}`", run_step.name))?;
             let mut next = Vec::with_capacity(alive.len());
             for (doc, checks) in alive.into_iter().zip(checks) {
                 let mut failed: Option<DecisionRow> = None;
                 for check in checks {
                     let row = DecisionRow {
                         id: doc.id.clone(),
+                        item: check.item.clone(),
                         source_file: doc.source.clone(),
                         stage: self.stage.clone(),
                         step: run_step.name.clone(),
@@ -137,9 +142,12 @@ impl Pipeline {
                         score: check.score,
                         threshold: check.threshold,
                         kept: check.passed,
-                        reason: (!check.passed).then(|| format!("{}: {}", run_step.name, check.reason)),
+                        reason: (!check.passed).then(|| match &check.item {
+                            None => format!("{}: {}", run_step.name, check.reason),
+                            Some(item) => format!("{}: {item}: {}", run_step.name, check.reason),
+                        }),
                     };
-                    if !check.passed && failed.is_none() {
+                    if !check.passed && failed.is_none() && check.item.is_none() {
                         failed = Some(row.clone());
                     }
                     out.decisions.push(row);
@@ -168,7 +176,7 @@ impl Pipeline {
                 .collect();
         }
         out.kept = alive;
-        out
+        Ok(out)
     }
 
     /// Runs every task of `tasks` that has not finished yet, `threads` at a time. Returns the
@@ -271,8 +279,9 @@ impl Pipeline {
                     Err(_) => break,
                 }
             }
-            let outputs: Vec<BatchOutput> =
-                self.pool.install(|| window.into_par_iter().map(|b| self.process_batch(b)).collect());
+            let outputs: Vec<BatchOutput> = self
+                .pool
+                .install(|| window.into_par_iter().map(|b| self.process_batch(b)).collect::<Result<_>>())?;
             for out in outputs {
                 progress.batch_done(&out.counts);
                 counts.merge(&out.counts);

@@ -100,6 +100,7 @@ pub fn apply(
                 let row =
                     |kept: bool, score: Option<f64>, reason: Option<String>, doc: &Document| DecisionRow {
                         id: doc.id.clone(),
+                        item: None,
                         source_file: doc.source.clone(),
                         stage: stage.clone(),
                         step: step.name.clone(),

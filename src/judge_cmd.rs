@@ -2,10 +2,8 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context, Result};
-use curate_judges::{
-    CachedJudge, Judge, JudgeRule, LlamaJudge, OpenAiConfig, OpenAiJudge, RuleKind, VerdictCache,
-};
+use anyhow::{Context, Result};
+use curate_judges::{CachedJudge, Judge, JudgeRule, RuleKind, VerdictCache};
 use serde_json::{json, Value};
 
 use crate::cli::JudgeArgs;
@@ -22,18 +20,13 @@ pub fn default_cache() -> PathBuf {
 /// Runs the rule over the input's first records and prints one JSON line per record.
 pub fn run(args: &JudgeArgs) -> Result<()> {
     let rule = JudgeRule::load(&args.rule)?;
-    let backend: Box<dyn Judge> = if args.model.starts_with("http://") || args.model.starts_with("https://") {
-        let mut config = OpenAiConfig::new(&args.model, &args.model_name);
-        config.api_key_env = args.api_key_env.clone();
-        config.chat = !args.completions;
-        Box::new(OpenAiJudge::new(config)?)
-    } else if args.model.ends_with(".gguf") {
-        let threads =
-            args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        Box::new(LlamaJudge::load(std::path::Path::new(&args.model), threads)?)
-    } else {
-        bail!("--model {}: give a .gguf file or the /v1 URL of an OpenAI-compatible server", args.model);
-    };
+    let (backend, _) = crate::judge_backend::open(&crate::judge_backend::JudgeSpec {
+        model: &args.model,
+        model_name: &args.model_name,
+        threads: args.threads,
+        api_key_env: args.api_key_env.clone(),
+        completions: args.completions,
+    })?;
     let backend = backend.as_ref();
     let cache_path = args.cache.clone().unwrap_or_else(default_cache);
     let cache = VerdictCache::open(&cache_path)?;

@@ -1,12 +1,14 @@
 //! The `curate` command: runs stages over sharded corpora and explains every decision.
 
 mod cli;
+mod cold_start_output;
 mod config;
 mod counts;
 mod dataflow;
 mod dedup_apply;
 mod dedup_cluster;
 mod index_benchmarks;
+mod judge_backend;
 mod judge_cmd;
 mod progress;
 mod records;
@@ -84,12 +86,13 @@ fn run_stage(args: RunArgs) -> Result<()> {
         print!("{}", config.to_toml()?);
         return Ok(());
     }
-    let Some(output) = args.output else { bail!("--output RUN_DIR is required to run a stage") };
+    let Some(output) = args.output.clone() else { bail!("--output RUN_DIR is required to run a stage") };
     if args.input.is_empty() {
         bail!("--input is required: files, globs, directories or URLs of JSONL/Parquet shards");
     }
     let inputs = curate_sources::input::expand(&args.input)?;
-    let steps = config.build_steps()?;
+    let ctx = build_context(&args)?;
+    let steps = config.build_steps(&ctx)?;
     let threads = args.threads.unwrap_or_else(|| config.run.threads()).max(1);
 
     let plan = Plan::new(config.clone(), inputs);
@@ -104,8 +107,31 @@ fn run_stage(args: RunArgs) -> Result<()> {
         counts = pipeline.dedup(&plan.tasks, &dir, threads, &config.run.dedup_memory)?;
     }
     verify(&dir, &plan, &counts, pipeline.has_dedup())?;
+    let cold_start = if config.stage == "cold-start" {
+        let step = config.steps.iter().find(|s| s.filter == "responses");
+        let option = |key: &str, default: &str| {
+            step.and_then(|s| s.options.get(key)).and_then(|v| v.as_str()).unwrap_or(default).to_string()
+        };
+        let options = cold_start_output::SftOptions {
+            per_query: args.keep_per_query,
+            prefer_shorter: !args.keep_input_order,
+            no_think: args.no_think,
+        };
+        Some(cold_start_output::write(
+            &output,
+            &option("responses_field", "responses"),
+            &option("response_text_key", "text"),
+            options,
+        )?)
+    } else {
+        None
+    };
     let wall = start.elapsed().as_secs_f64();
-    dir.write_manifest(&summary::Manifest::new(&config, &plan.tasks, &counts, resumed, wall))?;
+    let mut manifest = summary::Manifest::new(&config, &plan.tasks, &counts, resumed, wall);
+    manifest.judge = ctx.judge.as_ref().map(|j| j.usage());
+    manifest.skipped_judge_questions = ctx.skipped.lock().map(|s| s.clone()).unwrap_or_default();
+    manifest.cold_start = cold_start.as_ref();
+    dir.write_manifest(&manifest)?;
     print!(
         "{}",
         summary::render(
@@ -117,11 +143,50 @@ fn run_stage(args: RunArgs) -> Result<()> {
             &output.display().to_string()
         )
     );
+    if let Some(judge) = &manifest.judge {
+        println!(
+            "judge {}: {} answers from the verdict cache, {} asked",
+            judge.identity, judge.cache_hits, judge.cache_misses
+        );
+    }
+    for skipped in &manifest.skipped_judge_questions {
+        println!("skipped (--no-judge): {skipped}");
+    }
+    if let Some(cs) = &cold_start {
+        let domains: Vec<String> = cs.domains.iter().map(|(d, n)| format!("{d} {n}")).collect();
+        println!(
+            "kept queries by domain: {}",
+            if domains.is_empty() { "none".into() } else { domains.join(", ") }
+        );
+        println!(
+            "sft/sft.jsonl: {} records; annotation/queue.jsonl: {} queries for people to look at",
+            cs.sft_records, cs.annotation_queue
+        );
+    }
     println!(
         "check: input {} = kept {} + rejected {} + quarantined {}: ok",
         counts.input, counts.kept, counts.rejected, counts.quarantined
     );
     Ok(())
+}
+
+/// The judge of the run's judge steps, with its verdict cache.
+fn build_context(args: &RunArgs) -> Result<curate_filters::BuildContext> {
+    let mut ctx = curate_filters::BuildContext { no_judge: args.no_judge, ..Default::default() };
+    if let Some(model) = &args.judge {
+        let (judge, in_process) = judge_backend::open(&judge_backend::JudgeSpec {
+            model,
+            model_name: &args.judge_model_name,
+            threads: args.judge_threads,
+            api_key_env: args.judge_api_key_env.clone(),
+            completions: false,
+        })?;
+        let cache_path = args.judge_cache.clone().unwrap_or_else(judge_cmd::default_cache);
+        let cache = curate_judges::VerdictCache::open(&cache_path)?;
+        ctx.judge =
+            Some(std::sync::Arc::new(curate_judges::SharedJudge::new(judge, Some(cache), in_process)));
+    }
+    Ok(ctx)
 }
 
 /// Checks that every input is accounted for, against the rows actually in the output files.

@@ -2,6 +2,8 @@
 
 use anyhow::{bail, Result};
 
+use curate_sources::FieldNames;
+
 use crate::config::StepConfig;
 
 /// A named stage and the steps it runs by default.
@@ -12,6 +14,8 @@ pub struct Preset {
     pub description: &'static str,
     /// Its default steps.
     pub steps: fn() -> Vec<StepConfig>,
+    /// The input fields holding the text the steps look at and the id.
+    pub fields: fn() -> FieldNames,
 }
 
 /// Every stage preset.
@@ -26,6 +30,19 @@ pub fn presets() -> Vec<Preset> {
                 .map(StepConfig::of)
                 .collect()
         },
+        fields: FieldNames::default,
+    },
+    Preset {
+        name: "cold-start",
+        description: "Qwen3 cold start: verifiable single-question queries that need reasoning, responses checked \
+                      one by one, pass@N, domain labels; SFT JSONL and an annotation queue (--judge MODEL or --no-judge)",
+        steps: || {
+            ["verifier", "multi_part", "general_text", "direct_answer", "responses", "domain", "exact_dedup"]
+                .into_iter()
+                .map(StepConfig::of)
+                .collect()
+        },
+        fields: || FieldNames { text: "query".into(), id: "id".into() },
     }]
 }
 

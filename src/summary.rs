@@ -25,6 +25,15 @@ pub struct Manifest<'a> {
     pub wall_seconds: f64,
     /// Unix time this invocation finished.
     pub finished_at_unix: u64,
+    /// The judge's identity and its verdict-cache hits and misses, when the run had one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub judge: Option<curate_judges::JudgeUsage>,
+    /// Judge questions skipped for want of a judge (`--no-judge`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped_judge_questions: Vec<String>,
+    /// The cold-start stage's outputs (SFT records, annotation queue, domains).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cold_start: Option<&'a crate::cold_start_output::ColdStartOutputs>,
 }
 
 impl<'a> Manifest<'a> {
@@ -46,6 +55,9 @@ impl<'a> Manifest<'a> {
             finished_at_unix: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs()),
+            judge: None,
+            skipped_judge_questions: Vec::new(),
+            cold_start: None,
         }
     }
 }

@@ -19,6 +19,21 @@ pub enum FilterError {
         /// What is wrong, from the TOML parser.
         message: String,
     },
+    /// A step needs a judge and the run has none.
+    #[error("step `{filter}` asks a model judge: give --judge MODEL.gguf|URL, or --no-judge to skip its judge questions")]
+    NoJudge {
+        /// The filter's registered name.
+        filter: String,
+    },
+    /// The judge failed while the step asked it (server down after retries, engine error).
+    #[error("filter `{filter}`: {source}")]
+    Judge {
+        /// The filter's registered name.
+        filter: String,
+        /// What the judge said.
+        #[source]
+        source: curate_judges::JudgeError,
+    },
     /// The options parse but make no sense (e.g. an unknown language code).
     #[error("filter `{filter}`: {message}")]
     Invalid {

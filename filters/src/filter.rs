@@ -1,7 +1,22 @@
+use std::sync::Arc;
+
+use curate_judges::SharedJudge;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::{Check, Document, FilterError};
+
+/// What the run gives filters that need more than their options: the model judge.
+#[derive(Clone, Default)]
+pub struct BuildContext {
+    /// The run's judge (`--judge`), if any.
+    pub judge: Option<Arc<SharedJudge>>,
+    /// `--no-judge`: steps skip their judge questions (recorded as skipped) instead of refusing
+    /// to run without a judge.
+    pub no_judge: bool,
+    /// The judge questions skipped for want of a judge, for the manifest.
+    pub skipped: Arc<std::sync::Mutex<Vec<String>>>,
+}
 
 /// A step that measures documents and decides whether each is kept.
 ///
@@ -15,9 +30,10 @@ pub trait Filter: Send + Sync {
     /// Measures one document and decides, rule by rule.
     fn check(&self, doc: &mut Document) -> Vec<Check>;
 
-    /// Checks a batch; filters that gain from batching (model judges) override this.
-    fn check_batch(&self, docs: &mut [Document]) -> Vec<Vec<Check>> {
-        docs.iter_mut().map(|d| self.check(d)).collect()
+    /// Checks a batch; filters that gain from batching (model judges) override this. An error
+    /// (a judge that cannot be reached) stops the run: nothing is decided without its rule.
+    fn check_batch(&self, docs: &mut [Document]) -> Result<Vec<Vec<Check>>, FilterError> {
+        Ok(docs.iter_mut().map(|d| self.check(d)).collect())
     }
 }
 
@@ -31,6 +47,12 @@ pub trait FilterConfig: Serialize + DeserializeOwned + Default + 'static {
 
     /// Builds the filter, validating options that types alone cannot.
     fn build(&self) -> Result<Box<dyn Filter>, FilterError>;
+
+    /// Builds the filter within a run (judge steps take the run's judge); [`Self::build`] by
+    /// default.
+    fn build_in(&self, _ctx: &BuildContext) -> Result<Box<dyn Filter>, FilterError> {
+        self.build()
+    }
 
     /// Validates the options before a run, without the costly part of building when there is
     /// one (loading an index that may be named later on the command line). Builds by default.

@@ -6,6 +6,7 @@
 //! `../shared/STYLE.md`: the framework does the bookkeeping, the filter only measures and decides).
 
 pub mod answer;
+pub mod cold_start;
 pub mod contamination;
 pub mod dedup;
 mod error;
@@ -19,5 +20,5 @@ pub mod words;
 
 pub use curate_schemas::{Check, Document};
 pub use error::FilterError;
-pub use filter::{Filter, FilterConfig};
+pub use filter::{BuildContext, Filter, FilterConfig};
 pub use registry::{find, registry, Registration};

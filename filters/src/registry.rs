@@ -1,8 +1,17 @@
+use crate::cold_start::direct_answer::DirectAnswerConfig;
+use crate::cold_start::domain::DomainConfig;
+use crate::cold_start::general_text::GeneralTextConfig;
+use crate::cold_start::multi_part::MultiPartConfig;
+use crate::cold_start::responses::ResponsesConfig;
+use crate::cold_start::verifier::VerifierConfig;
 use crate::contamination::ContaminationConfig;
 use crate::gopher_quality::GopherQualityConfig;
 use crate::gopher_repetition::GopherRepetitionConfig;
 use crate::language_id::LanguageIdConfig;
-use crate::{Filter, FilterConfig, FilterError};
+use crate::{BuildContext, Filter, FilterConfig, FilterError};
+
+/// Builds a filter from its TOML options within a run.
+type BuildFn = fn(toml::Table, &BuildContext) -> Result<Box<dyn Filter>, FilterError>;
 
 /// A filter known by name: how to print its defaults and how to build it from TOML options.
 pub struct Registration {
@@ -11,7 +20,7 @@ pub struct Registration {
     /// One line for `curate stages`.
     pub description: &'static str,
     defaults: fn() -> toml::Table,
-    build: fn(toml::Table) -> Result<Box<dyn Filter>, FilterError>,
+    build: BuildFn,
     check: fn(toml::Table) -> Result<(), FilterError>,
 }
 
@@ -32,7 +41,7 @@ impl Registration {
                 Ok(table) => table,
                 Err(e) => panic!("defaults of filter `{}` do not serialize: {e}", C::NAME),
             },
-            build: |options| parse::<C>(options)?.build(),
+            build: |options, ctx| parse::<C>(options)?.build_in(ctx),
             check: |options| parse::<C>(options)?.check(),
         }
     }
@@ -47,9 +56,15 @@ impl Registration {
         (self.check)(options)
     }
 
-    /// Builds the filter from the options given (missing ones take their defaults).
+    /// Builds the filter from the options given (missing ones take their defaults), outside a
+    /// run: judge questions are skipped.
     pub fn build(&self, options: toml::Table) -> Result<Box<dyn Filter>, FilterError> {
-        (self.build)(options)
+        (self.build)(options, &BuildContext { no_judge: true, ..Default::default() })
+    }
+
+    /// Builds the filter for a run, with the run's judge.
+    pub fn build_in(&self, options: toml::Table, ctx: &BuildContext) -> Result<Box<dyn Filter>, FilterError> {
+        (self.build)(options, ctx)
     }
 }
 
@@ -60,6 +75,12 @@ pub fn registry() -> Vec<Registration> {
         Registration::of::<GopherQualityConfig>(),
         Registration::of::<GopherRepetitionConfig>(),
         Registration::of::<ContaminationConfig>(),
+        Registration::of::<VerifierConfig>(),
+        Registration::of::<MultiPartConfig>(),
+        Registration::of::<GeneralTextConfig>(),
+        Registration::of::<DirectAnswerConfig>(),
+        Registration::of::<ResponsesConfig>(),
+        Registration::of::<DomainConfig>(),
     ]
 }
 

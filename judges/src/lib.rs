@@ -18,6 +18,7 @@ pub mod fake_server;
 mod judge;
 mod openai;
 mod rule;
+mod shared;
 
 pub use cache::{CacheStats, CachedJudge, VerdictCache};
 pub use embedded::{LlamaJudge, Packing};
@@ -25,3 +26,4 @@ pub use error::JudgeError;
 pub use judge::{GenerateRequest, Judge, ScoreRequest};
 pub use openai::{OpenAiConfig, OpenAiJudge};
 pub use rule::{JudgeRule, RuleKind};
+pub use shared::{JudgeUsage, SharedJudge};

@@ -17,6 +17,10 @@ pub struct Check {
     pub passed: bool,
     /// Why the document failed, in words a user can act on; empty when it passed.
     pub reason: String,
+    /// The part of the document judged (e.g. `response 2`), when not the whole document. Such
+    /// checks are recorded but do not reject the document; the filter sums them up in a check
+    /// of its own.
+    pub item: Option<String>,
 }
 
 impl Check {
@@ -29,7 +33,13 @@ impl Check {
         reason: impl Into<String>,
     ) -> Self {
         let reason = if passed { String::new() } else { reason.into() };
-        Self { rule: rule.into(), score, threshold, passed, reason }
+        Self { rule: rule.into(), score, threshold, passed, reason, item: None }
+    }
+
+    /// The same check, about one part of the document.
+    pub fn on(mut self, item: impl Into<String>) -> Self {
+        self.item = Some(item.into());
+        self
     }
 
     /// Passes when `score >= min`.

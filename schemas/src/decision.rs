@@ -5,6 +5,9 @@ use std::sync::Arc;
 pub struct DecisionRow {
     /// The record's id.
     pub id: String,
+    /// The part of the record the rule judged, when not the whole record (e.g. `response 2`
+    /// of a query); such decisions do not reject the record by themselves.
+    pub item: Option<String>,
     /// The input file or URL the record came from.
     pub source_file: Arc<str>,
     /// The stage that ran, e.g. `pretrain`.

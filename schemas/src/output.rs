@@ -38,6 +38,7 @@ pub const REJECTION_COLUMNS: &[(&str, DataType)] = &[
 /// Columns of `decisions`.
 pub const DECISION_COLUMNS: &[(&str, DataType)] = &[
     ("id", DataType::String),
+    ("item", DataType::String),
     ("source_file", DataType::String),
     ("stage", DataType::String),
     ("step", DataType::String),
@@ -225,6 +226,7 @@ impl TableBuilder for DocumentTable {
 #[derive(Default)]
 pub struct DecisionTable {
     id: Vec<String>,
+    item: Vec<Option<String>>,
     source_file: Vec<String>,
     stage: Vec<String>,
     step: Vec<String>,
@@ -242,6 +244,7 @@ impl DecisionTable {
     pub fn push(&mut self, d: DecisionRow) {
         self.bytes += d.id.len() + d.reason.as_ref().map_or(0, String::len) + 128;
         self.id.push(d.id);
+        self.item.push(d.item);
         self.source_file.push(d.source_file.to_string());
         self.stage.push(d.stage.to_string());
         self.step.push(d.step.to_string());
@@ -270,6 +273,7 @@ impl TableBuilder for DecisionTable {
             height,
             vec![
                 Column::new("id".into(), std::mem::take(&mut self.id)),
+                Column::new("item".into(), std::mem::take(&mut self.item)),
                 Column::new("source_file".into(), std::mem::take(&mut self.source_file)),
                 Column::new("stage".into(), std::mem::take(&mut self.stage)),
                 Column::new("step".into(), std::mem::take(&mut self.step)),
@@ -482,6 +486,7 @@ mod tests {
         let mut rejected = DocumentTable::rejected();
         let d = DecisionRow {
             id: "b".into(),
+            item: None,
             source_file: Arc::from("f.jsonl"),
             stage: Arc::from("pretrain"),
             step: Arc::from("gopher_quality"),

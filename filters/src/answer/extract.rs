@@ -97,17 +97,35 @@ fn statement_end(text: &str) -> &str {
     line
 }
 
-/// The final answer stated in `text` (reasoning excluded), by the first rule that finds one.
+/// Every answer stated in `text`, with where it starts, in any of the three forms.
+fn statements(text: &str) -> Vec<(usize, Extracted)> {
+    let mut found: Vec<(usize, Extracted)> = boxed(text)
+        .into_iter()
+        .map(|b| {
+            (
+                b.as_ptr() as usize - text.as_ptr() as usize,
+                Extracted { text: b.trim().to_string(), found: Found::Boxed },
+            )
+        })
+        .collect();
+    found.extend(HASHES.captures_iter(text).map(|c| {
+        let m = c.get(1).expect("group 1");
+        (m.start(), Extracted { text: m.as_str().trim().to_string(), found: Found::Hashes })
+    }));
+    for marker in ANSWER_IS.find_iter(text) {
+        let answer = statement_end(&text[marker.end()..]).trim().trim_matches(['*', '$', ' ']).trim();
+        // "the answer is $\boxed{7}$" is one statement, found as the box.
+        if !answer.is_empty() && !answer.contains("\\boxed") && !answer.contains("\\fbox") {
+            found.push((marker.start(), Extracted { text: answer.to_string(), found: Found::Statement }));
+        }
+    }
+    found.sort_by_key(|(at, _)| *at);
+    found
+}
+
+/// The answer stated last in `text`, whatever its form.
 fn stated(text: &str) -> Option<Extracted> {
-    if let Some(b) = boxed(text).last() {
-        return Some(Extracted { text: b.trim().to_string(), found: Found::Boxed });
-    }
-    if let Some(c) = HASHES.captures_iter(text).last() {
-        return Some(Extracted { text: c[1].trim().to_string(), found: Found::Hashes });
-    }
-    let marker = ANSWER_IS.find_iter(text).last()?;
-    let answer = statement_end(&text[marker.end()..]).trim().trim_matches(['*', '$', ' ']).trim();
-    (!answer.is_empty()).then(|| Extracted { text: answer.to_string(), found: Found::Statement })
+    statements(text).pop().map(|(_, e)| e)
 }
 
 /// The response's final answer: stated after its `</think>` block when it has one (the answer
@@ -117,14 +135,14 @@ pub fn final_answer(response: &str) -> Option<Extracted> {
 }
 
 /// The answer the reasoning reached, to compare with the final one: the answer stated inside the
-/// `<think>` block, or, without one, the last answer stated before the final one.
+/// `<think>` block, or, without one, the answer stated before the final one.
 pub fn reasoning_answer(response: &str) -> Option<Extracted> {
     match split_thinking(response) {
         (Some(thinking), _) => stated(thinking),
         (None, _) => {
-            let last = boxed(response).last().map(|b| b.as_ptr() as usize - response.as_ptr() as usize);
-            let cut = last.or_else(|| ANSWER_IS.find_iter(response).last().map(|m| m.start()))?;
-            stated(&response[..cut])
+            let mut all = statements(response);
+            all.pop()?;
+            all.pop().map(|(_, e)| e)
         }
     }
 }
@@ -158,6 +176,9 @@ mod tests {
         assert_eq!(final_answer(r).unwrap().text, "5");
         assert_eq!(reasoning_answer(r).unwrap().text, "4");
         let plain = "First we get the answer is 12. Checking again, the answer is 13.";
+        let mixed = "9 * 2 = 18.\n#### 18\nWait, no. The answer is 25.";
+        assert_eq!(final_answer(mixed).unwrap().text, "25");
+        assert_eq!(reasoning_answer(mixed).unwrap().text, "18");
         assert_eq!(final_answer(plain).unwrap().text, "13");
         assert_eq!(reasoning_answer(plain).unwrap().text, "12");
         // An empty think block (no-thinking mode) has no reasoning answer.

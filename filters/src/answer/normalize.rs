@@ -24,6 +24,9 @@ static UNITS: LazyLock<Regex> = LazyLock::new(|| {
 /// The canonical spelling of an answer, for comparing answers as text.
 pub fn normalize(answer: &str) -> String {
     let mut s = answer.trim().to_string();
+    if let Some(inner) = crate::answer::boxed(&s).last() {
+        s = inner.to_string();
+    }
     for (from, to) in [
         ("\\left", ""),
         ("\\right", ""),

@@ -11,7 +11,7 @@ use unicode_segmentation::UnicodeSegmentation;
 /// Code blocks, inline code, display and inline math, quotations, quoted lines.
 static NOT_PROSE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?s)```.*?```|`[^`\n]*`",
+        r"(?s)```.*?```|`[^`\n]*`|\[asy\].*?\[/asy\]",
         r"|\$\$.*?\$\$|\\\[.*?\\\]|\\\(.*?\\\)|\$[^$\n]*\$",
         r#"|"[^"\n]*"|“[^”\n]*”|«[^»\n]*»|„[^“\n]*“|「[^」\n]*」"#,
         r"|(?m:^\s*>.*$)",
@@ -20,9 +20,25 @@ static NOT_PROSE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
+/// Three words in a row: prose, not math, even between dollar signs (an unpaired `$` in
+/// "costs $4. Then we add ... is $5" would otherwise hide the sentences between them).
+static WORDS_IN_A_ROW: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\p{L}{2,}\s+\p{L}{2,}\s+\p{L}{2,}").expect("valid regex"));
+
 /// The response's prose: what is left once code, math and quotations are blanked out.
 pub fn prose(text: &str) -> String {
-    NOT_PROSE.replace_all(text, " ").into_owned()
+    let text = text.replace("\\$", " ");
+    NOT_PROSE
+        .replace_all(&text, |c: &regex::Captures| {
+            let m = &c[0];
+            let inline_math = m.starts_with('$') && !m.starts_with("$$");
+            if inline_math && WORDS_IN_A_ROW.is_match(m) {
+                m.replace('$', " ")
+            } else {
+                " ".to_string()
+            }
+        })
+        .into_owned()
 }
 
 /// What a response's prose is written in, measured against the query's language.
@@ -124,6 +140,9 @@ mod tests {
             "{p}"
         );
         assert!(p.contains("Use") && p.contains("says"));
+        // An unpaired dollar does not hide the prose after it.
+        let p = prose("Seats: $4! Dann addieren wir die Zahlen. So, there are $4 \\cdot 24$ ways.");
+        assert!(p.contains("Dann addieren wir"), "{p}");
     }
 
     #[test]

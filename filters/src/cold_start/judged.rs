@@ -1,0 +1,111 @@
+//! A filter's questions to the run's model judge: one judge rule (a prompt template, labels, a
+//! threshold, a version; see `judges/rules/`), asked for many records in one batch. Without a
+//! judge the questions are skipped (with `--no-judge`) or the run refuses to start.
+
+use std::sync::Arc;
+
+use curate_judges::{JudgeRule, RuleKind, SharedJudge};
+use serde_json::{Map, Value};
+
+use crate::{BuildContext, Check, FilterError};
+
+/// A judge rule asked on behalf of a filter.
+pub struct JudgeStep {
+    filter: &'static str,
+    judge: Option<Arc<SharedJudge>>,
+    rule: JudgeRule,
+    key: String,
+}
+
+impl JudgeStep {
+    /// The judge rule `rule` (a shipped rule's name or a TOML file) for the filter `filter`.
+    /// Fails when the run has no judge and `--no-judge` was not given.
+    pub fn new(filter: &'static str, rule: &str, ctx: &BuildContext) -> Result<Self, FilterError> {
+        let rule =
+            JudgeRule::load(rule).map_err(|source| FilterError::Judge { filter: filter.into(), source })?;
+        if ctx.judge.is_none() {
+            if !ctx.no_judge {
+                return Err(FilterError::NoJudge { filter: filter.into() });
+            }
+            if let Ok(mut skipped) = ctx.skipped.lock() {
+                skipped.push(format!("{filter}: judge rule {}@{}", rule.name, rule.version));
+            }
+        }
+        let key = format!("{}@{}", rule.name, rule.version);
+        Ok(Self { filter, judge: ctx.judge.clone(), rule, key })
+    }
+
+    /// The rule's name, as its checks are named.
+    pub fn rule_name(&self) -> String {
+        format!("judge_{}", self.rule.name)
+    }
+
+    /// The probability the judge gives the rule's reject label for each record; `None` when the
+    /// run has no judge.
+    pub fn reject_probabilities(
+        &self,
+        records: &[Map<String, Value>],
+    ) -> Result<Option<Vec<f64>>, FilterError> {
+        let Some(judge) = &self.judge else { return Ok(None) };
+        let wrap = |source| FilterError::Judge { filter: self.filter.into(), source };
+        let reject = self.rule.reject_label.as_ref().ok_or_else(|| FilterError::Invalid {
+            filter: self.filter.into(),
+            message: format!("judge rule `{}` has no reject_label", self.rule.name),
+        })?;
+        let index = self.rule.labels.iter().position(|l| l == reject).unwrap_or(0);
+        let requests = records
+            .iter()
+            .map(|r| self.rule.score_request(&Value::Object(r.clone())))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(wrap)?;
+        let scores = judge.score(&self.key, &requests).map_err(wrap)?;
+        Ok(Some(scores.into_iter().map(|s| s[index]).collect()))
+    }
+
+    /// The index (in the rule's labels) of the most probable label for each record, with its
+    /// probability; `None` without a judge.
+    pub fn labels(&self, records: &[Map<String, Value>]) -> Result<Option<Vec<(usize, f64)>>, FilterError> {
+        let Some(judge) = &self.judge else { return Ok(None) };
+        let wrap = |source| FilterError::Judge { filter: self.filter.into(), source };
+        let requests = records
+            .iter()
+            .map(|r| self.rule.score_request(&Value::Object(r.clone())))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(wrap)?;
+        let scores = judge.score(&self.key, &requests).map_err(wrap)?;
+        Ok(Some(
+            scores
+                .into_iter()
+                .map(|s| {
+                    s.iter().enumerate().fold((0, f64::MIN), |b, (i, &p)| if p > b.1 { (i, p) } else { b })
+                })
+                .collect(),
+        ))
+    }
+
+    /// The judge's completions (a `generate` rule, greedy, thinking off); `None` without a judge.
+    pub fn generate(&self, records: &[Map<String, Value>]) -> Result<Option<Vec<String>>, FilterError> {
+        let Some(judge) = &self.judge else { return Ok(None) };
+        let wrap = |source| FilterError::Judge { filter: self.filter.into(), source };
+        if self.rule.kind != RuleKind::Generate {
+            return Err(FilterError::Invalid {
+                filter: self.filter.into(),
+                message: format!("judge rule `{}` is not a generate rule", self.rule.name),
+            });
+        }
+        let requests = records
+            .iter()
+            .map(|r| self.rule.generate_request(&Value::Object(r.clone())))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(wrap)?;
+        judge.generate(&self.key, &requests).map(Some).map_err(wrap)
+    }
+
+    /// The check for a record given the reject label's probability (`None`: skipped, passes).
+    pub fn check(&self, probability: Option<f64>) -> Check {
+        match probability {
+            Some(p) => Check::at_most(self.rule_name(), p, self.rule.threshold),
+            None => Check::new(self.rule_name(), None, None, true, ""),
+        }
+    }
+}

