@@ -8,6 +8,7 @@ some CoQA passages with several questions become multi-part queries.
 
 usage: build-cold-start-sample.py DATA_DIR OUT.jsonl [N_PER_SOURCE]
 """
+import ast
 import gzip
 import json
 import os
@@ -93,6 +94,32 @@ for i, doc in enumerate(docs("minerva_math_500", "gold_bpb_0shot")):
     wrong = wrong_number(answer) if answer.isdigit() else answer + "+1"
     records.append({"id": f"math500-{doc['index']}", "query": doc["problem"], "reference_answer": answer,
                     "domain": None, "responses": variants(doc["solution"], answer, wrong)})
+
+# Code: MBPP (assert lines) and HumanEval (a check function), run against each response's code.
+for i, doc in enumerate(docs("codex_mbpp", "gold_bpb_0shot")):
+    if i >= n // 4:
+        break
+    tests = doc["test_list"] if isinstance(doc["test_list"], list) else ast.literal_eval(doc["test_list"])
+    code = doc["code"].replace("\r\n", "\n")
+    fn = re.search(r"def\s+(\w+)", code).group(1)
+    records.append({"id": f"mbpp-{doc['task_id']}", "query": f"{doc['text']} Your code should pass this test: {tests[0]}",
+                    "tests": tests, "domain": "code", "responses": [
+        {"text": f"Here is a solution.\n\n```python\n{code}\n```", "model": "reference-solution", "expect": "pass"},
+        {"text": f"Here is a solution.\n\n```python\n{code}\n\ndef {fn}(*args, **kwargs):\n    return None\n```",
+         "model": "corrupted:wrong-code", "expect": "tests_pass"},
+        {"text": f"Here is a solution.\n\n```python\nwhile True:\n    pass\n{code}\n```",
+         "model": "corrupted:timeout", "expect": "tests_pass"},
+    ]})
+for i, doc in enumerate(docs("codex_humaneval", sorted(os.listdir(f"{tasks}/codex_humaneval"))[0])):
+    if i >= n // 4:
+        break
+    full = doc["prompt"] + doc["canonical_solution"]
+    records.append({"id": f"humaneval-{i}", "query": "Complete this Python function:\n\n" + doc["prompt"],
+                    "tests": doc["test"] + f"\ncheck({doc['entry_point']})\n", "responses": [
+        {"text": f"```python\n{full}\n```\nThis handles every case in the docstring.", "model": "reference-solution", "expect": "pass"},
+        {"text": f"```python\n{doc['prompt']}    return None\n```\nThis handles every case in the docstring.",
+         "model": "corrupted:wrong-code", "expect": "tests_pass"},
+    ]})
 
 # Several questions about one passage: multi-part queries (CoQA's conversation turns).
 stories = {}

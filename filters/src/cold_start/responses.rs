@@ -9,6 +9,7 @@
 use std::sync::LazyLock;
 
 use lingua::{LanguageDetector, LanguageDetectorBuilder};
+use rayon::prelude::*;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -17,6 +18,7 @@ use super::judged::JudgeStep;
 use super::record;
 use crate::answer::{equivalent, final_answer, reasoning_answer, split_thinking};
 use crate::gopher_repetition::GopherRepetitionConfig;
+use crate::response::sandbox::{code_of, Outcome, Sandbox};
 use crate::response::{language_mixing, tail_loop};
 use crate::words::Words;
 use crate::{BuildContext, Check, Document, Filter, FilterConfig, FilterError};
@@ -31,6 +33,15 @@ pub struct ResponsesConfig {
     pub response_text_key: String,
     /// The field holding the reference answer.
     pub reference_field: String,
+    /// The field holding tests (Python test code, or a list of assert lines), run against the
+    /// code of each response when there is no reference answer.
+    pub tests_field: String,
+    /// The Python interpreter that runs the tests.
+    pub python: String,
+    /// Seconds one test run may take (a timeout fails the response).
+    pub test_timeout_seconds: u64,
+    /// Address space one test run may use, in MiB.
+    pub test_memory_mib: u64,
     /// Fewest passing responses for the query to be kept; below, it goes to annotation.
     pub min_passing: usize,
     /// Repetition limits for responses (Gopher's measures, with limits for reasoning text).
@@ -59,6 +70,10 @@ impl Default for ResponsesConfig {
             responses_field: "responses".into(),
             response_text_key: "text".into(),
             reference_field: "reference_answer".into(),
+            tests_field: "tests".into(),
+            python: "python3".into(),
+            test_timeout_seconds: 10,
+            test_memory_mib: 1024,
             min_passing: 1,
             repetition: GopherRepetitionConfig {
                 max_dup_line_frac: 0.3,
@@ -97,7 +112,19 @@ impl FilterConfig for ResponsesConfig {
         } else {
             Vec::new()
         };
+        if self.test_timeout_seconds == 0 || self.test_memory_mib < 16 {
+            return Err(FilterError::Invalid {
+                filter: Self::NAME.into(),
+                message: "test_timeout_seconds must be at least 1 and test_memory_mib at least 16".into(),
+            });
+        }
+        let sandbox = Sandbox {
+            python: self.python.clone().into(),
+            timeout: std::time::Duration::from_secs(self.test_timeout_seconds),
+            memory_mib: self.test_memory_mib,
+        };
         Ok(Box::new(Responses {
+            sandbox,
             config: self.clone(),
             repetition,
             detector: LanguageDetectorBuilder::from_all_languages().build(),
@@ -109,6 +136,7 @@ impl FilterConfig for ResponsesConfig {
 /// The `responses` filter.
 pub struct Responses {
     config: ResponsesConfig,
+    sandbox: Sandbox,
     repetition: Box<dyn Filter>,
     detector: LanguageDetector,
     judges: Vec<JudgeStep>,
@@ -131,7 +159,7 @@ struct Verdict {
 
 impl Responses {
     /// The rule checks of one response.
-    fn rules(&self, query: &str, reference: Option<&str>, response: &str) -> Verdict {
+    fn rules(&self, query: &str, reference: Option<&str>, tests: Option<&str>, response: &str) -> Verdict {
         let mut checks = Vec::new();
         let final_ = final_answer(response);
         // Wrong final answer.
@@ -158,6 +186,34 @@ impl Responses {
             }
         }
         // Repetition.
+        // Code: the tests, run in the sandbox.
+        if let (None, Some(tests)) = (reference, tests) {
+            let check = match self.sandbox.run(&code_of(response), tests) {
+                Ok(Outcome::Passed) => Check::new("tests_pass", Some(1.0), Some(1.0), true, ""),
+                Ok(Outcome::Failed(error)) => Check::new(
+                    "tests_pass",
+                    Some(0.0),
+                    Some(1.0),
+                    false,
+                    format!("tests_pass: the tests fail: {error}"),
+                ),
+                Ok(Outcome::TimedOut) => Check::new(
+                    "tests_pass",
+                    Some(0.0),
+                    Some(1.0),
+                    false,
+                    format!("tests_pass: timed out after {} s", self.config.test_timeout_seconds),
+                ),
+                Err(e) => Check::new(
+                    "tests_pass",
+                    None,
+                    Some(1.0),
+                    false,
+                    format!("tests_pass: could not run the tests: {e}"),
+                ),
+            };
+            checks.push(check);
+        }
         // Repetition of prose: code, math and diagrams may repeat on purpose (the end-loop
         // rule below sees everything).
         let mut as_doc = Document::new("", language_mixing::prose(response), "".into(), 0);
@@ -232,15 +288,34 @@ impl Filter for Responses {
 
     fn check_batch(&self, docs: &mut [Document]) -> Result<Vec<Vec<Check>>, FilterError> {
         let fields: Vec<Map<String, Value>> = docs.iter().map(record::fields).collect();
-        let mut verdicts: Vec<Vec<Verdict>> = Vec::with_capacity(docs.len());
+        let mut inputs = Vec::with_capacity(docs.len());
         let mut responses: Vec<Vec<(String, Option<String>)>> = Vec::with_capacity(docs.len());
         for (doc, f) in docs.iter().zip(&fields) {
             let reference = record::text(f, &self.config.reference_field);
+            let tests = match f.get(&self.config.tests_field) {
+                Some(Value::Array(lines)) => Some(
+                    lines
+                        .iter()
+                        .map(|l| l.as_str().map_or_else(|| l.to_string(), String::from))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                ),
+                _ => record::text(f, &self.config.tests_field),
+            };
             let rs = record::responses(f, &self.config.responses_field, &self.config.response_text_key);
-            verdicts
-                .push(rs.iter().map(|(text, _)| self.rules(&doc.text, reference.as_deref(), text)).collect());
+            inputs.push((doc.text.as_str(), reference, tests));
             responses.push(rs);
         }
+        // Every response of the batch in parallel: test runs wait on their processes.
+        let mut verdicts: Vec<Vec<Verdict>> = inputs
+            .par_iter()
+            .zip(&responses)
+            .map(|((query, reference, tests), rs)| {
+                rs.par_iter()
+                    .map(|(text, _)| self.rules(query, reference.as_deref(), tests.as_deref(), text))
+                    .collect()
+            })
+            .collect();
         // The judge, for responses the rules passed.
         for judge in &self.judges {
             let mut asked = Vec::new();
