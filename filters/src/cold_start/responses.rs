@@ -17,6 +17,7 @@ use serde_json::{json, Map, Value};
 use super::judged::JudgeStep;
 use super::record;
 use crate::answer::{equivalent, final_answer, reasoning_answer, split_thinking};
+use crate::contamination::ContaminationConfig;
 use crate::gopher_repetition::GopherRepetitionConfig;
 use crate::response::sandbox::{code_of, Outcome, Sandbox};
 use crate::response::{language_mixing, tail_loop};
@@ -58,6 +59,9 @@ pub struct ResponsesConfig {
     pub min_sentence_letters: usize,
     /// Confidence lingua needs to call a sentence foreign.
     pub min_language_confidence: f64,
+    /// A benchmark n-gram index (`curate index-benchmarks`; `--benchmarks` sets it): responses
+    /// sharing n-grams with an evaluation item fail. Empty: not checked.
+    pub benchmarks: String,
     /// Ask the judge the `judge_rules` about responses the rules pass.
     pub judge: bool,
     /// Judge rules asked per response (shipped names or TOML files), e.g. guessing.
@@ -90,6 +94,7 @@ impl Default for ResponsesConfig {
             max_foreign_script: 0.02,
             min_sentence_letters: 30,
             min_language_confidence: 0.9,
+            benchmarks: String::new(),
             judge: true,
             judge_rules: ["guessing", "inconsistent_reasoning", "style_shift"].map(String::from).to_vec(),
         }
@@ -123,7 +128,13 @@ impl FilterConfig for ResponsesConfig {
             timeout: std::time::Duration::from_secs(self.test_timeout_seconds),
             memory_mib: self.test_memory_mib,
         };
+        let contamination = if self.benchmarks.is_empty() {
+            None
+        } else {
+            Some(ContaminationConfig { index: self.benchmarks.clone(), ..Default::default() }.build()?)
+        };
         Ok(Box::new(Responses {
+            contamination,
             sandbox,
             config: self.clone(),
             repetition,
@@ -136,6 +147,7 @@ impl FilterConfig for ResponsesConfig {
 /// The `responses` filter.
 pub struct Responses {
     config: ResponsesConfig,
+    contamination: Option<Box<dyn Filter>>,
     sandbox: Sandbox,
     repetition: Box<dyn Filter>,
     detector: LanguageDetector,
@@ -213,6 +225,14 @@ impl Responses {
                 ),
             };
             checks.push(check);
+        }
+        // Too similar to evaluation sets.
+        if let Some(index) = &self.contamination {
+            let mut as_doc = Document::new("", response, "".into(), 0);
+            checks.extend(index.check(&mut as_doc).into_iter().map(|mut c| {
+                c.rule = format!("contamination_{}", c.rule).into();
+                c
+            }));
         }
         // Repetition of prose: code, math and diagrams may repeat on purpose (the end-loop
         // rule below sees everything).
