@@ -60,6 +60,15 @@ pub struct RunArgs {
     /// The verdict cache file (default: ~/.cache/curate/verdicts.redb).
     #[arg(long)]
     pub judge_cache: Option<PathBuf>,
+    /// cold-start: sample N responses per query that has none, from --responder.
+    #[arg(long)]
+    pub sample: Option<usize>,
+    /// cold-start: the model that samples responses: a GGUF file or a /v1 URL.
+    #[arg(long)]
+    pub responder: Option<String>,
+    /// The model name the responder server expects.
+    #[arg(long, default_value = "default")]
+    pub responder_model_name: String,
     /// Run without a judge: judge questions are skipped and listed in the manifest.
     #[arg(long, conflicts_with = "judge")]
     pub no_judge: bool,

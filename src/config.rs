@@ -235,6 +235,19 @@ impl StageConfig {
         Ok(built)
     }
 
+    /// Sets option `key` of every step running `filter`; an error when the stage has none.
+    pub fn set_option(&mut self, filter: &str, key: &str, value: toml::Value) -> Result<()> {
+        let mut found = false;
+        for s in self.steps.iter_mut().filter(|s| s.filter == filter) {
+            s.options.insert(key.into(), value.clone());
+            found = true;
+        }
+        if !found {
+            bail!("stage `{}` has no `{filter}` step for this option", self.stage);
+        }
+        Ok(())
+    }
+
     /// Adds a contamination step against the index at `index`, after the per-record filters.
     pub fn add_benchmarks(&mut self, index: &Path) {
         let path = toml::Value::String(index.to_string_lossy().into_owned());

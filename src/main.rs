@@ -82,6 +82,9 @@ fn run_stage(args: RunArgs) -> Result<()> {
             std::fs::canonicalize(index).with_context(|| format!("--benchmarks {}", index.display()))?;
         config.add_benchmarks(&index);
     }
+    if let Some(n) = args.sample {
+        config.set_option("sample_responses", "n", toml::Value::Integer(n as i64))?;
+    }
     if args.print_config {
         print!("{}", config.to_toml()?);
         return Ok(());
@@ -129,6 +132,7 @@ fn run_stage(args: RunArgs) -> Result<()> {
     let wall = start.elapsed().as_secs_f64();
     let mut manifest = summary::Manifest::new(&config, &plan.tasks, &counts, resumed, wall);
     manifest.judge = ctx.judge.as_ref().map(|j| j.usage());
+    manifest.responder = ctx.responder.as_ref().map(|j| j.usage());
     manifest.skipped_judge_questions = ctx.skipped.lock().map(|s| s.clone()).unwrap_or_default();
     manifest.cold_start = cold_start.as_ref();
     dir.write_manifest(&manifest)?;
@@ -147,6 +151,12 @@ fn run_stage(args: RunArgs) -> Result<()> {
         println!(
             "judge {}: {} answers from the verdict cache, {} asked",
             judge.identity, judge.cache_hits, judge.cache_misses
+        );
+    }
+    if let Some(r) = &manifest.responder {
+        println!(
+            "responder {}: {} samples from the cache, {} generated",
+            r.identity, r.cache_hits, r.cache_misses
         );
     }
     for skipped in &manifest.skipped_judge_questions {
@@ -170,21 +180,30 @@ fn run_stage(args: RunArgs) -> Result<()> {
     Ok(())
 }
 
-/// The judge of the run's judge steps, with its verdict cache.
+/// The run's judge and responder models, sharing one verdict cache.
 fn build_context(args: &RunArgs) -> Result<curate_filters::BuildContext> {
+    use std::sync::Arc;
     let mut ctx = curate_filters::BuildContext { no_judge: args.no_judge, ..Default::default() };
-    if let Some(model) = &args.judge {
+    if args.judge.is_none() && args.responder.is_none() {
+        return Ok(ctx);
+    }
+    let cache_path = args.judge_cache.clone().unwrap_or_else(judge_cmd::default_cache);
+    let cache = Arc::new(curate_judges::VerdictCache::open(&cache_path)?);
+    let open = |model: &str, model_name: &str| -> Result<Arc<curate_judges::SharedJudge>> {
         let (judge, in_process) = judge_backend::open(&judge_backend::JudgeSpec {
             model,
-            model_name: &args.judge_model_name,
+            model_name,
             threads: args.judge_threads,
             api_key_env: args.judge_api_key_env.clone(),
             completions: false,
         })?;
-        let cache_path = args.judge_cache.clone().unwrap_or_else(judge_cmd::default_cache);
-        let cache = curate_judges::VerdictCache::open(&cache_path)?;
-        ctx.judge =
-            Some(std::sync::Arc::new(curate_judges::SharedJudge::new(judge, Some(cache), in_process)));
+        Ok(Arc::new(curate_judges::SharedJudge::new(judge, Some(cache.clone()), in_process)))
+    };
+    if let Some(model) = &args.judge {
+        ctx.judge = Some(open(model, &args.judge_model_name)?);
+    }
+    if let Some(model) = &args.responder {
+        ctx.responder = Some(open(model, &args.responder_model_name)?);
     }
     Ok(ctx)
 }

@@ -37,7 +37,16 @@ pub fn presets() -> Vec<Preset> {
         description: "Qwen3 cold start: verifiable single-question queries that need reasoning, responses checked \
                       one by one, pass@N, domain labels; SFT JSONL and an annotation queue (--judge MODEL or --no-judge)",
         steps: || {
-            ["verifier", "multi_part", "general_text", "direct_answer", "responses", "domain", "exact_dedup"]
+            [
+                "verifier",
+                "multi_part",
+                "general_text",
+                "direct_answer",
+                "sample_responses",
+                "responses",
+                "domain",
+                "exact_dedup",
+            ]
                 .into_iter()
                 .map(StepConfig::of)
                 .collect()

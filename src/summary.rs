@@ -28,6 +28,9 @@ pub struct Manifest<'a> {
     /// The judge's identity and its verdict-cache hits and misses, when the run had one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub judge: Option<curate_judges::JudgeUsage>,
+    /// The responder's identity and its cache hits and misses (`--responder`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub responder: Option<curate_judges::JudgeUsage>,
     /// Judge questions skipped for want of a judge (`--no-judge`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped_judge_questions: Vec<String>,
@@ -56,6 +59,7 @@ impl<'a> Manifest<'a> {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs()),
             judge: None,
+            responder: None,
             skipped_judge_questions: Vec::new(),
             cold_start: None,
         }

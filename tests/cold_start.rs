@@ -251,3 +251,62 @@ fn queries_from_an_evaluation_set_are_contaminated() {
     );
     assert!(checked > 0);
 }
+
+#[test]
+fn queries_without_responses_get_sampled_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, records) = sample(dir.path(), 2);
+    let bare: Vec<String> = records
+        .iter()
+        .filter(|r| r["id"].as_str().unwrap().starts_with("gsm8k") && r.get("reference_answer").is_some())
+        .map(|r| {
+            let mut r = r.clone();
+            r.as_object_mut().unwrap().remove("responses");
+            r.to_string()
+        })
+        .collect();
+    let input = dir.path().join("bare.jsonl");
+    std::fs::write(&input, bare.join("\n") + "\n").unwrap();
+    let config = dir.path().join("c.toml");
+    std::fs::write(&config, "[[steps]]\nfilter = \"verifier\"\n[[steps]]\nfilter = \"sample_responses\"\nmax_tokens = 32\n[[steps]]\nfilter = \"responses\"\njudge = false\n").unwrap();
+    let model = data_dir().join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    let cache = dir.path().join("verdicts.redb");
+    let go = |name: &str| {
+        let run = dir.path().join(name);
+        curate_ok(&[
+            "--stage",
+            "cold-start",
+            "--config",
+            config.to_str().unwrap(),
+            "--input",
+            input.to_str().unwrap(),
+            "--output",
+            run.to_str().unwrap(),
+            "--sample",
+            "3",
+            "--responder",
+            model.to_str().unwrap(),
+            "--judge-threads",
+            "1",
+            "--judge-cache",
+            cache.to_str().unwrap(),
+            "--no-judge",
+        ]);
+        let manifest: Value =
+            serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
+        (run, manifest["responder"].clone())
+    };
+    let (run, usage) = go("first");
+    assert_eq!(usage["cache_misses"].as_u64().unwrap() as usize, 3 * bare.len(), "{usage}");
+    // Every query's three samples were checked, each under its own item.
+    let items = sql_count(
+        &run,
+        "select count(distinct id || item) from decisions where step = 'responses' and item is not null",
+    );
+    assert_eq!(items as usize, 3 * bare.len());
+    // Seeded sampling, cached: a rerun samples nothing and decides alike.
+    let (again, usage) = go("second");
+    assert_eq!(usage["cache_misses"], 0, "{usage}");
+    let q = "select id, item, rule, kept from decisions order by all";
+    assert_eq!(sql(&run, q), sql(&again, q));
+}

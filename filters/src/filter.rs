@@ -11,6 +11,8 @@ use crate::{Check, Document, FilterError};
 pub struct BuildContext {
     /// The run's judge (`--judge`), if any.
     pub judge: Option<Arc<SharedJudge>>,
+    /// The model that samples responses (`--responder`), if any.
+    pub responder: Option<Arc<SharedJudge>>,
     /// `--no-judge`: steps skip their judge questions (recorded as skipped) instead of refusing
     /// to run without a judge.
     pub no_judge: bool,

@@ -3,6 +3,7 @@ use crate::cold_start::domain::DomainConfig;
 use crate::cold_start::general_text::GeneralTextConfig;
 use crate::cold_start::multi_part::MultiPartConfig;
 use crate::cold_start::responses::ResponsesConfig;
+use crate::cold_start::sampling::SampleResponsesConfig;
 use crate::cold_start::verifier::VerifierConfig;
 use crate::contamination::ContaminationConfig;
 use crate::gopher_quality::GopherQualityConfig;
@@ -79,6 +80,7 @@ pub fn registry() -> Vec<Registration> {
         Registration::of::<MultiPartConfig>(),
         Registration::of::<GeneralTextConfig>(),
         Registration::of::<DirectAnswerConfig>(),
+        Registration::of::<SampleResponsesConfig>(),
         Registration::of::<ResponsesConfig>(),
         Registration::of::<DomainConfig>(),
     ]

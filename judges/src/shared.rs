@@ -2,7 +2,7 @@
 //! step and worker that asks it questions.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 
@@ -24,7 +24,7 @@ pub struct JudgeUsage {
 /// oversubscribed by several workers asking at once.
 pub struct SharedJudge {
     judge: Box<dyn Judge>,
-    cache: Option<VerdictCache>,
+    cache: Option<Arc<VerdictCache>>,
     one_at_a_time: Option<Mutex<()>>,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -32,7 +32,7 @@ pub struct SharedJudge {
 
 impl SharedJudge {
     /// Shares `judge`, with answers cached in `cache`; `one_at_a_time` for in-process engines.
-    pub fn new(judge: Box<dyn Judge>, cache: Option<VerdictCache>, one_at_a_time: bool) -> Self {
+    pub fn new(judge: Box<dyn Judge>, cache: Option<Arc<VerdictCache>>, one_at_a_time: bool) -> Self {
         Self {
             judge,
             cache,

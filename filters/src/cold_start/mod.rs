@@ -12,4 +12,5 @@ pub mod judged;
 pub mod multi_part;
 pub mod record;
 pub mod responses;
+pub mod sampling;
 pub mod verifier;

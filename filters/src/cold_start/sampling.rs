@@ -1,0 +1,107 @@
+//! `sample_responses`: gives queries that come without responses `n` responses from the run's
+//! responder model (`--sample N --responder GGUF|URL`), sampled with seeds `seed .. seed + n`
+//! and thinking on, so the `responses` step can check them. Queries that already have responses
+//! keep theirs. Samples go through the verdict cache like judge answers: a rerun samples nothing.
+
+use curate_judges::GenerateRequest;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::record;
+use crate::{BuildContext, Check, Document, Filter, FilterConfig, FilterError};
+
+/// Options of `sample_responses`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SampleResponsesConfig {
+    /// Responses per query; 0 turns the step off (`--sample N` sets it).
+    pub n: usize,
+    /// The field the responses go to (and that, when present, means "already sampled").
+    pub responses_field: String,
+    /// Most tokens of one response.
+    pub max_tokens: usize,
+    /// The first seed; response `k` uses `seed + k`.
+    pub seed: u64,
+}
+
+impl Default for SampleResponsesConfig {
+    fn default() -> Self {
+        Self { n: 0, responses_field: "responses".into(), max_tokens: 2048, seed: 0 }
+    }
+}
+
+impl FilterConfig for SampleResponsesConfig {
+    const NAME: &'static str = "sample_responses";
+    const DESCRIPTION: &'static str =
+        "Cold start: sample N responses per query from --responder when the input has none";
+
+    fn build(&self) -> Result<Box<dyn Filter>, FilterError> {
+        self.build_in(&BuildContext::default())
+    }
+
+    fn build_in(&self, ctx: &BuildContext) -> Result<Box<dyn Filter>, FilterError> {
+        if self.n > 0 && ctx.responder.is_none() {
+            return Err(FilterError::Invalid {
+                filter: Self::NAME.into(),
+                message: format!(
+                    "sampling {} responses per query needs a model: give --responder MODEL.gguf|URL",
+                    self.n
+                ),
+            });
+        }
+        Ok(Box::new(SampleResponses { config: self.clone(), responder: ctx.responder.clone() }))
+    }
+}
+
+/// The `sample_responses` filter.
+pub struct SampleResponses {
+    config: SampleResponsesConfig,
+    responder: Option<std::sync::Arc<curate_judges::SharedJudge>>,
+}
+
+impl Filter for SampleResponses {
+    fn version(&self) -> &str {
+        "1"
+    }
+
+    fn check(&self, _doc: &mut Document) -> Vec<Check> {
+        vec![Check::new("responses_sampled", Some(0.0), None, true, "")]
+    }
+
+    fn check_batch(&self, docs: &mut [Document]) -> Result<Vec<Vec<Check>>, FilterError> {
+        let mut out: Vec<Vec<Check>> = docs.iter_mut().map(|d| self.check(d)).collect();
+        let Some(responder) = self.responder.as_ref().filter(|_| self.config.n > 0) else { return Ok(out) };
+        let field = &self.config.responses_field;
+        let wanting: Vec<usize> = (0..docs.len())
+            .filter(|&i| record::responses(&record::fields(&docs[i]), field, "text").is_empty())
+            .collect();
+        let requests: Vec<GenerateRequest> = wanting
+            .iter()
+            .flat_map(|&i| (0..self.config.n as u64).map(move |k| (i, k)))
+            .map(|(i, k)| GenerateRequest {
+                prompt: docs[i].text.clone(),
+                max_tokens: self.config.max_tokens,
+                stop: vec![],
+                seed: Some(self.config.seed + k),
+                think: true,
+            })
+            .collect();
+        if requests.is_empty() {
+            return Ok(out);
+        }
+        let texts = responder
+            .generate("sample_responses@1", &requests)
+            .map_err(|source| FilterError::Judge { filter: SampleResponsesConfig::NAME.into(), source })?;
+        let model = responder.usage().identity;
+        for (j, &i) in wanting.iter().enumerate() {
+            let n = self.config.n;
+            let responses: Vec<Value> =
+                texts[j * n..(j + 1) * n].iter().map(|t| json!({"text": t, "model": model})).collect();
+            let mut fields = record::fields(&docs[i]);
+            fields.insert(field.clone(), Value::Array(responses));
+            record::store(&mut docs[i], fields);
+            out[i] = vec![Check::new("responses_sampled", Some(n as f64), None, true, "")];
+        }
+        Ok(out)
+    }
+}
