@@ -78,6 +78,9 @@ pub struct RunArgs {
     /// cold-start: keep passing responses in input order instead of shortest first.
     #[arg(long)]
     pub keep_input_order: bool,
+    /// cold-start: most queries per domain in the SFT output (0: no cap).
+    #[arg(long, default_value_t = 0)]
+    pub max_per_domain: usize,
     /// cold-start: write SFT records in the no-thinking form (empty think block).
     #[arg(long)]
     pub no_think: bool,

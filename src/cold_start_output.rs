@@ -24,6 +24,9 @@ pub struct SftOptions {
     pub prefer_shorter: bool,
     /// Emit the no-thinking form: an empty think block, as Qwen3's template writes for `/no_think`.
     pub no_think: bool,
+    /// Most queries per domain in the SFT output, for balance (0: no cap). Which ones is decided
+    /// by a hash of the id: the same on every rerun, and not biased by input order.
+    pub max_per_domain: usize,
 }
 
 /// What the outputs hold, for the summary and the manifest.
@@ -31,6 +34,8 @@ pub struct SftOptions {
 pub struct ColdStartOutputs {
     /// Kept queries per domain.
     pub domains: BTreeMap<String, u64>,
+    /// Queries per domain left out of the SFT output by `--max-per-domain`.
+    pub capped: BTreeMap<String, u64>,
     /// SFT records written.
     pub sft_records: u64,
     /// Queries in the annotation queue.
@@ -132,14 +137,24 @@ pub fn write(
     let mut shard = ParquetShard::create(&root.join("pairs").join("pairs.parquet"), &pairs_schema())?;
     let mut pairs = Pairs::default();
     if has_parquet(&root.join("kept")) {
-        let mut stmt = conn.prepare("SELECT id, text, meta FROM kept ORDER BY id")?;
+        // Each query with its rank inside its domain, in the order of a hash of its id.
+        let mut stmt = conn.prepare(
+            "SELECT id, text, meta, row_number() OVER (PARTITION BY regexp_extract(meta, '\"domain\":\"([^\"]*)\"', 1) \
+             ORDER BY hash(id), id) AS rank FROM kept ORDER BY id",
+        )?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
-            let (id, query, meta): (String, String, Option<String>) = (row.get(0)?, row.get(1)?, row.get(2)?);
+            let (id, query, meta, rank): (String, String, Option<String>, i64) =
+                (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
             let meta: Value =
                 meta.as_deref().and_then(|m| serde_json::from_str(m).ok()).unwrap_or(Value::Null);
             let domain = meta.get("domain").and_then(Value::as_str).map(String::from);
-            *out.domains.entry(domain.clone().unwrap_or_else(|| "unlabelled".into())).or_default() += 1;
+            let label = domain.clone().unwrap_or_else(|| "unlabelled".into());
+            *out.domains.entry(label.clone()).or_default() += 1;
+            if options.max_per_domain > 0 && rank as usize > options.max_per_domain {
+                *out.capped.entry(label).or_default() += 1;
+                continue;
+            }
             let texts: Vec<(String, Option<String>)> = match meta.get(responses_field) {
                 Some(Value::Array(items)) => items
                     .iter()

@@ -119,6 +119,7 @@ fn run_stage(args: RunArgs) -> Result<()> {
             per_query: args.keep_per_query,
             prefer_shorter: !args.keep_input_order,
             no_think: args.no_think,
+            max_per_domain: args.max_per_domain,
         };
         Some(cold_start_output::write(
             &output,
@@ -168,6 +169,10 @@ fn run_stage(args: RunArgs) -> Result<()> {
             "kept queries by domain: {}",
             if domains.is_empty() { "none".into() } else { domains.join(", ") }
         );
+        if !cs.capped.is_empty() {
+            let capped: Vec<String> = cs.capped.iter().map(|(d, n)| format!("{d} {n}")).collect();
+            println!("left out of sft/ by --max-per-domain: {}", capped.join(", "));
+        }
         println!(
             "sft/sft.jsonl: {} records; annotation/queue.jsonl: {} queries for people to look at",
             cs.sft_records, cs.annotation_queue

@@ -310,3 +310,38 @@ fn queries_without_responses_get_sampled_ones() {
     let q = "select id, item, rule, kept from decisions order by all";
     assert_eq!(sql(&run, q), sql(&again, q));
 }
+
+#[test]
+fn a_domain_cap_balances_the_sft_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, _) = sample(dir.path(), 8);
+    let run = dir.path().join("run");
+    let config = dir.path().join("c.toml");
+    // Math and text only: the code problems' looping programs would take their timeouts.
+    std::fs::write(&config, "[[steps]]\nfilter = \"verifier\"\n[[steps]]\nfilter = \"responses\"\njudge = false\ntest_timeout_seconds = 1\n[[steps]]\nfilter = \"domain\"\njudge = false\n").unwrap();
+    curate_ok(&[
+        "--stage",
+        "cold-start",
+        "--config",
+        config.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        run.to_str().unwrap(),
+        "--max-per-domain",
+        "2",
+    ]);
+    let sft: Vec<Value> =
+        lines(&run.join("sft/sft.jsonl")).iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let mut per_domain: HashMap<String, usize> = HashMap::new();
+    for r in &sft {
+        *per_domain.entry(r["domain"].as_str().unwrap().to_string()).or_default() += 1;
+    }
+    assert!(per_domain.values().all(|&n| n <= 2), "{per_domain:?}");
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
+    let capped: u64 =
+        manifest["cold_start"]["capped"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+    assert!(capped > 0);
+    assert_eq!(sft.len() as u64 + capped, sql_count(&run, "select count(*) from kept"));
+}
