@@ -185,24 +185,41 @@ fn run_stage(args: RunArgs) -> Result<()> {
     Ok(())
 }
 
-/// The run's judge and responder models, sharing one verdict cache.
+/// The run's judge and responder models, and the ones steps name for themselves
+/// (`judge_model`), sharing one verdict cache; a model named twice is opened once.
 fn build_context(args: &RunArgs) -> Result<curate_filters::BuildContext> {
-    use std::sync::Arc;
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    use curate_judges::SharedJudge;
     let mut ctx = curate_filters::BuildContext { no_judge: args.no_judge, ..Default::default() };
-    if args.judge.is_none() && args.responder.is_none() {
-        return Ok(ctx);
-    }
     let cache_path = args.judge_cache.clone().unwrap_or_else(judge_cmd::default_cache);
-    let cache = Arc::new(curate_judges::VerdictCache::open(&cache_path)?);
-    let open = |model: &str, model_name: &str| -> Result<Arc<curate_judges::SharedJudge>> {
+    let cache: Arc<Mutex<Option<Arc<curate_judges::VerdictCache>>>> = Arc::new(Mutex::new(None));
+    let opened: Arc<Mutex<HashMap<String, Arc<SharedJudge>>>> = Arc::new(Mutex::new(HashMap::new()));
+    let (threads, api_key_env) = (args.judge_threads, args.judge_api_key_env.clone());
+    let open = move |spec: &str, default_name: &str| -> Result<Arc<SharedJudge>> {
+        let mut opened = opened.lock().map_err(|_| anyhow::anyhow!("model table lock poisoned"))?;
+        if let Some(j) = opened.get(spec) {
+            return Ok(j.clone());
+        }
+        let (model, name) = match spec.split_once('#') {
+            Some((url, name)) if url.starts_with("http") => (url, name),
+            _ => (spec, default_name),
+        };
         let (judge, in_process) = judge_backend::open(&judge_backend::JudgeSpec {
             model,
-            model_name,
-            threads: args.judge_threads,
-            api_key_env: args.judge_api_key_env.clone(),
+            model_name: name,
+            threads,
+            api_key_env: api_key_env.clone(),
             completions: false,
         })?;
-        Ok(Arc::new(curate_judges::SharedJudge::new(judge, Some(cache.clone()), in_process)))
+        let mut cache = cache.lock().map_err(|_| anyhow::anyhow!("cache lock poisoned"))?;
+        if cache.is_none() {
+            *cache = Some(Arc::new(curate_judges::VerdictCache::open(&cache_path)?));
+        }
+        let shared = Arc::new(SharedJudge::new(judge, cache.clone(), in_process));
+        opened.insert(spec.to_string(), shared.clone());
+        Ok(shared)
     };
     if let Some(model) = &args.judge {
         ctx.judge = Some(open(model, &args.judge_model_name)?);
@@ -210,6 +227,10 @@ fn build_context(args: &RunArgs) -> Result<curate_filters::BuildContext> {
     if let Some(model) = &args.responder {
         ctx.responder = Some(open(model, &args.responder_model_name)?);
     }
+    let open = Arc::new(open);
+    ctx.open_model = Some(Arc::new(move |spec: &str| {
+        open(spec, "default").map_err(|e| format!("judge_model {spec}: {e:#}"))
+    }));
     Ok(ctx)
 }
 

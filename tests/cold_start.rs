@@ -345,3 +345,51 @@ fn a_domain_cap_balances_the_sft_output() {
     assert!(capped > 0);
     assert_eq!(sft.len() as u64 + capped, sql_count(&run, "select count(*) from kept"));
 }
+
+#[test]
+fn a_step_can_name_its_own_judge_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, records) = sample(dir.path(), 2);
+    let two: Vec<String> = records
+        .iter()
+        .filter(|r| r.get("reference_answer").is_some())
+        .take(2)
+        .map(|r| r.to_string())
+        .collect();
+    let input = dir.path().join("two.jsonl");
+    std::fs::write(&input, two.join("\n") + "\n").unwrap();
+    let model = data_dir().join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    let config = dir.path().join("c.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[steps]]\nfilter = \"direct_answer\"\njudge_model = {:?}\n[[steps]]\nfilter = \"responses\"\n",
+            model.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let run = dir.path().join("run");
+    let out = curate_ok(&[
+        "--stage",
+        "cold-start",
+        "--config",
+        config.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        run.to_str().unwrap(),
+        "--no-judge",
+        "--judge-threads",
+        "1",
+        "--judge-cache",
+        dir.path().join("v.redb").to_str().unwrap(),
+    ]);
+    // direct_answer asked its own model; the responses step had no judge and skipped its rules.
+    assert!(!out.contains("skipped (--no-judge): direct_answer"), "{out}");
+    assert!(out.contains("skipped (--no-judge): responses"), "{out}");
+    let asked = sql_count(
+        &run,
+        "select count(*) from decisions where rule = 'answered_without_reasoning' and score is not null",
+    );
+    assert_eq!(asked, 2);
+}

@@ -6,9 +6,15 @@ use serde::Serialize;
 
 use crate::{Check, Document, FilterError};
 
+/// Opens a model by its `--judge`-style spec (a GGUF path, or a /v1 URL with `#model-name`);
+/// the same spec gives the same shared instance.
+pub type ModelOpener = Arc<dyn Fn(&str) -> Result<Arc<SharedJudge>, String> + Send + Sync>;
+
 /// What the run gives filters that need more than their options: the model judge.
 #[derive(Clone, Default)]
 pub struct BuildContext {
+    /// Opens the models that steps name for themselves (`judge_model`).
+    pub open_model: Option<ModelOpener>,
     /// The run's judge (`--judge`), if any.
     pub judge: Option<Arc<SharedJudge>>,
     /// The model that samples responses (`--responder`), if any.

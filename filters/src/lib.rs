@@ -20,5 +20,5 @@ pub mod words;
 
 pub use curate_schemas::{Check, Document};
 pub use error::FilterError;
-pub use filter::{BuildContext, Filter, FilterConfig};
+pub use filter::{BuildContext, Filter, FilterConfig, ModelOpener};
 pub use registry::{find, registry, Registration};

@@ -18,11 +18,18 @@ pub struct DirectAnswerConfig {
     pub reference_field: String,
     /// The judge rule (a generate rule: a shipped name or a TOML file).
     pub judge_rule: String,
+    /// A model for this step's judge questions instead of the run's `--judge`: a GGUF file, or
+    /// a /v1 URL with the model name after `#` (`http://host:8000/v1#qwen2.5-72b-instruct`).
+    pub judge_model: String,
 }
 
 impl Default for DirectAnswerConfig {
     fn default() -> Self {
-        Self { reference_field: "reference_answer".into(), judge_rule: "direct_answer".into() }
+        Self {
+            reference_field: "reference_answer".into(),
+            judge_rule: "direct_answer".into(),
+            judge_model: String::new(),
+        }
     }
 }
 
@@ -36,7 +43,7 @@ impl FilterConfig for DirectAnswerConfig {
     }
 
     fn build_in(&self, ctx: &BuildContext) -> Result<Box<dyn Filter>, FilterError> {
-        let judge = JudgeStep::new(Self::NAME, &self.judge_rule, ctx)?;
+        let judge = JudgeStep::new(Self::NAME, &self.judge_rule, &self.judge_model, ctx)?;
         Ok(Box::new(DirectAnswer { config: self.clone(), judge }))
     }
 }

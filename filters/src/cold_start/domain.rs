@@ -34,6 +34,9 @@ pub struct DomainConfig {
     pub judge: bool,
     /// The judge rule; its labels map, in order, onto `judge_labels`.
     pub judge_rule: String,
+    /// A model for this step's judge questions instead of the run's `--judge`: a GGUF file, or
+    /// a /v1 URL with the model name after `#` (`http://host:8000/v1#qwen2.5-72b-instruct`).
+    pub judge_model: String,
     /// The domain of each of the judge rule's labels.
     pub judge_labels: Vec<String>,
 }
@@ -61,7 +64,7 @@ impl Default for DomainConfig {
                 entry("math.arithmetic", "how many, how much, total, each, per, cost, dollars, percent, $"),
             ],
             judge: true,
-            judge_rule: "domain_label".into(),
+            judge_rule: "domain_label".into(), judge_model: String::new(),
             judge_labels: ["math", "code", "logic", "physics", "chemistry", "biology", "other_stem"].map(String::from).to_vec(),
         }
     }
@@ -83,7 +86,11 @@ impl FilterConfig for DomainConfig {
                 message: "a taxonomy entry has an empty label".into(),
             });
         }
-        let judge = if self.judge { Some(JudgeStep::new(Self::NAME, &self.judge_rule, ctx)?) } else { None };
+        let judge = if self.judge {
+            Some(JudgeStep::new(Self::NAME, &self.judge_rule, &self.judge_model, ctx)?)
+        } else {
+            None
+        };
         Ok(Box::new(Domain { config: self.clone(), judge }))
     }
 }

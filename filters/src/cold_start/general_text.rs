@@ -20,11 +20,14 @@ pub struct GeneralTextConfig {
     pub judge: bool,
     /// The judge rule (a shipped name or a TOML file).
     pub judge_rule: String,
+    /// A model for this step's judge questions instead of the run's `--judge`: a GGUF file, or
+    /// a /v1 URL with the model name after `#` (`http://host:8000/v1#qwen2.5-72b-instruct`).
+    pub judge_model: String,
 }
 
 impl Default for GeneralTextConfig {
     fn default() -> Self {
-        Self { judge: true, judge_rule: "general_text".into() }
+        Self { judge: true, judge_rule: "general_text".into(), judge_model: String::new() }
     }
 }
 
@@ -37,7 +40,11 @@ impl FilterConfig for GeneralTextConfig {
     }
 
     fn build_in(&self, ctx: &BuildContext) -> Result<Box<dyn Filter>, FilterError> {
-        let judge = if self.judge { Some(JudgeStep::new(Self::NAME, &self.judge_rule, ctx)?) } else { None };
+        let judge = if self.judge {
+            Some(JudgeStep::new(Self::NAME, &self.judge_rule, &self.judge_model, ctx)?)
+        } else {
+            None
+        };
         Ok(Box::new(GeneralText { judge }))
     }
 }

@@ -18,20 +18,44 @@ pub struct JudgeStep {
 }
 
 impl JudgeStep {
-    /// The judge rule `rule` (a shipped rule's name or a TOML file) for the filter `filter`.
-    /// Fails when the run has no judge and `--no-judge` was not given.
-    pub fn new(filter: &'static str, rule: &str, ctx: &BuildContext) -> Result<Self, FilterError> {
+    /// The judge rule `rule` (a shipped rule's name or a TOML file) for the filter `filter`,
+    /// asked of `model` when not empty (the step's own judge), else of the run's `--judge`.
+    /// Fails when there is no judge and `--no-judge` was not given.
+    pub fn new(
+        filter: &'static str,
+        rule: &str,
+        model: &str,
+        ctx: &BuildContext,
+    ) -> Result<Self, FilterError> {
         let rule =
             JudgeRule::load(rule).map_err(|source| FilterError::Judge { filter: filter.into(), source })?;
+        let key = format!("{}@{}", rule.name, rule.version);
+        if !model.is_empty() {
+            let Some(open) = ctx.open_model.as_ref() else {
+                // Outside a run (checking a config): the model is opened when the run starts.
+                let url = model.starts_with("http://") || model.starts_with("https://");
+                if !url && !std::path::Path::new(model).exists() {
+                    return Err(FilterError::Invalid {
+                        filter: filter.into(),
+                        message: format!(
+                            "judge_model {model:?}: no such file (give a .gguf file or a /v1 URL)"
+                        ),
+                    });
+                }
+                return Ok(Self { filter, judge: None, rule, key });
+            };
+            let judge =
+                open(model).map_err(|message| FilterError::Invalid { filter: filter.into(), message })?;
+            return Ok(Self { filter, judge: Some(judge), rule, key });
+        }
         if ctx.judge.is_none() {
             if !ctx.no_judge {
                 return Err(FilterError::NoJudge { filter: filter.into() });
             }
             if let Ok(mut skipped) = ctx.skipped.lock() {
-                skipped.push(format!("{filter}: judge rule {}@{}", rule.name, rule.version));
+                skipped.push(format!("{filter}: judge rule {key}"));
             }
         }
-        let key = format!("{}@{}", rule.name, rule.version);
         Ok(Self { filter, judge: ctx.judge.clone(), rule, key })
     }
 

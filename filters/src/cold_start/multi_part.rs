@@ -28,6 +28,9 @@ pub struct MultiPartConfig {
     pub judge: bool,
     /// The judge rule (a shipped name or a TOML file).
     pub judge_rule: String,
+    /// A model for this step's judge questions instead of the run's `--judge`: a GGUF file, or
+    /// a /v1 URL with the model name after `#` (`http://host:8000/v1#qwen2.5-72b-instruct`).
+    pub judge_model: String,
 }
 
 impl Default for MultiPartConfig {
@@ -38,6 +41,7 @@ impl Default for MultiPartConfig {
             max_questions: 2,
             judge: true,
             judge_rule: "multi_part".into(),
+            judge_model: String::new(),
         }
     }
 }
@@ -52,7 +56,11 @@ impl FilterConfig for MultiPartConfig {
     }
 
     fn build_in(&self, ctx: &BuildContext) -> Result<Box<dyn Filter>, FilterError> {
-        let judge = if self.judge { Some(JudgeStep::new(Self::NAME, &self.judge_rule, ctx)?) } else { None };
+        let judge = if self.judge {
+            Some(JudgeStep::new(Self::NAME, &self.judge_rule, &self.judge_model, ctx)?)
+        } else {
+            None
+        };
         Ok(Box::new(MultiPart { config: self.clone(), judge }))
     }
 }

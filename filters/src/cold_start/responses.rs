@@ -66,6 +66,9 @@ pub struct ResponsesConfig {
     pub judge: bool,
     /// Judge rules asked per response (shipped names or TOML files), e.g. guessing.
     pub judge_rules: Vec<String>,
+    /// A model for this step's judge questions instead of the run's `--judge`: a GGUF file, or
+    /// a /v1 URL with the model name after `#` (`http://host:8000/v1#qwen2.5-72b-instruct`).
+    pub judge_model: String,
 }
 
 impl Default for ResponsesConfig {
@@ -97,6 +100,7 @@ impl Default for ResponsesConfig {
             benchmarks: String::new(),
             judge: true,
             judge_rules: ["guessing", "inconsistent_reasoning", "style_shift"].map(String::from).to_vec(),
+            judge_model: String::new(),
         }
     }
 }
@@ -113,7 +117,10 @@ impl FilterConfig for ResponsesConfig {
     fn build_in(&self, ctx: &BuildContext) -> Result<Box<dyn Filter>, FilterError> {
         let repetition = self.repetition.build()?;
         let judges = if self.judge {
-            self.judge_rules.iter().map(|r| JudgeStep::new(Self::NAME, r, ctx)).collect::<Result<_, _>>()?
+            self.judge_rules
+                .iter()
+                .map(|r| JudgeStep::new(Self::NAME, r, &self.judge_model, ctx))
+                .collect::<Result<_, _>>()?
         } else {
             Vec::new()
         };
