@@ -3,7 +3,7 @@
 by scripts/fetch-data.sh) for `curate --stage cold-start`: each problem with its reference answer
 and candidate responses: the real worked solution, and the same solution made wrong in controlled
 ways (a changed final answer, a repetition loop appended, a sentence in another language, a
-conclusion that contradicts the reasoning). Some problems lose their reference (annotation queue),
+conclusion that contradicts the reasoning, the right answer guessed without reasoning). Some problems lose their reference (annotation queue),
 some CoQA passages with several questions become multi-part queries.
 
 usage: build-cold-start-sample.py DATA_DIR OUT.jsonl [N_PER_SOURCE]
@@ -68,6 +68,8 @@ def variants(solution, answer, wrong):
         {"text": solution + f"\nWait, so the reasoning gives {answer}, but the final answer is {wrong}.\nThe answer is {wrong}.",
          "model": "corrupted:contradiction", "expect": "final_answer"},
     ]
+    out.append({"text": f"I think the answer is probably {answer}.", "model": "corrupted:guess",
+                "expect": "reasoning_tokens"})
     if translated:
         out.append({"text": translated, "model": "corrupted:language", "expect": "foreign_language"})
     return out

@@ -93,7 +93,13 @@ fn rules_keep_real_solutions_and_catch_each_corruption() {
     // written: GSM8K, MATH-500, MBPP, HumanEval).
     assert_eq!(failed_real, 0, "real solutions rejected: {tally:?}");
     // Code is run against its tests: a wrong function and an endless loop both fail them.
-    for kind in ["corrupted:wrong-answer", "corrupted:loop", "corrupted:wrong-code", "corrupted:timeout"] {
+    for kind in [
+        "corrupted:wrong-answer",
+        "corrupted:loop",
+        "corrupted:wrong-code",
+        "corrupted:timeout",
+        "corrupted:guess",
+    ] {
         let (seen, caught, _) = tally[kind];
         assert_eq!(caught, seen, "{kind}: {tally:?}");
     }
