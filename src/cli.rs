@@ -60,6 +60,10 @@ pub struct RunArgs {
     /// The verdict cache file (default: ~/.cache/curate/verdicts.redb).
     #[arg(long)]
     pub judge_cache: Option<PathBuf>,
+    /// A rules file (TOML `[[rules]]`: regex, expr, judge rules): its rules run as steps after
+    /// the stage's filters, before dedup. Check one with `curate check-rules FILE`.
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
     /// cold-start: sample N responses per query that has none, from --responder.
     #[arg(long)]
     pub sample: Option<usize>,
@@ -105,6 +109,11 @@ pub enum Command {
     IndexBenchmarks(IndexArgs),
     /// Try a judge rule on a few records: prints label probabilities or completions.
     Judge(JudgeArgs),
+    /// Parse and compile every rule of a rules file; errors name the file, line, rule and key.
+    CheckRules {
+        /// The rules file.
+        file: PathBuf,
+    },
 }
 
 /// Options of `curate judge`.

@@ -182,7 +182,7 @@ impl StageConfig {
             let mut options = if DedupMethod::is_dedup(&step.filter) {
                 DedupMethod::defaults(&step.filter)
             } else {
-                curate_filters::find(&step.filter)?.defaults()
+                crate::registry::find(&step.filter)?.defaults()
             };
             merge(&mut options, &step.options);
             step.options = options;
@@ -226,13 +226,23 @@ impl StageConfig {
                 let method = DedupMethod::build(&s.filter, s.options.clone()).with_context(context)?;
                 built.dedup.push(DedupStep { name: s.name().to_string(), method });
             } else {
-                let filter = curate_filters::find(&s.filter)
+                let filter = crate::registry::find(&s.filter)
                     .and_then(|r| r.build_in(s.options.clone(), ctx))
                     .with_context(context)?;
                 built.filters.push(Step { name: s.name().to_string(), filter });
             }
         }
         Ok(built)
+    }
+
+    /// Adds the rules of a rules file as steps, after the per-record filters and before dedup.
+    pub fn add_rules(&mut self, rules: Vec<crate::rules_file::Rule>) -> Result<()> {
+        let at = self.steps.iter().position(|s| DedupMethod::is_dedup(&s.filter)).unwrap_or(self.steps.len());
+        for (i, r) in rules.into_iter().enumerate() {
+            self.steps.insert(at + i, r.step);
+        }
+        self.validate()?;
+        self.expand_defaults()
     }
 
     /// Sets option `key` of every step running `filter`; an error when the stage has none.
@@ -301,7 +311,7 @@ fn check_step(step: &StepConfig) -> Result<(), curate_filters::FilterError> {
     if DedupMethod::is_dedup(&step.filter) {
         DedupMethod::build(&step.filter, step.options.clone()).map(drop)
     } else {
-        curate_filters::find(&step.filter)?.check(step.options.clone())
+        crate::registry::find(&step.filter)?.check(step.options.clone())
     }
 }
 

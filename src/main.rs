@@ -7,11 +7,14 @@ mod counts;
 mod dataflow;
 mod dedup_apply;
 mod dedup_cluster;
+mod expr_rule;
 mod index_benchmarks;
 mod judge_backend;
 mod judge_cmd;
 mod progress;
 mod records;
+mod registry;
+mod rules_file;
 mod run_dir;
 mod sql;
 mod stages;
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
         Some(Command::Sql { run, query, format }) => run_sql(&run, &query, format),
         Some(Command::IndexBenchmarks(args)) => index_benchmarks::run(&args),
         Some(Command::Judge(args)) => judge_cmd::run(&args),
+        Some(Command::CheckRules { file }) => check_rules(&file),
         None => run_stage(cli.run),
     };
     match result {
@@ -50,6 +54,16 @@ fn main() -> ExitCode {
     }
 }
 
+fn check_rules(file: &Path) -> Result<()> {
+    let rules = rules_file::check(file)?;
+    for r in &rules {
+        let version = r.step.options.get("version").and_then(|v| v.as_str()).unwrap_or("-");
+        println!("ok  {:<28} {:<8} v{version}  (line {})", r.step.name(), r.step.filter, r.line);
+    }
+    println!("{}: {} rules compile", file.display(), rules.len());
+    Ok(())
+}
+
 fn print_stages() -> Result<()> {
     println!("Stages (curate --stage NAME):");
     for preset in stages::presets() {
@@ -58,7 +72,7 @@ fn print_stages() -> Result<()> {
         println!("  {:<12} steps: {}", "", steps.join(" -> "));
     }
     println!("\nFilters (usable as steps in a config's [[steps]] filter = \"NAME\"):");
-    for r in curate_filters::registry() {
+    for r in crate::registry::registry() {
         println!("  {:<20} {}", r.name, r.description);
     }
     for (name, description) in curate_filters::dedup::DEDUP_STEPS {
@@ -81,6 +95,9 @@ fn run_stage(args: RunArgs) -> Result<()> {
         let index =
             std::fs::canonicalize(index).with_context(|| format!("--benchmarks {}", index.display()))?;
         config.add_benchmarks(&index);
+    }
+    if let Some(path) = &args.rules {
+        config.add_rules(rules_file::check(path)?)?;
     }
     if let Some(n) = args.sample {
         config.set_option("sample_responses", "n", toml::Value::Integer(n as i64))?;

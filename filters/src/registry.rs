@@ -8,7 +8,9 @@ use crate::cold_start::verifier::VerifierConfig;
 use crate::contamination::ContaminationConfig;
 use crate::gopher_quality::GopherQualityConfig;
 use crate::gopher_repetition::GopherRepetitionConfig;
+use crate::judge_rule::JudgeRuleConfig;
 use crate::language_id::LanguageIdConfig;
+use crate::regex_rule::RegexRuleConfig;
 use crate::{BuildContext, Filter, FilterConfig, FilterError};
 
 /// Builds a filter from its TOML options within a run.
@@ -83,6 +85,8 @@ pub fn registry() -> Vec<Registration> {
         Registration::of::<SampleResponsesConfig>(),
         Registration::of::<ResponsesConfig>(),
         Registration::of::<DomainConfig>(),
+        Registration::of::<RegexRuleConfig>(),
+        Registration::of::<JudgeRuleConfig>(),
     ]
 }
 
@@ -104,6 +108,10 @@ mod tests {
                 Ok(_) => {}
                 // Needs an index that only the user can name.
                 Err(e) if r.name == "contamination" => assert!(e.to_string().contains("--benchmarks"), "{e}"),
+                // Rules as data have nothing to run until the user writes one.
+                Err(e) if ["regex", "judge"].contains(&r.name) => {
+                    assert!(e.to_string().contains("missing"), "{e}")
+                }
                 Err(e) => panic!("{}: {e}", r.name),
             }
         }

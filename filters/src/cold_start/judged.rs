@@ -59,6 +59,11 @@ impl JudgeStep {
         Ok(Self { filter, judge: ctx.judge.clone(), rule, key })
     }
 
+    /// The rule's version, for decisions.
+    pub fn version(&self) -> String {
+        self.rule.version.clone()
+    }
+
     /// The rule's name, as its checks are named.
     pub fn rule_name(&self) -> String {
         format!("judge_{}", self.rule.name)
