@@ -36,6 +36,18 @@ struct RunStep {
     step: Step,
 }
 
+/// The quarantine row of a record that `step` could not judge.
+fn quarantine_row(doc: &Document, step: &str, message: &str) -> QuarantineRow {
+    let record = serde_json::json!({"id": doc.id, "text": doc.text, "meta": doc.meta});
+    QuarantineRow {
+        source_file: doc.source.to_string(),
+        line: doc.line,
+        byte_offset: None,
+        error: format!("step `{step}`: {message}"),
+        raw: Some(QuarantineRow::raw_excerpt(record.to_string().as_bytes())),
+    }
+}
+
 /// A stage ready to run over tasks.
 pub struct Pipeline {
     stage: Arc<str>,
@@ -122,11 +134,18 @@ impl Pipeline {
 
         for (run_step, step_counts) in self.steps.iter().zip(out.counts.steps.iter_mut()) {
             step_counts.seen += alive.len() as u64;
-            let checks = run_step
-                .step
-                .filter
-                .check_batch(&mut alive)
-                .with_context(|| format!("step `{}`", run_step.name))?;
+            let checks = match run_step.step.filter.check_batch(&mut alive) {
+                Ok(checks) => checks,
+                // The step could not judge these records (an external rule crashed): they go to
+                // quarantine with the reason, and the run goes on.
+                Err(curate_filters::FilterError::Quarantine { message, .. }) => {
+                    for doc in alive.drain(..) {
+                        out.quarantined.push(quarantine_row(&doc, &run_step.name, &message));
+                    }
+                    continue;
+                }
+                Err(e) => return Err(anyhow::Error::new(e).context(format!("step `{}`", run_step.name))),
+            };
             let mut next = Vec::with_capacity(alive.len());
             for (doc, checks) in alive.into_iter().zip(checks) {
                 let mut failed: Option<DecisionRow> = None;
@@ -175,6 +194,7 @@ impl Pipeline {
                 .map(|d| self.dedup.iter().map(|(_, m)| m.signature(&d.text)).collect())
                 .collect();
         }
+        out.counts.quarantined = out.quarantined.len() as u64;
         out.kept = alive;
         Ok(out)
     }

@@ -55,6 +55,19 @@ pub fn load(path: &Path) -> Result<Vec<Rule>> {
                 }
             }
         }
+        if kind == "command" {
+            // Arguments that name files next to the rules file (the script) are made absolute.
+            if let Some(toml::Value::Array(args)) = table.get_mut("command") {
+                for arg in args.iter_mut() {
+                    if let toml::Value::String(a) = arg {
+                        let local = base.join(&*a);
+                        if !a.starts_with('/') && a.contains('.') && local.exists() {
+                            *a = local.to_string_lossy().into_owned();
+                        }
+                    }
+                }
+            }
+        }
         out.push(Rule { step: StepConfig { filter: kind, name: Some(name), options: table }, line });
     }
     Ok(out)

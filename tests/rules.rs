@@ -145,3 +145,103 @@ fn a_judge_rule_asks_the_model_about_each_record() {
         assert!((0.0..=1.0).contains(&p), "{r:?}");
     }
 }
+
+/// Writes `lines` (records) and runs the stage with the rules file `rules` after language ID.
+fn run_rules(dir: &std::path::Path, docs: &[String], rules: &str) -> (std::path::PathBuf, String) {
+    let input = dir.join("in.jsonl");
+    std::fs::write(&input, docs.join("\n") + "\n").unwrap();
+    let config = dir.join("c.toml");
+    std::fs::write(&config, "[run]\nbatch_records = 16\n[[steps]]\nfilter = \"language_id\"\n").unwrap();
+    let run = dir.join("run");
+    let out = curate_ok(&[
+        "--stage",
+        "pretrain",
+        "--config",
+        config.to_str().unwrap(),
+        "--rules",
+        rules,
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        run.to_str().unwrap(),
+    ]);
+    (run, out)
+}
+
+fn real_docs() -> Vec<String> {
+    let mut docs = Vec::new();
+    for (i, t) in stdlib_texts("spam-assassin", 40).into_iter().enumerate() {
+        docs.push(serde_json::json!({"id": format!("mail-{i}"), "text": t}).to_string());
+    }
+    for (i, t) in stdlib_texts("sotu", 8).into_iter().enumerate() {
+        docs.push(serde_json::json!({"id": format!("sotu-{i}"), "text": t}).to_string());
+    }
+    docs
+}
+
+#[test]
+fn a_python_command_rule_decides_every_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = real_docs();
+    let (run, _) = run_rules(dir.path(), &docs, &examples("command.toml"));
+    // One decision per record that reached the rule, with the mean line length as score.
+    let reached = sql_count(
+        &run,
+        "select count(*) from decisions where step = 'language_id' and rule = 'language_allowed' and kept",
+    );
+    let rows = sql(&run, "select id, score, kept, reason from decisions where step = 'short_lines'");
+    assert_eq!(rows.len() as u64, reached);
+    for r in &rows {
+        let mean: f64 = r[1].parse().unwrap();
+        assert_eq!(r[2] == "true", mean >= 20.0, "{r:?}");
+    }
+    // Speeches are prose: long lines.
+    assert!(rows.iter().filter(|r| r[0].starts_with("sotu")).all(|r| r[2] == "true"), "{rows:?}");
+}
+
+#[test]
+fn a_crashing_or_garbled_command_quarantines_its_batch_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = real_docs();
+    // Answers two records, then dies; a fresh process serves the next batch and dies again.
+    let crash = dir.path().join("crash.py");
+    std::fs::write(&crash, "import sys, json\nfor i, line in enumerate(sys.stdin):\n    if i == 2: sys.exit(3)\n    print(json.dumps({'keep': True}), flush=True)\n").unwrap();
+    let rules = dir.path().join("crash.toml");
+    std::fs::write(&rules, format!("[[rules]]\nname = \"crashy\"\nkind = \"command\"\ncommand = [\"python3\", {:?}]\ntimeout_seconds = 20\n", crash.to_str().unwrap())).unwrap();
+    let (run, out) = run_rules(dir.path(), &docs, rules.to_str().unwrap());
+    assert!(out.contains("check: input"), "{out}");
+    let quarantined = sql(&run, "select error from quarantine");
+    assert!(!quarantined.is_empty());
+    assert!(
+        quarantined.iter().all(|r| r[0].contains("step `crashy`") && r[0].contains("exited")),
+        "{quarantined:?}"
+    );
+    // Nothing lost: every input is kept, rejected or quarantined.
+    let total = sql_count(&run, "select (select count(*) from kept) + (select count(*) from rejected) + (select count(*) from quarantine)");
+    assert_eq!(total as usize, docs.len());
+
+    // An answer that is not JSON is named too.
+    let garble = dir.path().join("garble.py");
+    std::fs::write(&garble, "import sys\nfor line in sys.stdin:\n    print('yes please', flush=True)\n")
+        .unwrap();
+    std::fs::write(
+        &rules,
+        format!(
+            "[[rules]]\nname = \"garbled\"\nkind = \"command\"\ncommand = [\"python3\", {:?}]\n",
+            garble.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let dir2 = tempfile::tempdir().unwrap();
+    let (run, _) = run_rules(dir2.path(), &docs, rules.to_str().unwrap());
+    let errors = sql(&run, "select distinct error from quarantine");
+    assert!(errors.iter().all(|r| r[0].contains("not JSON") && r[0].contains("yes please")), "{errors:?}");
+    // A program that is not there is refused before any work.
+    std::fs::write(
+        &rules,
+        "[[rules]]\nname = \"gone\"\nkind = \"command\"\ncommand = [\"/no/such/program\"]\n",
+    )
+    .unwrap();
+    let out = curate(&["check-rules", rules.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not an executable file"));
+}

@@ -34,6 +34,15 @@ pub enum FilterError {
         #[source]
         source: curate_judges::JudgeError,
     },
+    /// The step could not judge a batch (an external rule crashed, timed out or answered
+    /// garbage): its records go to quarantine with this message, and the run goes on.
+    #[error("filter `{filter}`: {message}")]
+    Quarantine {
+        /// The filter's registered name.
+        filter: String,
+        /// What went wrong, naming the rule.
+        message: String,
+    },
     /// The options parse but make no sense (e.g. an unknown language code).
     #[error("filter `{filter}`: {message}")]
     Invalid {

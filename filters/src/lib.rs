@@ -7,6 +7,7 @@
 
 pub mod answer;
 pub mod cold_start;
+pub mod command_rule;
 pub mod contamination;
 pub mod dedup;
 mod error;

@@ -5,6 +5,7 @@ use crate::cold_start::multi_part::MultiPartConfig;
 use crate::cold_start::responses::ResponsesConfig;
 use crate::cold_start::sampling::SampleResponsesConfig;
 use crate::cold_start::verifier::VerifierConfig;
+use crate::command_rule::CommandRuleConfig;
 use crate::contamination::ContaminationConfig;
 use crate::gopher_quality::GopherQualityConfig;
 use crate::gopher_repetition::GopherRepetitionConfig;
@@ -87,6 +88,7 @@ pub fn registry() -> Vec<Registration> {
         Registration::of::<DomainConfig>(),
         Registration::of::<RegexRuleConfig>(),
         Registration::of::<JudgeRuleConfig>(),
+        Registration::of::<CommandRuleConfig>(),
     ]
 }
 
@@ -109,7 +111,7 @@ mod tests {
                 // Needs an index that only the user can name.
                 Err(e) if r.name == "contamination" => assert!(e.to_string().contains("--benchmarks"), "{e}"),
                 // Rules as data have nothing to run until the user writes one.
-                Err(e) if ["regex", "judge"].contains(&r.name) => {
+                Err(e) if ["regex", "judge", "command"].contains(&r.name) => {
                     assert!(e.to_string().contains("missing"), "{e}")
                 }
                 Err(e) => panic!("{}: {e}", r.name),
