@@ -91,6 +91,8 @@ struct ConfigFile {
     fields: Option<FieldNames>,
     run: Option<RunOptions>,
     steps: Option<Vec<toml::Spanned<StepConfig>>>,
+    /// Rules files (relative to the config file) whose rules run after the steps.
+    rules: Option<Vec<String>>,
 }
 
 /// A built per-record step: its name and its filter.
@@ -168,6 +170,18 @@ impl StageConfig {
                     })?;
                 }
                 config.steps = steps.into_iter().map(toml::Spanned::into_inner).collect();
+            }
+            let base = path.and_then(Path::parent).unwrap_or(Path::new("."));
+            for rules in file.rules.unwrap_or_default() {
+                let loaded = crate::rules_file::check(&base.join(rules))?;
+                let at = config
+                    .steps
+                    .iter()
+                    .position(|s| DedupMethod::is_dedup(&s.filter))
+                    .unwrap_or(config.steps.len());
+                for (i, r) in loaded.into_iter().enumerate() {
+                    config.steps.insert(at + i, r.step);
+                }
             }
         }
         config.validate()?;

@@ -245,3 +245,18 @@ fn a_crashing_or_garbled_command_quarantines_its_batch_and_the_run_goes_on() {
     let out = curate(&["check-rules", rules.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not an executable file"));
 }
+
+#[test]
+fn a_stage_config_can_name_rules_files() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(examples("web.toml"), dir.path().join("web.toml")).unwrap();
+    let config = dir.path().join("stage.toml");
+    std::fs::write(&config, "rules = [\"web.toml\"]\n[[steps]]\nfilter = \"language_id\"\n").unwrap();
+    let printed = curate_ok(&["--stage", "pretrain", "--config", config.to_str().unwrap(), "--print-config"]);
+    for rule in ["cookie_notice", "unsubscribe_footer", "confident_language", "not_huge"] {
+        assert!(printed.contains(&format!("name = \"{rule}\"")), "{printed}");
+    }
+    // The rules come before dedup steps and after the configured filters.
+    let first_rule = printed.find("cookie_notice").unwrap();
+    assert!(printed.find("language_id").unwrap() < first_rule);
+}
