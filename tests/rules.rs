@@ -236,6 +236,14 @@ fn a_crashing_or_garbled_command_quarantines_its_batch_and_the_run_goes_on() {
     let (run, _) = run_rules(dir2.path(), &docs, rules.to_str().unwrap());
     let errors = sql(&run, "select distinct error from quarantine");
     assert!(errors.iter().all(|r| r[0].contains("not JSON") && r[0].contains("yes please")), "{errors:?}");
+    // A program that does not answer in time is named, with the limit.
+    let slow = dir.path().join("slow.py");
+    std::fs::write(&slow, "import sys, time\nfor line in sys.stdin:\n    time.sleep(30)\n").unwrap();
+    std::fs::write(&rules, format!("[[rules]]\nname = \"slow\"\nkind = \"command\"\ncommand = [\"python3\", {:?}]\ntimeout_seconds = 1\n", slow.to_str().unwrap())).unwrap();
+    let dir3 = tempfile::tempdir().unwrap();
+    let (run, _) = run_rules(dir3.path(), &docs[..20], rules.to_str().unwrap());
+    let errors = sql(&run, "select distinct error from quarantine");
+    assert!(!errors.is_empty() && errors.iter().all(|r| r[0].contains("within 1 s")), "{errors:?}");
     // A program that is not there is refused before any work.
     std::fs::write(
         &rules,
