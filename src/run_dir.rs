@@ -53,7 +53,15 @@ pub struct Plan {
     pub config: StageConfig,
     /// The tasks, in input order.
     pub tasks: Vec<Task>,
+    /// The format of dedup signatures the run stores (see [`SIGNATURE_FORMAT`]).
+    #[serde(default)]
+    pub signature_format: u32,
 }
+
+/// Version of the dedup signatures stored in run directories: a run whose pending signatures
+/// were made by another format cannot be resumed (its duplicates would not be found). 2: 32-bit
+/// MinHash functions.
+pub const SIGNATURE_FORMAT: u32 = 2;
 
 impl Plan {
     /// Plans one task per input file.
@@ -63,7 +71,7 @@ impl Plan {
             .enumerate()
             .map(|(i, input)| Task { id: task_id(i, &input.name), input })
             .collect();
-        Self { config, tasks }
+        Self { config, tasks, signature_format: SIGNATURE_FORMAT }
     }
 }
 
@@ -103,6 +111,17 @@ impl RunDir {
                     "{} holds a run with another configuration; resume it with the same options, \
                      or choose another --output",
                     root.display()
+                );
+            }
+            let dedup =
+                plan.config.steps.iter().any(|s| curate_filters::dedup::DedupMethod::is_dedup(&s.filter));
+            if dedup && old.signature_format != plan.signature_format {
+                bail!(
+                    "{} holds a run made by another curate version, whose dedup signatures differ \
+                     (format {} here, {} there); rerun into a new --output",
+                    root.display(),
+                    plan.signature_format,
+                    old.signature_format
                 );
             }
             let names =
