@@ -399,3 +399,40 @@ fn a_step_can_name_its_own_judge_model() {
     );
     assert_eq!(asked, 2);
 }
+
+#[test]
+fn malformed_responses_are_rejected_with_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("odd.jsonl");
+    std::fs::write(
+        &input,
+        concat!(
+            r#"{"id":"x","query":"What is 2+2?","reference_answer":"4","responses":"not a list"}"#,
+            "\n",
+            r#"{"id":"y","query":"What is 3+3?","reference_answer":"6","responses":[{"txt":"6"}]}"#,
+            "\n",
+            r#"{"id":"z","query":"What is 4+4?","reference_answer":"8","responses":[42]}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let run = dir.path().join("run");
+    curate_ok(&[
+        "--stage",
+        "cold-start",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        run.to_str().unwrap(),
+        "--no-judge",
+    ]);
+    let rows = sql(
+        &run,
+        "select id, source_line, reason from rejected where rule = 'responses_well_formed' order by id",
+    );
+    let got: Vec<(&str, &str)> = rows.iter().map(|r| (r[0].as_str(), r[1].as_str())).collect();
+    assert_eq!(got, [("x", "1"), ("y", "2"), ("z", "3")]);
+    assert!(rows[0][2].contains("is a string, not a list"), "{rows:?}");
+    assert!(rows[1][2].contains("[0] has no string `text`"), "{rows:?}");
+    assert!(rows[2][2].contains("[0] is a number"), "{rows:?}");
+}

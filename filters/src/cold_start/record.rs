@@ -37,6 +37,32 @@ pub fn text(fields: &Map<String, Value>, name: &str) -> Option<String> {
     }
 }
 
+/// What is wrong with the responses field, if anything: it must be absent, or a list of strings
+/// or of objects whose `text_key` is a string.
+pub fn responses_problem(fields: &Map<String, Value>, name: &str, text_key: &str) -> Option<String> {
+    match fields.get(name) {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(items)) => items.iter().enumerate().find_map(|(i, item)| match item {
+            Value::String(_) => None,
+            Value::Object(o) if o.get(text_key).is_some_and(Value::is_string) => None,
+            Value::Object(_) => Some(format!("`{name}`[{i}] has no string `{text_key}`")),
+            other => Some(format!("`{name}`[{i}] is {}, not a string or an object", kind(other))),
+        }),
+        Some(other) => Some(format!("`{name}` is {}, not a list", kind(other))),
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// The candidate responses: a list of strings, or of objects with the text under `text_key`
 /// (and the model that wrote it under `model`).
 pub fn responses(fields: &Map<String, Value>, name: &str, text_key: &str) -> Vec<(String, Option<String>)> {

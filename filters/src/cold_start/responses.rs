@@ -316,6 +316,7 @@ impl Filter for Responses {
     fn check_batch(&self, docs: &mut [Document]) -> Result<Vec<Vec<Check>>, FilterError> {
         let fields: Vec<Map<String, Value>> = docs.iter().map(record::fields).collect();
         let mut inputs = Vec::with_capacity(docs.len());
+        let mut problems: Vec<Option<String>> = Vec::with_capacity(docs.len());
         let mut responses: Vec<Vec<(String, Option<String>)>> = Vec::with_capacity(docs.len());
         for (doc, f) in docs.iter().zip(&fields) {
             let reference = record::text(f, &self.config.reference_field);
@@ -330,6 +331,11 @@ impl Filter for Responses {
                 _ => record::text(f, &self.config.tests_field),
             };
             let rs = record::responses(f, &self.config.responses_field, &self.config.response_text_key);
+            problems.push(record::responses_problem(
+                f,
+                &self.config.responses_field,
+                &self.config.response_text_key,
+            ));
             inputs.push((doc.text.as_str(), reference, tests));
             responses.push(rs);
         }
@@ -384,6 +390,10 @@ impl Filter for Responses {
             let n = summary.len();
             f.insert("curate_responses".into(), Value::Array(summary));
             record::store(doc, f);
+            // A malformed responses field is named before pass@N (which it would fail too).
+            let problem = problems[out.len()].take();
+            let reason = format!("responses_well_formed: {}", problem.as_deref().unwrap_or(""));
+            checks.push(Check::new("responses_well_formed", None, None, problem.is_none(), reason));
             let mut pass = Check::at_least("pass_at_n", passing as f64, self.config.min_passing as f64);
             if !pass.passed {
                 pass.reason = format!(
