@@ -111,7 +111,7 @@ fn run_stage(args: RunArgs) -> Result<()> {
         bail!("--input is required: files, globs, directories or URLs of JSONL/Parquet shards");
     }
     let inputs = curate_sources::input::expand(&args.input)?;
-    let ctx = build_context(&args)?;
+    let (ctx, models) = build_context(&args)?;
     let steps = config.build_steps(&ctx)?;
     let threads = args.threads.unwrap_or_else(|| config.run.threads()).max(1);
 
@@ -151,6 +151,7 @@ fn run_stage(args: RunArgs) -> Result<()> {
     let mut manifest = summary::Manifest::new(&config, &plan.tasks, &counts, resumed, wall);
     manifest.judge = ctx.judge.as_ref().map(|j| j.usage());
     manifest.responder = ctx.responder.as_ref().map(|j| j.usage());
+    manifest.models = models.lock().map(|m| m.values().map(|j| j.usage()).collect()).unwrap_or_default();
     manifest.skipped_judge_questions = ctx.skipped.lock().map(|s| s.clone()).unwrap_or_default();
     manifest.cold_start = cold_start.as_ref();
     dir.write_manifest(&manifest)?;
@@ -202,17 +203,22 @@ fn run_stage(args: RunArgs) -> Result<()> {
     Ok(())
 }
 
+/// Every model a run opened, by the spec that named it.
+type Models = std::sync::Arc<
+    std::sync::Mutex<std::collections::BTreeMap<String, std::sync::Arc<curate_judges::SharedJudge>>>,
+>;
+
 /// The run's judge and responder models, and the ones steps name for themselves
 /// (`judge_model`), sharing one verdict cache; a model named twice is opened once.
-fn build_context(args: &RunArgs) -> Result<curate_filters::BuildContext> {
-    use std::collections::HashMap;
+fn build_context(args: &RunArgs) -> Result<(curate_filters::BuildContext, Models)> {
     use std::sync::{Arc, Mutex};
 
     use curate_judges::SharedJudge;
     let mut ctx = curate_filters::BuildContext { no_judge: args.no_judge, ..Default::default() };
     let cache_path = args.judge_cache.clone().unwrap_or_else(judge_cmd::default_cache);
     let cache: Arc<Mutex<Option<Arc<curate_judges::VerdictCache>>>> = Arc::new(Mutex::new(None));
-    let opened: Arc<Mutex<HashMap<String, Arc<SharedJudge>>>> = Arc::new(Mutex::new(HashMap::new()));
+    let models: Models = Arc::new(Mutex::new(std::collections::BTreeMap::new()));
+    let opened = models.clone();
     let (threads, api_key_env) = (args.judge_threads, args.judge_api_key_env.clone());
     let open = move |spec: &str, default_name: &str| -> Result<Arc<SharedJudge>> {
         let mut opened = opened.lock().map_err(|_| anyhow::anyhow!("model table lock poisoned"))?;
@@ -248,7 +254,7 @@ fn build_context(args: &RunArgs) -> Result<curate_filters::BuildContext> {
     ctx.open_model = Some(Arc::new(move |spec: &str| {
         open(spec, "default").map_err(|e| format!("judge_model {spec}: {e:#}"))
     }));
-    Ok(ctx)
+    Ok((ctx, models))
 }
 
 /// Checks that every input is accounted for, against the rows actually in the output files.

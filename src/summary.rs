@@ -31,6 +31,10 @@ pub struct Manifest<'a> {
     /// The responder's identity and its cache hits and misses (`--responder`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub responder: Option<curate_judges::JudgeUsage>,
+    /// Every model the run asked (the judge, the responder, steps' own `judge_model`), with
+    /// its verdict-cache hits and misses.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub models: Vec<curate_judges::JudgeUsage>,
     /// Judge questions skipped for want of a judge (`--no-judge`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped_judge_questions: Vec<String>,
@@ -60,6 +64,7 @@ impl<'a> Manifest<'a> {
                 .map_or(0, |d| d.as_secs()),
             judge: None,
             responder: None,
+            models: Vec::new(),
             skipped_judge_questions: Vec::new(),
             cold_start: None,
         }

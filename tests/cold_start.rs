@@ -398,6 +398,12 @@ fn a_step_can_name_its_own_judge_model() {
         "select count(*) from decisions where rule = 'answered_without_reasoning' and score is not null",
     );
     assert_eq!(asked, 2);
+    // The manifest counts what the step's model was asked.
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
+    let models = manifest["models"].as_array().unwrap();
+    assert_eq!(models.len(), 1, "{manifest}");
+    assert_eq!(models[0]["cache_misses"], 2);
 }
 
 #[test]
