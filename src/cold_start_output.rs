@@ -155,17 +155,10 @@ pub fn write(
                 *out.capped.entry(label).or_default() += 1;
                 continue;
             }
-            let texts: Vec<(String, Option<String>)> = match meta.get(responses_field) {
-                Some(Value::Array(items)) => items
-                    .iter()
-                    .map(|r| match r {
-                        Value::String(s) => (s.clone(), None),
-                        other => (
-                            other.get(text_key).and_then(Value::as_str).unwrap_or_default().to_string(),
-                            other.get("model").and_then(Value::as_str).map(String::from),
-                        ),
-                    })
-                    .collect(),
+            let texts = match &meta {
+                Value::Object(fields) => {
+                    curate_filters::cold_start::record::responses(fields, responses_field, text_key)
+                }
                 _ => Vec::new(),
             };
             let verdicts =

@@ -69,47 +69,42 @@ impl JudgeStep {
         format!("judge_{}", self.rule.name)
     }
 
+    /// Every label's probability for each record; `None` when the run has no judge.
+    fn scores(&self, records: &[Map<String, Value>]) -> Result<Option<Vec<Vec<f64>>>, FilterError> {
+        let Some(judge) = &self.judge else { return Ok(None) };
+        let wrap = |source| FilterError::Judge { filter: self.filter.into(), source };
+        let requests = records
+            .iter()
+            .map(|r| self.rule.score_request(&Value::Object(r.clone())))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(wrap)?;
+        judge.score(&self.key, &requests).map(Some).map_err(wrap)
+    }
+
     /// The probability the judge gives the rule's reject label for each record; `None` when the
     /// run has no judge.
     pub fn reject_probabilities(
         &self,
         records: &[Map<String, Value>],
     ) -> Result<Option<Vec<f64>>, FilterError> {
-        let Some(judge) = &self.judge else { return Ok(None) };
-        let wrap = |source| FilterError::Judge { filter: self.filter.into(), source };
+        if self.judge.is_none() {
+            return Ok(None);
+        }
         let reject = self.rule.reject_label.as_ref().ok_or_else(|| FilterError::Invalid {
             filter: self.filter.into(),
             message: format!("judge rule `{}` has no reject_label", self.rule.name),
         })?;
         let index = self.rule.labels.iter().position(|l| l == reject).unwrap_or(0);
-        let requests = records
-            .iter()
-            .map(|r| self.rule.score_request(&Value::Object(r.clone())))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(wrap)?;
-        let scores = judge.score(&self.key, &requests).map_err(wrap)?;
-        Ok(Some(scores.into_iter().map(|s| s[index]).collect()))
+        Ok(self.scores(records)?.map(|scores| scores.into_iter().map(|s| s[index]).collect()))
     }
 
     /// The index (in the rule's labels) of the most probable label for each record, with its
     /// probability; `None` without a judge.
     pub fn labels(&self, records: &[Map<String, Value>]) -> Result<Option<Vec<(usize, f64)>>, FilterError> {
-        let Some(judge) = &self.judge else { return Ok(None) };
-        let wrap = |source| FilterError::Judge { filter: self.filter.into(), source };
-        let requests = records
-            .iter()
-            .map(|r| self.rule.score_request(&Value::Object(r.clone())))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(wrap)?;
-        let scores = judge.score(&self.key, &requests).map_err(wrap)?;
-        Ok(Some(
-            scores
-                .into_iter()
-                .map(|s| {
-                    s.iter().enumerate().fold((0, f64::MIN), |b, (i, &p)| if p > b.1 { (i, p) } else { b })
-                })
-                .collect(),
-        ))
+        let most_likely = |s: Vec<f64>| {
+            s.iter().enumerate().fold((0, f64::MIN), |b, (i, &p)| if p > b.1 { (i, p) } else { b })
+        };
+        Ok(self.scores(records)?.map(|scores| scores.into_iter().map(most_likely).collect()))
     }
 
     /// The judge's completions (a `generate` rule, greedy, thinking off); `None` without a judge.
