@@ -119,7 +119,8 @@ pub struct BuiltSteps {
     pub dedup: Vec<DedupStep>,
 }
 
-fn line_of(source: &str, offset: usize) -> usize {
+/// The 1-based line of byte `offset` in `source`.
+pub(crate) fn line_of(source: &str, offset: usize) -> usize {
     source[..offset.min(source.len())].matches('\n').count() + 1
 }
 

@@ -34,7 +34,7 @@ pub fn load(path: &Path) -> Result<Vec<Rule>> {
     let base = path.parent().unwrap_or(Path::new("."));
     let mut out = Vec::new();
     for spanned in file.rules {
-        let line = text[..spanned.span().start.min(text.len())].matches('\n').count() + 1;
+        let line = crate::config::line_of(&text, spanned.span().start);
         let mut table = spanned.into_inner();
         let at = |what: &str| format!("{}:{line}: {what}", path.display());
         let name = match table.remove("name") {

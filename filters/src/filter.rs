@@ -6,6 +6,14 @@ use serde::Serialize;
 
 use crate::{Check, Document, FilterError};
 
+impl BuildContext {
+    /// The context of a filter built outside a run (checking a config, tests): no judge, and
+    /// judge questions skipped.
+    pub fn outside_run() -> Self {
+        Self { no_judge: true, ..Default::default() }
+    }
+}
+
 /// Opens a model by its `--judge`-style spec (a GGUF path, or a /v1 URL with `#model-name`);
 /// the same spec gives the same shared instance.
 pub type ModelOpener = Arc<dyn Fn(&str) -> Result<Arc<SharedJudge>, String> + Send + Sync>;

@@ -25,7 +25,7 @@ impl FilterConfig for JudgeRuleConfig {
         "A rule as data: a judge rule file (template, labels, threshold) asked of the model judge";
 
     fn build(&self) -> Result<Box<dyn Filter>, FilterError> {
-        self.build_in(&BuildContext { no_judge: true, ..Default::default() })
+        self.build_in(&BuildContext::outside_run())
     }
 
     fn build_in(&self, ctx: &BuildContext) -> Result<Box<dyn Filter>, FilterError> {

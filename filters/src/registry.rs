@@ -63,7 +63,7 @@ impl Registration {
     /// Builds the filter from the options given (missing ones take their defaults), outside a
     /// run: judge questions are skipped.
     pub fn build(&self, options: toml::Table) -> Result<Box<dyn Filter>, FilterError> {
-        (self.build)(options, &BuildContext { no_judge: true, ..Default::default() })
+        (self.build)(options, &BuildContext::outside_run())
     }
 
     /// Builds the filter for a run, with the run's judge.

@@ -39,7 +39,7 @@ impl FilterConfig for DirectAnswerConfig {
         "Cold start: drop queries the judge answers right without chain-of-thought";
 
     fn build(&self) -> Result<Box<dyn Filter>, FilterError> {
-        self.build_in(&BuildContext { no_judge: true, ..Default::default() })
+        self.build_in(&BuildContext::outside_run())
     }
 
     fn build_in(&self, ctx: &BuildContext) -> Result<Box<dyn Filter>, FilterError> {

@@ -76,7 +76,7 @@ impl FilterConfig for DomainConfig {
         "Cold start: label each query's domain (input field, taxonomy keywords, judge)";
 
     fn build(&self) -> Result<Box<dyn Filter>, FilterError> {
-        self.build_in(&BuildContext { no_judge: true, ..Default::default() })
+        self.build_in(&BuildContext::outside_run())
     }
 
     fn build_in(&self, ctx: &BuildContext) -> Result<Box<dyn Filter>, FilterError> {

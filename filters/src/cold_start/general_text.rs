@@ -36,7 +36,7 @@ impl FilterConfig for GeneralTextConfig {
     const DESCRIPTION: &'static str = "Cold start: drop requests for free text (essays, stories, opinions)";
 
     fn build(&self) -> Result<Box<dyn Filter>, FilterError> {
-        self.build_in(&BuildContext { no_judge: true, ..Default::default() })
+        self.build_in(&BuildContext::outside_run())
     }
 
     fn build_in(&self, ctx: &BuildContext) -> Result<Box<dyn Filter>, FilterError> {

@@ -52,7 +52,7 @@ impl FilterConfig for MultiPartConfig {
         "Cold start: drop queries with several sub-questions (rules, then the judge)";
 
     fn build(&self) -> Result<Box<dyn Filter>, FilterError> {
-        self.build_in(&BuildContext { no_judge: true, ..Default::default() })
+        self.build_in(&BuildContext::outside_run())
     }
 
     fn build_in(&self, ctx: &BuildContext) -> Result<Box<dyn Filter>, FilterError> {

@@ -8,7 +8,7 @@
 
 use std::sync::LazyLock;
 
-use lingua::{LanguageDetector, LanguageDetectorBuilder};
+use lingua::{Language, LanguageDetector, LanguageDetectorBuilder};
 use rayon::prelude::*;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -111,7 +111,7 @@ impl FilterConfig for ResponsesConfig {
         "Cold start: check each response (answer, repetition, guessing, consistency, language); keep queries by pass@N";
 
     fn build(&self) -> Result<Box<dyn Filter>, FilterError> {
-        self.build_in(&BuildContext { no_judge: true, ..Default::default() })
+        self.build_in(&BuildContext::outside_run())
     }
 
     fn build_in(&self, ctx: &BuildContext) -> Result<Box<dyn Filter>, FilterError> {
@@ -178,7 +178,15 @@ struct Verdict {
 
 impl Responses {
     /// The rule checks of one response.
-    fn rules(&self, query: &str, reference: Option<&str>, tests: Option<&str>, response: &str) -> Verdict {
+    /// `language` is the query's, detected once for all its responses.
+    fn rules(
+        &self,
+        query: &str,
+        language: Option<Language>,
+        reference: Option<&str>,
+        tests: Option<&str>,
+        response: &str,
+    ) -> Verdict {
         let mut checks = Vec::new();
         let final_ = final_answer(response);
         // Wrong final answer.
@@ -280,9 +288,7 @@ impl Responses {
             checks.push(Check::new("inconsistent_answer", None, None, same, reason));
         }
         // Language and script mixing.
-        if let Some((language, _)) =
-            self.detector.compute_language_confidence_values(language_mixing::prose(query)).into_iter().next()
-        {
+        if let Some(language) = language {
             let m = language_mixing::measure(
                 &self.detector,
                 language,
@@ -344,8 +350,16 @@ impl Filter for Responses {
             .par_iter()
             .zip(&responses)
             .map(|((query, reference, tests), rs)| {
+                let language = self
+                    .detector
+                    .compute_language_confidence_values(language_mixing::prose(query))
+                    .into_iter()
+                    .next()
+                    .map(|(l, _)| l);
                 rs.par_iter()
-                    .map(|(text, _)| self.rules(query, reference.as_deref(), tests.as_deref(), text))
+                    .map(|(text, _)| {
+                        self.rules(query, language, reference.as_deref(), tests.as_deref(), text)
+                    })
                     .collect()
             })
             .collect();
