@@ -76,3 +76,12 @@ pub trait FilterConfig: Serialize + DeserializeOwned + Default + 'static {
         self.build().map(drop)
     }
 }
+
+/// `check` for filters that work on batches: checks `doc` as a batch of one. A failure (a judge or
+/// program that cannot answer) is a failed check carrying the error, never a silent pass.
+pub fn check_alone(filter: &dyn Filter, doc: &mut Document) -> Vec<Check> {
+    match filter.check_batch(std::slice::from_mut(doc)) {
+        Ok(mut checks) => checks.pop().unwrap_or_default(),
+        Err(e) => vec![Check::new("error", None, None, false, e.to_string())],
+    }
+}

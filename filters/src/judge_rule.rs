@@ -62,7 +62,7 @@ impl Filter for JudgeRuleFilter {
     }
 
     fn check(&self, doc: &mut Document) -> Vec<Check> {
-        self.check_batch(std::slice::from_mut(doc)).map(|mut v| v.remove(0)).unwrap_or_default()
+        crate::check_alone(self, doc)
     }
 
     fn check_batch(&self, docs: &mut [Document]) -> Result<Vec<Vec<Check>>, FilterError> {

@@ -23,5 +23,5 @@ pub mod words;
 
 pub use curate_schemas::{Check, Document};
 pub use error::FilterError;
-pub use filter::{BuildContext, Filter, FilterConfig, ModelOpener};
+pub use filter::{check_alone, BuildContext, Filter, FilterConfig, ModelOpener};
 pub use registry::{find, registry, Registration};
