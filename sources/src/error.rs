@@ -42,6 +42,16 @@ pub enum SourceError {
         /// What polars said.
         message: String,
     },
+    /// A record of a file read whole could not be read.
+    #[error("{file}:{line}: {message}")]
+    Record {
+        /// The file.
+        file: String,
+        /// The line (or row) number, from 1.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 impl SourceError {
