@@ -14,12 +14,13 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+use super::correctness::{verifier, Correctness};
 use super::judged::JudgeStep;
 use super::record;
 use crate::answer::{equivalent, final_answer, reasoning_answer, split_thinking};
 use crate::contamination::ContaminationConfig;
 use crate::gopher_repetition::GopherRepetitionConfig;
-use crate::response::sandbox::{code_of, Outcome, Sandbox};
+use crate::response::sandbox::Sandbox;
 use crate::response::{language_mixing, tail_loop};
 use crate::words::Words;
 use crate::{BuildContext, Check, Document, Filter, FilterConfig, FilterError};
@@ -130,10 +131,12 @@ impl FilterConfig for ResponsesConfig {
                 message: "test_timeout_seconds must be at least 1 and test_memory_mib at least 16".into(),
             });
         }
-        let sandbox = Sandbox {
-            python: self.python.clone().into(),
-            timeout: std::time::Duration::from_secs(self.test_timeout_seconds),
-            memory_mib: self.test_memory_mib,
+        let correctness = Correctness {
+            sandbox: Sandbox {
+                python: self.python.clone().into(),
+                timeout: std::time::Duration::from_secs(self.test_timeout_seconds),
+                memory_mib: self.test_memory_mib,
+            },
         };
         let contamination = if self.benchmarks.is_empty() {
             None
@@ -142,7 +145,7 @@ impl FilterConfig for ResponsesConfig {
         };
         Ok(Box::new(Responses {
             contamination,
-            sandbox,
+            correctness,
             config: self.clone(),
             repetition,
             detector: LanguageDetectorBuilder::from_all_languages().build(),
@@ -155,7 +158,7 @@ impl FilterConfig for ResponsesConfig {
 pub struct Responses {
     config: ResponsesConfig,
     contamination: Option<Box<dyn Filter>>,
-    sandbox: Sandbox,
+    correctness: Correctness,
     repetition: Box<dyn Filter>,
     detector: LanguageDetector,
     judges: Vec<JudgeStep>,
@@ -189,58 +192,13 @@ impl Responses {
     ) -> Verdict {
         let mut checks = Vec::new();
         let final_ = final_answer(response);
-        // Wrong final answer.
-        if let Some(reference) = reference {
-            match &final_ {
-                None => checks.push(Check::new(
-                    "final_answer",
-                    Some(0.0),
-                    Some(1.0),
-                    false,
-                    "final_answer: no final answer found",
-                )),
-                Some(a) => {
-                    let right = equivalent(&a.text, reference);
-                    let reason = format!("final_answer: `{}` is not the reference `{reference}`", a.text);
-                    checks.push(Check::new(
-                        "final_answer",
-                        Some(f64::from(u8::from(right))),
-                        Some(1.0),
-                        right,
-                        reason,
-                    ));
-                }
-            }
-        }
-        // Repetition.
-        // Code: the tests, run in the sandbox.
-        if let (None, Some(tests)) = (reference, tests) {
-            let check = match self.sandbox.run(&code_of(response), tests) {
-                Ok(Outcome::Passed) => Check::new("tests_pass", Some(1.0), Some(1.0), true, ""),
-                Ok(Outcome::Failed(error)) => Check::new(
-                    "tests_pass",
-                    Some(0.0),
-                    Some(1.0),
-                    false,
-                    format!("tests_pass: the tests fail: {error}"),
-                ),
-                Ok(Outcome::TimedOut) => Check::new(
-                    "tests_pass",
-                    Some(0.0),
-                    Some(1.0),
-                    false,
-                    format!("tests_pass: timed out after {} s", self.config.test_timeout_seconds),
-                ),
-                Err(e) => Check::new(
-                    "tests_pass",
-                    None,
-                    Some(1.0),
-                    false,
-                    format!("tests_pass: could not run the tests: {e}"),
-                ),
-            };
-            checks.push(check);
-        }
+        // Wrong final answer, or code that fails the tests.
+        checks.extend(self.correctness.check(
+            response,
+            final_.as_ref().map(|a| a.text.as_str()),
+            reference,
+            tests,
+        ));
         // Too similar to evaluation sets.
         if let Some(index) = &self.contamination {
             let mut as_doc = Document::new("", response, "".into(), 0);
@@ -325,17 +283,7 @@ impl Filter for Responses {
         let mut problems: Vec<Option<String>> = Vec::with_capacity(docs.len());
         let mut responses: Vec<Vec<(String, Option<String>)>> = Vec::with_capacity(docs.len());
         for (doc, f) in docs.iter().zip(&fields) {
-            let reference = record::text(f, &self.config.reference_field);
-            let tests = match f.get(&self.config.tests_field) {
-                Some(Value::Array(lines)) => Some(
-                    lines
-                        .iter()
-                        .map(|l| l.as_str().map_or_else(|| l.to_string(), String::from))
-                        .collect::<Vec<_>>()
-                        .join("\n"),
-                ),
-                _ => record::text(f, &self.config.tests_field),
-            };
+            let (reference, tests) = verifier(f, &self.config.reference_field, &self.config.tests_field);
             let rs = record::responses(f, &self.config.responses_field, &self.config.response_text_key);
             problems.push(record::responses_problem(
                 f,

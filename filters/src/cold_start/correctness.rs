@@ -1,0 +1,83 @@
+//! Whether a response is right: its final answer against the reference answer (math, STEM),
+//! or its code against the tests, run in the sandbox (code). Shared by `responses` (cold start)
+//! and `pass_rate` (reasoning RL), so both stages verify answers the same way.
+
+use serde_json::{Map, Value};
+
+use super::record;
+use crate::answer::equivalent;
+use crate::response::sandbox::{code_of, Outcome, Sandbox};
+use crate::Check;
+
+/// A query's verifier, read from its record: the reference answer, and the tests (test code,
+/// or a list of assert lines joined into one program).
+pub fn verifier(
+    fields: &Map<String, Value>,
+    reference_field: &str,
+    tests_field: &str,
+) -> (Option<String>, Option<String>) {
+    let reference = record::text(fields, reference_field);
+    let tests = match fields.get(tests_field) {
+        Some(Value::Array(lines)) if !lines.is_empty() => Some(
+            lines
+                .iter()
+                .map(|l| l.as_str().map_or_else(|| l.to_string(), String::from))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        _ => record::text(fields, tests_field),
+    };
+    (reference, tests)
+}
+
+/// Checks responses against a verifier.
+pub struct Correctness {
+    /// Where code responses run their tests.
+    pub sandbox: Sandbox,
+}
+
+impl Correctness {
+    /// The check of one response whose extracted final answer is `final_answer`: rule
+    /// `final_answer` when there is a reference answer, else `tests_pass` when there are tests;
+    /// `None` when the query has neither.
+    pub fn check(
+        &self,
+        response: &str,
+        final_answer: Option<&str>,
+        reference: Option<&str>,
+        tests: Option<&str>,
+    ) -> Option<Check> {
+        if let Some(reference) = reference {
+            return Some(match final_answer {
+                None => Check::new(
+                    "final_answer",
+                    Some(0.0),
+                    Some(1.0),
+                    false,
+                    "final_answer: no final answer found",
+                ),
+                Some(a) => {
+                    let right = equivalent(a, reference);
+                    let reason = format!("final_answer: `{a}` is not the reference `{reference}`");
+                    Check::new("final_answer", Some(f64::from(u8::from(right))), Some(1.0), right, reason)
+                }
+            });
+        }
+        let tests = tests?;
+        let fail = |reason: String| Check::new("tests_pass", Some(0.0), Some(1.0), false, reason);
+        Some(match self.sandbox.run(&code_of(response), tests) {
+            Ok(Outcome::Passed) => Check::new("tests_pass", Some(1.0), Some(1.0), true, ""),
+            Ok(Outcome::Failed(error)) => fail(format!("tests_pass: the tests fail: {error}")),
+            Ok(Outcome::TimedOut) => {
+                fail(format!("tests_pass: timed out after {} s", self.sandbox.timeout.as_secs()))
+            }
+            Err(e) => Check::new(
+                "tests_pass",
+                None,
+                Some(1.0),
+                false,
+                format!("tests_pass: could not run the tests: {e}"),
+            ),
+        })
+    }
+}
