@@ -22,11 +22,26 @@ pub struct SampleResponsesConfig {
     pub max_tokens: usize,
     /// The first seed; response `k` uses `seed + k`.
     pub seed: u64,
+    /// Appended (after a blank line) to queries without tests, e.g. the usual "put your final
+    /// answer within `\boxed{}`"; empty: the query as it is.
+    pub instruction: String,
+    /// Appended to queries with tests (code), e.g. to ask for one Python code block.
+    pub code_instruction: String,
+    /// The field holding tests, which tells code queries apart.
+    pub tests_field: String,
 }
 
 impl Default for SampleResponsesConfig {
     fn default() -> Self {
-        Self { n: 0, responses_field: "responses".into(), max_tokens: 2048, seed: 0 }
+        Self {
+            n: 0,
+            responses_field: "responses".into(),
+            max_tokens: 2048,
+            seed: 0,
+            instruction: String::new(),
+            code_instruction: String::new(),
+            tests_field: "tests".into(),
+        }
     }
 }
 
@@ -34,6 +49,11 @@ impl FilterConfig for SampleResponsesConfig {
     const NAME: &'static str = "sample_responses";
     const DESCRIPTION: &'static str =
         "Cold start: sample N responses per query from --responder when the input has none";
+
+    /// The model is named on the command line, after the config is read.
+    fn check(&self) -> Result<(), FilterError> {
+        Ok(())
+    }
 
     fn build(&self) -> Result<Box<dyn Filter>, FilterError> {
         self.build_in(&BuildContext::default())
@@ -44,7 +64,8 @@ impl FilterConfig for SampleResponsesConfig {
             return Err(FilterError::Invalid {
                 filter: Self::NAME.into(),
                 message: format!(
-                    "sampling {} responses per query needs a model: give --responder MODEL.gguf|URL",
+                    "sampling {} responses per query needs a model: give --responder MODEL.gguf|URL \
+                     (--policy in reasoning-rl), or --sample 0 when the input holds the responses",
                     self.n
                 ),
             });
@@ -57,6 +78,19 @@ impl FilterConfig for SampleResponsesConfig {
 pub struct SampleResponses {
     config: SampleResponsesConfig,
     responder: Option<std::sync::Arc<curate_judges::SharedJudge>>,
+}
+
+impl SampleResponses {
+    /// The query with the instruction its kind of verifier asks for.
+    fn prompt(&self, doc: &Document) -> String {
+        let code = record::text(&record::fields(doc), &self.config.tests_field).is_some();
+        let instruction = if code { &self.config.code_instruction } else { &self.config.instruction };
+        if instruction.is_empty() {
+            doc.text.clone()
+        } else {
+            format!("{}\n\n{instruction}", doc.text)
+        }
+    }
 }
 
 impl Filter for SampleResponses {
@@ -79,7 +113,7 @@ impl Filter for SampleResponses {
             .iter()
             .flat_map(|&i| (0..self.config.n as u64).map(move |k| (i, k)))
             .map(|(i, k)| GenerateRequest {
-                prompt: docs[i].text.clone(),
+                prompt: self.prompt(&docs[i]),
                 max_tokens: self.config.max_tokens,
                 stop: vec![],
                 seed: Some(self.config.seed + k),

@@ -15,11 +15,17 @@ pub struct VerifierConfig {
     pub reference_field: String,
     /// The field holding tests (code).
     pub tests_field: String,
+    /// What becomes of a query without a verifier, said in its reason.
+    pub missing: String,
 }
 
 impl Default for VerifierConfig {
     fn default() -> Self {
-        Self { reference_field: "reference_answer".into(), tests_field: "tests".into() }
+        Self {
+            reference_field: "reference_answer".into(),
+            tests_field: "tests".into(),
+            missing: "sent to annotation".into(),
+        }
     }
 }
 
@@ -48,8 +54,8 @@ impl Filter for Verifier {
         let has = record::text(&fields, &self.config.reference_field).is_some()
             || record::text(&fields, &self.config.tests_field).is_some();
         let reason = format!(
-            "no `{}` and no `{}`: nothing to verify answers against (sent to annotation)",
-            self.config.reference_field, self.config.tests_field
+            "no `{}` and no `{}`: nothing to verify answers against ({})",
+            self.config.reference_field, self.config.tests_field, self.config.missing
         );
         vec![Check::new("has_verifier", None, None, has, reason)]
     }
