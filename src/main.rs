@@ -14,6 +14,7 @@ mod judge_cmd;
 mod progress;
 mod records;
 mod registry;
+mod rl_select;
 mod rules_file;
 mod run_dir;
 mod sql;
@@ -102,6 +103,21 @@ fn run_stage(args: RunArgs) -> Result<()> {
     if let Some(n) = args.sample {
         config.set_option("sample_responses", "n", toml::Value::Integer(n as i64))?;
     }
+    if !args.exclude.is_empty() {
+        // Paths made absolute, so the run's plan names the same data wherever it resumes from.
+        let mut paths = Vec::new();
+        for spec in &args.exclude {
+            let absolute = std::path::absolute(spec).with_context(|| format!("--exclude {spec}"))?;
+            paths.push(toml::Value::String(absolute.to_string_lossy().into_owned()));
+        }
+        config.set_option("disjoint", "exclude", toml::Value::Array(paths))?;
+    }
+    if let Some(target) = args.target {
+        match config.selection.as_mut() {
+            Some(selection) => selection.target = target,
+            None => bail!("--target is an option of stage reasoning-rl, not `{}`", config.stage),
+        }
+    }
     if args.print_config {
         print!("{}", config.to_toml()?);
         return Ok(());
@@ -147,6 +163,20 @@ fn run_stage(args: RunArgs) -> Result<()> {
     } else {
         None
     };
+    let reasoning_rl = match &config.selection {
+        Some(selection) => {
+            let step = config.steps.iter().find(|s| s.filter == "pass_rate");
+            let option = |key: &str, default: &str| {
+                step.and_then(|s| s.options.get(key)).and_then(|v| v.as_str()).unwrap_or(default).to_string()
+            };
+            let fields = rl_select::VerifierFields {
+                reference: option("reference_field", "reference_answer"),
+                tests: option("tests_field", "tests"),
+            };
+            Some(rl_select::write(&output, &config.stage, selection, &fields)?)
+        }
+        None => None,
+    };
     let wall = start.elapsed().as_secs_f64();
     let mut manifest = summary::Manifest::new(&config, &plan.tasks, &counts, resumed, wall);
     manifest.judge = ctx.judge.as_ref().map(|j| j.usage());
@@ -154,6 +184,7 @@ fn run_stage(args: RunArgs) -> Result<()> {
     manifest.models = models.lock().map(|m| m.values().map(|j| j.usage()).collect()).unwrap_or_default();
     manifest.skipped_judge_questions = ctx.skipped.lock().map(|s| s.clone()).unwrap_or_default();
     manifest.cold_start = cold_start.as_ref();
+    manifest.reasoning_rl = reasoning_rl.as_ref();
     dir.write_manifest(&manifest)?;
     print!(
         "{}",
@@ -195,6 +226,10 @@ fn run_stage(args: RunArgs) -> Result<()> {
             "sft/sft.jsonl: {} records; annotation/queue.jsonl: {} queries for people to look at",
             cs.sft_records, cs.annotation_queue
         );
+    }
+    if let Some(rl) = &reasoning_rl {
+        print!("{}", rl_select::render(rl));
+        println!("rl/rl.jsonl, rl/rl.parquet: {} query-verifier pairs", rl.selected);
     }
     println!(
         "check: input {} = kept {} + rejected {} + quarantined {}: ok",
@@ -247,7 +282,7 @@ fn build_context(args: &RunArgs) -> Result<(curate_filters::BuildContext, Models
     if let Some(model) = &args.judge {
         ctx.judge = Some(open(model, &args.judge_model_name)?);
     }
-    if let Some(model) = &args.responder {
+    if let Some(model) = args.responder.as_ref().or(args.policy.as_ref()) {
         ctx.responder = Some(open(model, &args.responder_model_name)?);
     }
     let open = Arc::new(open);

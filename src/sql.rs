@@ -64,6 +64,22 @@ pub fn open(root: &Path) -> Result<Connection> {
         };
         conn.execute_batch(&sql).with_context(|| format!("creating view `{table}`"))?;
     }
+    // What a stage hands on, when it has written it.
+    for (view, file) in [
+        ("rl", "rl/rl.parquet"),
+        ("selection", "rl/selection.parquet"),
+        ("pairs", "pairs/pairs.parquet"),
+        ("annotation", "annotation/queue.parquet"),
+    ] {
+        let path = dir.root().join(file);
+        if path.is_file() {
+            let sql = format!(
+                "CREATE VIEW {view} AS SELECT * FROM read_parquet({})",
+                quote(&path.to_string_lossy())
+            );
+            conn.execute_batch(&sql).with_context(|| format!("creating view `{view}`"))?;
+        }
+    }
     Ok(conn)
 }
 

@@ -52,6 +52,35 @@ pub fn presets() -> Vec<Preset> {
                 .collect()
         },
         fields: || FieldNames { text: "query".into(), id: "id".into() },
+    },
+    Preset {
+        name: "reasoning-rl",
+        description: "Qwen3 reasoning RL: query-verifier pairs not in the cold-start data (--exclude RUN), that the \
+                      --policy model solves sometimes but not always, hardest first under per-domain quotas (--target N)",
+        steps: || {
+            let mut sample = StepConfig::of("sample_responses");
+            sample.options.insert("n".into(), toml::Value::Integer(8));
+            // The prompts RL rollouts use, so that answers can be verified.
+            sample.options.insert(
+                "instruction".into(),
+                "Please reason step by step, and put your final answer within \\boxed{}.".into(),
+            );
+            sample.options.insert(
+                "code_instruction".into(),
+                "Write the complete solution as Python code in one ```python code block.".into(),
+            );
+            let mut verifier = StepConfig::of("verifier");
+            verifier.options.insert("missing".into(), "no reward can be computed for RL".into());
+            vec![
+                verifier,
+                StepConfig::of("disjoint"),
+                sample,
+                StepConfig::of("pass_rate"),
+                StepConfig::of("domain"),
+                StepConfig::of("exact_dedup"),
+            ]
+        },
+        fields: || FieldNames { text: "query".into(), id: "id".into() },
     }]
 }
 

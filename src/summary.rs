@@ -41,6 +41,9 @@ pub struct Manifest<'a> {
     /// The cold-start stage's outputs (SFT records, annotation queue, domains).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cold_start: Option<&'a crate::cold_start_output::ColdStartOutputs>,
+    /// The reasoning-rl selection (domains, quotas, pass rates).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasoning_rl: Option<&'a crate::rl_select::RlOutputs>,
 }
 
 impl<'a> Manifest<'a> {
@@ -67,6 +70,7 @@ impl<'a> Manifest<'a> {
             models: Vec::new(),
             skipped_judge_questions: Vec::new(),
             cold_start: None,
+            reasoning_rl: None,
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod gopher_quality;
 pub mod gopher_repetition;
 pub mod judge_rule;
 pub mod language_id;
+pub mod reasoning_rl;
 pub mod regex_rule;
 mod registry;
 pub mod response;

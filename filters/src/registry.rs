@@ -11,6 +11,8 @@ use crate::gopher_quality::GopherQualityConfig;
 use crate::gopher_repetition::GopherRepetitionConfig;
 use crate::judge_rule::JudgeRuleConfig;
 use crate::language_id::LanguageIdConfig;
+use crate::reasoning_rl::disjoint::DisjointConfig;
+use crate::reasoning_rl::pass_rate::PassRateConfig;
 use crate::regex_rule::RegexRuleConfig;
 use crate::{BuildContext, Filter, FilterConfig, FilterError};
 
@@ -86,6 +88,8 @@ pub fn registry() -> Vec<Registration> {
         Registration::of::<SampleResponsesConfig>(),
         Registration::of::<ResponsesConfig>(),
         Registration::of::<DomainConfig>(),
+        Registration::of::<DisjointConfig>(),
+        Registration::of::<PassRateConfig>(),
         Registration::of::<RegexRuleConfig>(),
         Registration::of::<JudgeRuleConfig>(),
         Registration::of::<CommandRuleConfig>(),
