@@ -15,6 +15,10 @@ pub struct StepCounts {
     pub rejected: u64,
     /// Rejections by the first rule that failed.
     pub rules: BTreeMap<String, u64>,
+    /// Seconds workers spent in the step, summed over workers (a dedup step: computing
+    /// signatures; the global clustering is timed apart).
+    #[serde(default)]
+    pub seconds: f64,
 }
 
 /// Counts of a task, or of a whole run once merged.
@@ -61,6 +65,7 @@ impl TaskCounts {
         for (mine, theirs) in self.steps.iter_mut().zip(&other.steps) {
             mine.seen += theirs.seen;
             mine.rejected += theirs.rejected;
+            mine.seconds += theirs.seconds;
             for (rule, n) in &theirs.rules {
                 *mine.rules.entry(rule.clone()).or_default() += n;
             }

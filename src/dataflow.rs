@@ -134,7 +134,10 @@ impl Pipeline {
 
         for (run_step, step_counts) in self.steps.iter().zip(out.counts.steps.iter_mut()) {
             step_counts.seen += alive.len() as u64;
-            let checks = match run_step.step.filter.check_batch(&mut alive) {
+            let started = std::time::Instant::now();
+            let result = run_step.step.filter.check_batch(&mut alive);
+            step_counts.seconds += started.elapsed().as_secs_f64();
+            let checks = match result {
                 Ok(checks) => checks,
                 // The step could not judge these records (an external rule crashed): they go to
                 // quarantine with the reason, and the run goes on.
@@ -189,10 +192,17 @@ impl Pipeline {
             *out.counts.languages.entry(lang).or_default() += 1;
         }
         if self.has_dedup() {
-            out.signatures = alive
-                .iter()
-                .map(|d| self.dedup.iter().map(|(_, m)| m.signature(&d.text)).collect())
-                .collect();
+            let first_dedup = self.steps.len();
+            let mut signatures: Vec<Vec<_>> =
+                alive.iter().map(|_| Vec::with_capacity(self.dedup.len())).collect();
+            for (i, (_, method)) in self.dedup.iter().enumerate() {
+                let started = std::time::Instant::now();
+                for (doc, sigs) in alive.iter().zip(signatures.iter_mut()) {
+                    sigs.push(method.signature(&doc.text));
+                }
+                out.counts.steps[first_dedup + i].seconds += started.elapsed().as_secs_f64();
+            }
+            out.signatures = signatures;
         }
         out.counts.quarantined = out.quarantined.len() as u64;
         out.kept = alive;

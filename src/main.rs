@@ -139,8 +139,11 @@ fn run_stage(args: RunArgs) -> Result<()> {
     let start = Instant::now();
     let (mut counts, resumed) = pipeline.run(&plan.tasks, &dir, threads, &progress)?;
     progress.finish();
+    let mut dedup_seconds = None;
     if pipeline.has_dedup() {
+        let started = Instant::now();
         counts = pipeline.dedup(&plan.tasks, &dir, threads, &config.run.dedup_memory)?;
+        dedup_seconds = Some(started.elapsed().as_secs_f64());
     }
     verify(&dir, &plan, &counts, pipeline.has_dedup())?;
     let cold_start = if config.stage == "cold-start" {
@@ -185,6 +188,7 @@ fn run_stage(args: RunArgs) -> Result<()> {
     manifest.skipped_judge_questions = ctx.skipped.lock().map(|s| s.clone()).unwrap_or_default();
     manifest.cold_start = cold_start.as_ref();
     manifest.reasoning_rl = reasoning_rl.as_ref();
+    manifest.dedup_wall_seconds = dedup_seconds;
     dir.write_manifest(&manifest)?;
     print!(
         "{}",
@@ -197,6 +201,9 @@ fn run_stage(args: RunArgs) -> Result<()> {
             &output.display().to_string()
         )
     );
+    if let Some(seconds) = dedup_seconds {
+        println!("global dedup (clusters across shards, then kept/rejected): {seconds:.2} s wall");
+    }
     if let Some(judge) = &manifest.judge {
         println!(
             "judge {}: {} answers from the verdict cache, {} asked",

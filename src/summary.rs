@@ -41,6 +41,10 @@ pub struct Manifest<'a> {
     /// The cold-start stage's outputs (SFT records, annotation queue, domains).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cold_start: Option<&'a crate::cold_start_output::ColdStartOutputs>,
+    /// Wall seconds of the global dedup pass (clustering across shards, then the split of
+    /// each shard into kept and rejected); the steps' `seconds` hold their signature time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dedup_wall_seconds: Option<f64>,
     /// The reasoning-rl selection (domains, quotas, pass rates).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reasoning_rl: Option<&'a crate::rl_select::RlOutputs>,
@@ -71,6 +75,7 @@ impl<'a> Manifest<'a> {
             skipped_judge_questions: Vec::new(),
             cold_start: None,
             reasoning_rl: None,
+            dedup_wall_seconds: None,
         }
     }
 }
@@ -107,18 +112,23 @@ pub fn render(
         pct(c.quarantined, c.input),
         if c.blank_lines > 0 { format!("   [{} blank lines skipped]", c.blank_lines) } else { String::new() }
     );
-    let _ = writeln!(s, "\n{:<22} {:>10} {:>10} {:>7}   top reasons", "step", "seen", "dropped", "drop%");
+    let _ = writeln!(
+        s,
+        "\n{:<22} {:>10} {:>10} {:>7} {:>8}   top reasons",
+        "step", "seen", "dropped", "drop%", "cpu s"
+    );
     for step in &c.steps {
         let mut rules: Vec<(&String, &u64)> = step.rules.iter().collect();
         rules.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         let top: Vec<String> = rules.iter().take(3).map(|(r, n)| format!("{r} {n}")).collect();
         let _ = writeln!(
             s,
-            "{:<22} {:>10} {:>10} {:>6.1}%   {}",
+            "{:<22} {:>10} {:>10} {:>6.1}% {:>8.2}   {}",
             step.step,
             step.seen,
             step.rejected,
             pct(step.rejected, step.seen),
+            step.seconds,
             top.join(", ")
         );
     }
