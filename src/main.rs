@@ -37,12 +37,6 @@ use crate::progress::Progress;
 use crate::run_dir::{Plan, RunDir};
 
 fn main() -> ExitCode {
-    // Rust ignores SIGPIPE, so printing into a closed pipe (`curate stages | head`) would panic;
-    // the default action ends the process quietly, as other command-line tools do.
-    // SAFETY: called once at start, before any thread exists; SIG_DFL is a valid action.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Stages) => print_stages(),
