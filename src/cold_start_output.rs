@@ -63,12 +63,6 @@ pub fn assistant_turn(response: &str, answer: Option<&str>, no_think: bool) -> S
     }
 }
 
-fn has_parquet(dir: &Path) -> bool {
-    std::fs::read_dir(dir)
-        .map(|entries| entries.flatten().any(|e| e.path().extension().is_some_and(|x| x == "parquet")))
-        .unwrap_or(false)
-}
-
 fn pairs_schema() -> Schema {
     [
         ("query_id", DataType::String),
@@ -136,7 +130,7 @@ pub fn write(
         BufWriter::new(std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?);
     let mut shard = ParquetShard::create(&root.join("pairs").join("pairs.parquet"), &pairs_schema())?;
     let mut pairs = Pairs::default();
-    if has_parquet(&root.join("kept")) {
+    if crate::sql::has_parquet(&root.join("kept")) {
         // Each query with its rank inside its domain, in the order of a hash of its id.
         let mut stmt = conn.prepare(
             "SELECT id, text, meta, row_number() OVER (PARTITION BY regexp_extract(meta, '\"domain\":\"([^\"]*)\"', 1) \
@@ -146,8 +140,7 @@ pub fn write(
         while let Some(row) = rows.next()? {
             let (id, query, meta, rank): (String, String, Option<String>, i64) =
                 (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
-            let meta: Value =
-                meta.as_deref().and_then(|m| serde_json::from_str(m).ok()).unwrap_or(Value::Null);
+            let meta = crate::records::meta_json(meta.as_deref());
             let domain = meta.get("domain").and_then(Value::as_str).map(String::from);
             let label = domain.clone().unwrap_or_else(|| "unlabelled".into());
             *out.domains.entry(label.clone()).or_default() += 1;
@@ -218,7 +211,7 @@ pub fn write(
     let tmp = queue_jsonl.with_extension("jsonl.tmp");
     let mut jsonl =
         BufWriter::new(std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?);
-    if has_parquet(&root.join("rejected")) {
+    if crate::sql::has_parquet(&root.join("rejected")) {
         conn.execute_batch(&format!(
             "COPY ({wanted}) TO '{}' (FORMAT parquet, COMPRESSION zstd)",
             queue.to_string_lossy().replace('\'', "''")
@@ -235,8 +228,7 @@ pub fn write(
                 Option<String>,
                 Option<String>,
             ) = (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?);
-            let meta: Value =
-                meta.as_deref().and_then(|m| serde_json::from_str(m).ok()).unwrap_or(Value::Null);
+            let meta = crate::records::meta_json(meta.as_deref());
             let record = json!({
                 "id": id, "query": query, "step": step, "rule": rule, "reason": reason,
                 "responses": meta.get(responses_field), "verdicts": meta.get("curate_responses"), "record": meta,

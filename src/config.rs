@@ -272,6 +272,11 @@ impl StageConfig {
         self.expand_defaults()
     }
 
+    /// The text option `key` of the first step running `filter`, if any.
+    pub fn step_option(&self, filter: &str, key: &str) -> Option<&str> {
+        self.steps.iter().find(|s| s.filter == filter)?.options.get(key)?.as_str()
+    }
+
     /// Sets option `key` of every step running `filter`; an error when the stage has none.
     pub fn set_option(&mut self, filter: &str, key: &str, value: toml::Value) -> Result<()> {
         let mut found = false;

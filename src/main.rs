@@ -147,10 +147,8 @@ fn run_stage(args: RunArgs) -> Result<()> {
     }
     verify(&dir, &plan, &counts, pipeline.has_dedup())?;
     let cold_start = if config.stage == "cold-start" {
-        let step = config.steps.iter().find(|s| s.filter == "responses");
-        let option = |key: &str, default: &str| {
-            step.and_then(|s| s.options.get(key)).and_then(|v| v.as_str()).unwrap_or(default).to_string()
-        };
+        let option =
+            |key: &str, default: &str| config.step_option("responses", key).unwrap_or(default).to_string();
         let options = cold_start_output::SftOptions {
             per_query: args.keep_per_query,
             prefer_shorter: !args.keep_input_order,
@@ -168,9 +166,8 @@ fn run_stage(args: RunArgs) -> Result<()> {
     };
     let reasoning_rl = match &config.selection {
         Some(selection) => {
-            let step = config.steps.iter().find(|s| s.filter == "pass_rate");
             let option = |key: &str, default: &str| {
-                step.and_then(|s| s.options.get(key)).and_then(|v| v.as_str()).unwrap_or(default).to_string()
+                config.step_option("pass_rate", key).unwrap_or(default).to_string()
             };
             let fields = rl_select::VerifierFields {
                 reference: option("reference_field", "reference_answer"),

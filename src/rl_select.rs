@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::dataflow::flush;
+use crate::records::meta_json;
 
 /// Options of the selection (`[selection]` in a reasoning-rl config).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -113,8 +114,8 @@ pub fn quotas(
         out.insert(d.clone(), floor.min(n));
     }
     let mut left = share.saturating_sub(rest.iter().map(|(d, _)| out[*d]).sum());
+    let ideal = |n: usize| share as f64 * n as f64 / rest_total.max(1) as f64;
     while left > 0 {
-        let ideal = |n: usize| share as f64 * n as f64 / rest_total.max(1) as f64;
         let next = rest
             .iter()
             .filter(|(d, n)| out[*d] < *n)
@@ -136,6 +137,8 @@ struct Candidate {
     source: String,
     domain: String,
     rate: f64,
+    samples: u64,
+    /// Right responses out of samples, e.g. `3/8`.
     passes: String,
     tie: u64,
 }
@@ -146,11 +149,7 @@ fn candidate(id: String, source: String, meta: &Value, seed: u64) -> Candidate {
     let samples = meta.get("curate_samples").and_then(Value::as_u64).unwrap_or(0);
     let passes = format!("{}/{samples}", (rate * samples as f64).round() as u64);
     let tie = xxhash_rust::xxh3::xxh3_64_with_seed(id.as_bytes(), seed);
-    Candidate { id, source, domain, rate, passes, tie }
-}
-
-fn meta_of(raw: Option<String>) -> Value {
-    raw.as_deref().and_then(|m| serde_json::from_str(m).ok()).unwrap_or(Value::Null)
+    Candidate { id, source, domain, rate, samples, passes, tie }
 }
 
 fn rl_schema() -> Schema {
@@ -183,15 +182,14 @@ pub fn write(
         let mut stmt = conn.prepare("SELECT id, source_file, meta FROM kept")?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
-            let meta = meta_of(row.get(2)?);
+            let meta = meta_json(row.get::<_, Option<String>>(2)?.as_deref());
             candidates.push(candidate(row.get(0)?, row.get(1)?, &meta, config.seed));
         }
     }
-    // Hardest first inside each domain; the seeded hash orders equally hard ones.
+    // Hardest first inside each domain; the seeded hash orders equally hard ones. A query
+    // without a measured pass rate (a config without `pass_rate`) comes last.
     candidates.sort_by(|a, b| {
-        (&a.domain, a.rate, a.tie, &a.id)
-            .partial_cmp(&(&b.domain, b.rate, b.tie, &b.id))
-            .expect("no NaN rates")
+        a.domain.cmp(&b.domain).then(a.rate.total_cmp(&b.rate)).then(a.tie.cmp(&b.tie)).then(a.id.cmp(&b.id))
     });
     let mut available: BTreeMap<String, usize> = BTreeMap::new();
     for c in &candidates {
@@ -204,10 +202,11 @@ pub fn write(
         (DecisionTable::default(), ParquetShard::create(&decisions_path, &output::decisions_schema())?);
     let (stage, step, rule, version): (Arc<str>, Arc<str>, Arc<str>, Arc<str>) =
         (stage.into(), "select".into(), "domain_quota".into(), "1".into());
-    let mut selected: HashMap<String, u64> = HashMap::new();
+    // Selected queries: their place in `candidates` and their rank in their domain.
+    let mut selected: HashMap<&str, (usize, u64)> = HashMap::new();
     let mut rank_in_domain: HashMap<&str, u64> = HashMap::new();
     let mut table = SelectionColumns::default();
-    for c in &candidates {
+    for (at, c) in candidates.iter().enumerate() {
         let rank = rank_in_domain.entry(&c.domain).or_default();
         *rank += 1;
         let quota = quotas.get(&c.domain).copied().unwrap_or(0) as u64;
@@ -222,7 +221,7 @@ pub fn write(
             share.selected += 1;
             out.selected += 1;
             rates.1 += 1;
-            selected.insert(c.id.clone(), *rank);
+            selected.insert(&c.id, (at, *rank));
         }
         table.id.push(c.id.clone());
         table.domain.push(c.domain.clone());
@@ -269,15 +268,14 @@ pub fn write(
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
         let id: String = row.get(0)?;
-        let Some(&rank) = selected.get(&id) else { continue };
+        let Some(&(at, rank)) = selected.get(id.as_str()) else { continue };
+        let c = &candidates[at];
         let query: String = row.get(1)?;
-        let meta = meta_of(row.get(2)?);
+        let meta = meta_json(row.get::<_, Option<String>>(2)?.as_deref());
         let reference = meta.get(&fields.reference).filter(|v| !v.is_null());
         let tests = meta.get(&fields.tests).filter(|v| !v.is_null());
-        let c = candidate(id, String::new(), &meta, config.seed);
-        let samples = meta.get("curate_samples").and_then(Value::as_u64).unwrap_or(0);
         let mut record = json!({"id": c.id, "query": query, "domain": c.domain, "pass_rate": c.rate,
-                                "samples": samples, "rank_in_domain": rank});
+                                "samples": c.samples, "rank_in_domain": rank});
         if let Some(r) = reference {
             record["reference_answer"] = r.clone();
         }
@@ -286,7 +284,7 @@ pub fn write(
         }
         writeln!(jsonl, "{record}")?;
         let as_text = |v: Option<&Value>| v.map(|v| v.as_str().map_or_else(|| v.to_string(), String::from));
-        columns.push(c, query, as_text(reference), as_text(tests), samples, rank);
+        columns.push(c, query, as_text(reference), as_text(tests), rank);
         if columns.id.len() >= 10_000 {
             columns.flush(&mut shard)?;
         }
@@ -351,20 +349,19 @@ struct RlColumns {
 impl RlColumns {
     fn push(
         &mut self,
-        c: Candidate,
+        c: &Candidate,
         query: String,
         reference: Option<String>,
         tests: Option<String>,
-        samples: u64,
         rank: u64,
     ) {
-        self.id.push(c.id);
+        self.id.push(c.id.clone());
         self.query.push(query);
         self.reference.push(reference);
         self.tests.push(tests);
-        self.domain.push(c.domain);
+        self.domain.push(c.domain.clone());
         self.rate.push(c.rate);
-        self.samples.push(samples);
+        self.samples.push(c.samples);
         self.rank.push(rank);
     }
 

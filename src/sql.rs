@@ -37,16 +37,20 @@ fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
+/// Whether `folder` holds a Parquet file.
+pub fn has_parquet(folder: &Path) -> bool {
+    std::fs::read_dir(folder)
+        .map(|entries| entries.flatten().any(|e| e.path().extension().is_some_and(|x| x == "parquet")))
+        .unwrap_or(false)
+}
+
 /// Opens the run at `root` in an in-memory DuckDB with one view per table.
 pub fn open(root: &Path) -> Result<Connection> {
     let dir = RunDir::open(root)?;
     let conn = Connection::open_in_memory().context("opening DuckDB")?;
     for table in TABLES {
         let folder = dir.root().join(table);
-        let has_files = std::fs::read_dir(&folder)
-            .map(|entries| entries.flatten().any(|e| e.path().extension().is_some_and(|x| x == "parquet")))
-            .unwrap_or(false);
-        let sql = if has_files {
+        let sql = if has_parquet(&folder) {
             let glob = folder.join("*.parquet");
             format!(
                 "CREATE VIEW {table} AS SELECT * FROM read_parquet({}, union_by_name = true)",
