@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use super::record;
 use crate::answer::equivalent;
 use crate::response::sandbox::{code_of, Outcome, Sandbox};
-use crate::Check;
+use crate::{Check, FilterError};
 
 /// A query's verifier, read from its record: the reference answer, and the tests (test code,
 /// or a list of assert lines joined into one program).
@@ -37,6 +37,28 @@ pub struct Correctness {
 }
 
 impl Correctness {
+    /// Checks with tests run by `python`, each run limited to `timeout_seconds` and
+    /// `memory_mib`; an error for the step `filter` when a limit is too small to run anything.
+    pub fn new(
+        filter: &str,
+        python: &str,
+        timeout_seconds: u64,
+        memory_mib: u64,
+    ) -> Result<Self, FilterError> {
+        if timeout_seconds == 0 || memory_mib < 16 {
+            return Err(FilterError::Invalid {
+                filter: filter.into(),
+                message: "test_timeout_seconds must be at least 1 and test_memory_mib at least 16".into(),
+            });
+        }
+        let sandbox = Sandbox {
+            python: python.into(),
+            timeout: std::time::Duration::from_secs(timeout_seconds),
+            memory_mib,
+        };
+        Ok(Self { sandbox })
+    }
+
     /// The check of one response whose extracted final answer is `final_answer`: rule
     /// `final_answer` when there is a reference answer, else `tests_pass` when there are tests;
     /// `None` when the query has neither.

@@ -20,7 +20,6 @@ use super::record;
 use crate::answer::{equivalent, final_answer, reasoning_answer, split_thinking};
 use crate::contamination::ContaminationConfig;
 use crate::gopher_repetition::GopherRepetitionConfig;
-use crate::response::sandbox::Sandbox;
 use crate::response::{language_mixing, tail_loop};
 use crate::words::Words;
 use crate::{BuildContext, Check, Document, Filter, FilterConfig, FilterError};
@@ -125,19 +124,8 @@ impl FilterConfig for ResponsesConfig {
         } else {
             Vec::new()
         };
-        if self.test_timeout_seconds == 0 || self.test_memory_mib < 16 {
-            return Err(FilterError::Invalid {
-                filter: Self::NAME.into(),
-                message: "test_timeout_seconds must be at least 1 and test_memory_mib at least 16".into(),
-            });
-        }
-        let correctness = Correctness {
-            sandbox: Sandbox {
-                python: self.python.clone().into(),
-                timeout: std::time::Duration::from_secs(self.test_timeout_seconds),
-                memory_mib: self.test_memory_mib,
-            },
-        };
+        let correctness =
+            Correctness::new(Self::NAME, &self.python, self.test_timeout_seconds, self.test_memory_mib)?;
         let contamination = if self.benchmarks.is_empty() {
             None
         } else {

@@ -5,7 +5,7 @@
 
 use curate_judges::GenerateRequest;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use super::record;
 use crate::{BuildContext, Check, Document, Filter, FilterConfig, FilterError};
@@ -81,14 +81,15 @@ pub struct SampleResponses {
 }
 
 impl SampleResponses {
-    /// The query with the instruction its kind of verifier asks for.
-    fn prompt(&self, doc: &Document) -> String {
-        let code = record::text(&record::fields(doc), &self.config.tests_field).is_some();
+    /// The query with the instruction its kind of verifier asks for; `fields` is the record.
+    fn prompt(&self, fields: &Map<String, Value>) -> String {
+        let query = fields.get("query").and_then(Value::as_str).unwrap_or_default();
+        let code = record::text(fields, &self.config.tests_field).is_some();
         let instruction = if code { &self.config.code_instruction } else { &self.config.instruction };
         if instruction.is_empty() {
-            doc.text.clone()
+            query.to_string()
         } else {
-            format!("{}\n\n{instruction}", doc.text)
+            format!("{query}\n\n{instruction}")
         }
     }
 }
@@ -106,20 +107,24 @@ impl Filter for SampleResponses {
         let mut out: Vec<Vec<Check>> = docs.iter_mut().map(|d| self.check(d)).collect();
         let Some(responder) = self.responder.as_ref().filter(|_| self.config.n > 0) else { return Ok(out) };
         let field = &self.config.responses_field;
-        let wanting: Vec<usize> = (0..docs.len())
-            .filter(|&i| record::responses(&record::fields(&docs[i]), field, "text").is_empty())
-            .collect();
-        let requests: Vec<GenerateRequest> = wanting
+        // Records still without responses, each read once.
+        let wanting: Vec<(usize, Map<String, Value>)> = docs
             .iter()
-            .flat_map(|&i| (0..self.config.n as u64).map(move |k| (i, k)))
-            .map(|(i, k)| GenerateRequest {
-                prompt: self.prompt(&docs[i]),
+            .enumerate()
+            .map(|(i, d)| (i, record::fields(d)))
+            .filter(|(_, f)| record::responses(f, field, "text").is_empty())
+            .collect();
+        let mut requests = Vec::with_capacity(wanting.len() * self.config.n);
+        for (_, fields) in &wanting {
+            let prompt = self.prompt(fields);
+            requests.extend((0..self.config.n as u64).map(|k| GenerateRequest {
+                prompt: prompt.clone(),
                 max_tokens: self.config.max_tokens,
                 stop: vec![],
                 seed: Some(self.config.seed + k),
                 think: true,
-            })
-            .collect();
+            }));
+        }
         if requests.is_empty() {
             return Ok(out);
         }
@@ -127,11 +132,10 @@ impl Filter for SampleResponses {
             .generate("sample_responses@1", &requests)
             .map_err(|source| FilterError::Judge { filter: SampleResponsesConfig::NAME.into(), source })?;
         let model = responder.usage().identity;
-        for (j, &i) in wanting.iter().enumerate() {
+        for (j, (i, mut fields)) in wanting.into_iter().enumerate() {
             let n = self.config.n;
             let responses: Vec<Value> =
                 texts[j * n..(j + 1) * n].iter().map(|t| json!({"text": t, "model": model})).collect();
-            let mut fields = record::fields(&docs[i]);
             fields.insert(field.clone(), Value::Array(responses));
             record::store(&mut docs[i], fields);
             out[i] = vec![Check::new("responses_sampled", Some(n as f64), None, true, "")];

@@ -218,20 +218,19 @@ impl Filter for Disjoint {
             return vec![Check::new("excluded_text", Some(1.0), Some(1.0), false, reason)];
         }
         let signature = index.hasher.signature(&normalized);
-        let (score, at) = match index.nearest(&signature) {
-            Some((at, s)) => (s, Some(at)),
-            None => (0.0, None),
+        let threshold = self.config.threshold;
+        let rule = "excluded_near_duplicate";
+        let check = match index.nearest(&signature) {
+            // A similarity equal to the threshold is a near-duplicate, as in `minhash_dedup`.
+            Some((at, score)) if score >= threshold => {
+                let reason = format!(
+                    "{rule}: similarity {score:.3} (at least {threshold}) to excluded record {}",
+                    self.named(at)
+                );
+                Check::new(rule, Some(score), Some(threshold), false, reason)
+            }
+            nearest => Check::new(rule, Some(nearest.map_or(0.0, |(_, s)| s)), Some(threshold), true, ""),
         };
-        let mut check = Check::at_most("excluded_near_duplicate", score, self.config.threshold);
-        // A similarity equal to the threshold is a near-duplicate, as in `minhash_dedup`.
-        check.passed = score < self.config.threshold;
-        if let (false, Some(at)) = (check.passed, at) {
-            check.reason = format!(
-                "excluded_near_duplicate: similarity {score:.3} (at least {}) to excluded record {}",
-                self.config.threshold,
-                self.named(at)
-            );
-        }
         vec![check]
     }
 }

@@ -13,7 +13,6 @@ use serde_json::{json, Value};
 use crate::answer::final_answer;
 use crate::cold_start::correctness::{verifier, Correctness};
 use crate::cold_start::record;
-use crate::response::sandbox::Sandbox;
 use crate::{Check, Document, Filter, FilterConfig, FilterError};
 
 /// Options of `pass_rate`.
@@ -73,18 +72,9 @@ impl FilterConfig for PassRateConfig {
                 ),
             });
         }
-        if self.test_timeout_seconds == 0 || self.test_memory_mib < 16 {
-            return Err(FilterError::Invalid {
-                filter: Self::NAME.into(),
-                message: "test_timeout_seconds must be at least 1 and test_memory_mib at least 16".into(),
-            });
-        }
-        let sandbox = Sandbox {
-            python: self.python.clone().into(),
-            timeout: std::time::Duration::from_secs(self.test_timeout_seconds),
-            memory_mib: self.test_memory_mib,
-        };
-        Ok(Box::new(PassRate { config: self.clone(), correctness: Correctness { sandbox } }))
+        let correctness =
+            Correctness::new(Self::NAME, &self.python, self.test_timeout_seconds, self.test_memory_mib)?;
+        Ok(Box::new(PassRate { config: self.clone(), correctness }))
     }
 }
 
