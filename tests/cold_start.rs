@@ -8,7 +8,6 @@ mod common;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::Command;
 
 use common::*;
 use serde_json::Value;
@@ -16,15 +15,11 @@ use serde_json::Value;
 /// Builds the sample: `n` problems from each source.
 fn sample(dir: &Path, n: usize) -> (std::path::PathBuf, Vec<Value>) {
     let out = dir.join("problems.jsonl");
-    let status = Command::new("python3")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/build-cold-start-sample.py"))
-        .arg(data_dir())
-        .arg(&out)
-        .arg(n.to_string())
-        .status()
-        .expect("python3");
-    assert!(status.success());
-    let records = lines(&out).iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+    run_script(
+        "build-cold-start-sample.py",
+        &[data_dir().to_str().unwrap(), out.to_str().unwrap(), &n.to_string()],
+    );
+    let records = json_lines(&out);
     (out, records)
 }
 

