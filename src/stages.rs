@@ -37,10 +37,12 @@ pub fn presets() -> Vec<Preset> {
         description: "Qwen3 cold start: verifiable single-question queries that need reasoning, responses checked \
                       one by one, pass@N, domain labels; SFT JSONL and an annotation queue (--judge MODEL or --no-judge)",
         steps: || {
+            // Requests for several answers or for free text are dropped before the verifier
+            // check, so that only verifiable queries reach the annotation queue.
             [
-                "verifier",
                 "multi_part",
                 "general_text",
+                "verifier",
                 "direct_answer",
                 "sample_responses",
                 "responses",

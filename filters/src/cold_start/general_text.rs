@@ -54,12 +54,38 @@ pub struct GeneralText {
     judge: Option<JudgeStep>,
 }
 
-/// A request for a piece of writing.
+/// A request to write, at the start of the query or of one of its sentences ("… You are the
+/// cat. Write a short rap …").
+const ASK: &str = r"(?:^|[.!?:;]\s+|\n)\W*(?:please\s+|can you\s+|could you\s+|now\s+)?(?:write|compose|draft|create|generate|craft|pen)\b";
+
+/// A request for a piece of writing that is free text whatever else the query says.
 static WRITING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        "(?i){ASK}{}{}{}",
+        r".{0,60}?\b(?:essays?|story|stories|poems?|poetry|letters?|e-?mails?|blog|articles?|speech|songs?|lyrics",
+        r"|narrative|cover letter|tweets?|haiku|sonnets?|limericks?|slogans?|toast|eulogy|anecdotes?|jokes?|raps?",
+        r"|verses?|odes?|ballads?|fables?|fairy tales?|monologues?|pentameter|puns?|(?:funny|boring|witty|humorous|rhyming|epic) (?:lines?|sentences?))\b",
+    ))
+    .expect("valid regex")
+});
+/// A request for writing that may also be an exercise (a summary, a line, a paragraph): free
+/// text only when nothing in the query looks checkable.
+static WRITING_WEAK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        "(?i){ASK}{}",
+        r".{0,60}?\b(?:review|summary|paragraph|post|dialogue|script|lines?|description|introduction|bio(?:graphy)?)\b"
+    ))
+    .expect("valid regex")
+});
+/// Requests for writing in a few other languages (Japanese, Chinese, German, French, Spanish);
+/// the judge settles the rest of the world's.
+static WRITING_OTHER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?i)^\W*(?:please\s+|can you\s+|could you\s+)?(?:write|compose|draft|create|generate|craft|pen)\b",
-        r".{0,60}?\b(?:essay|story|stories|poem|poetry|letter|e-?mail|blog|article|speech|review|summary|paragraph",
-        r"|song|lyrics|narrative|cover letter|tweet|post|dialogue|script|haiku|sonnet|limerick|slogan|toast|eulogy|anecdote)\b",
+        r"(?:詩|物語|小説|手紙|エッセイ|作文|歌詞|ジョーク|大喜利|俳句|川柳|短歌|ラップ|スピーチ|感想文)を?[^。？]{0,12}(?:書いて|作って|作成して|書きなさい|詠んで)",
+        r"|写一?封|写一?(?:篇|首|段|个|份)[^。？]{0,12}(?:文章|作文|诗|故事|散文|歌词|笑话|演讲稿|小说)",
+        r"|(?i:^\W*(?:schreib(?:e|en sie)?|verfasse)\b.{0,60}?(?:gedicht|geschichte|aufsatz|brief|essay|rede|lied|witz))",
+        r"|(?i:^\W*(?:écris|écrivez|rédige[zr]?)\b.{0,60}?(?:poème|histoire|essai|lettre|dissertation|discours|chanson|blague))",
+        r"|(?i:^\W*(?:escribe|escriba|redacta)\b.{0,60}?(?:poema|historia|cuento|ensayo|carta|discurso|canción|chiste))",
     ))
     .expect("valid regex")
 });
@@ -68,18 +94,26 @@ static OPINION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:what do you think|what is your (?:opinion|view|favou?rite)|in your opinion|how do you feel|describe your|tell me about yourself|do you agree)\b")
         .expect("valid regex")
 });
-/// Signs of a verifiable problem: numbers, math, code.
-static VERIFIABLE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\d|\$|\\[a-z]+|[=<>^]|```|\b(?:def|function|return|class|int|string|array|list)\b|(?i:\bprogram\b|\bcode\b|\balgorithm\b)")
+/// A request for code: verifiable by tests even when it says "write".
+static CODE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"```|(?i:\b(?:python|java(?:script)?|c\+\+|rust|sql|regex|bash|program|code|algorithm)\b|\bfunctions? (?:to|that|which|called|named|`))")
         .expect("valid regex")
+});
+/// Signs of a verifiable problem: numbers, math.
+static VERIFIABLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\d|\$|\\[a-z]+|[=<>^]|\b(?:def|return|class|int|string|array|list)\b").expect("valid regex")
 });
 
 /// What the rules make of a query: `Some(true)` free text, `Some(false)` verifiable, `None` open.
 pub fn free_text(query: &str) -> Option<bool> {
-    if WRITING.is_match(query) || OPINION.is_match(query) {
+    if CODE.is_match(query) {
+        Some(false)
+    } else if WRITING.is_match(query) || WRITING_OTHER.is_match(query) || OPINION.is_match(query) {
         Some(true)
     } else if VERIFIABLE.is_match(query) {
         Some(false)
+    } else if WRITING_WEAK.is_match(query) {
+        Some(true)
     } else {
         None
     }
@@ -87,7 +121,7 @@ pub fn free_text(query: &str) -> Option<bool> {
 
 impl Filter for GeneralText {
     fn version(&self) -> &str {
-        "1"
+        "2"
     }
 
     fn check(&self, doc: &mut Document) -> Vec<Check> {
@@ -139,5 +173,15 @@ mod tests {
         assert_eq!(free_text("Write a Python function that returns the n-th prime."), Some(false));
         assert_eq!(free_text("Janet has 3 apples and buys 2 more. How many does she have?"), Some(false));
         assert_eq!(free_text("Why is the sky blue?"), None);
+        // Writing asked for after a role, and code asked for with "write".
+        assert_eq!(free_text("You are a cat. Write a short but epic rap praising yourself."), Some(true));
+        assert_eq!(free_text("Write a function to find the shared elements of two lists."), Some(false));
+        // A weak kind of writing is free text only when nothing else is checkable.
+        assert_eq!(free_text("Write a review of your favourite restaurant."), Some(true));
+        assert_eq!(free_text("Write the equation of the line through (1, 2) and (3, 8)."), Some(false));
+        assert_eq!(free_text("Schreibe ein Gedicht über den Herbst."), Some(true));
+        assert_eq!(free_text("写一首关于春天的诗"), Some(true));
+        assert_eq!(free_text("Write a story about the return of the king."), Some(true));
+        assert_eq!(free_text("春についての俳句を書いて。"), Some(true));
     }
 }

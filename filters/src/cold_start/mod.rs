@@ -5,6 +5,7 @@
 //! tests, optional domain, and candidate responses. Rules decide what they can; a model judge
 //! (the run's `--judge`) answers what they cannot, through [`judged::JudgeStep`].
 
+pub mod choices;
 pub mod correctness;
 pub mod direct_answer;
 pub mod domain;

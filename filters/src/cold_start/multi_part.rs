@@ -1,7 +1,9 @@
 //! `multi_part`: drops queries that ask several sub-questions. Rules first: enumerated parts
 //! ("(a) … (b) …", "1. … 2. …", "Part 2:") that each ask something, or three or more question
 //! sentences, settle it; two question sentences are left to the judge (`judges/rules/
-//! multi_part.toml`). Lettered choices of a multiple-choice question (`(A)`, `B)`) are not parts.
+//! multi_part.toml`). The choices of a multiple-choice question (`(A)`, `B)`, `a) … b) … c)`
+//! after a question) are not parts, and when a passage is followed by one `Question:`, only
+//! what follows it is asked.
 
 use std::sync::LazyLock;
 
@@ -9,6 +11,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 
+use super::choices::{choice_spans, without_choices};
 use super::judged::JudgeStep;
 use super::record;
 use crate::response::language_mixing::prose;
@@ -86,8 +89,23 @@ static ASKS: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
-/// Enumerated parts of `query` that ask something.
+/// A `Question:` label.
+static QUESTION_LABEL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\bquestion\s*:").expect("valid regex"));
+
+/// What `query` asks: after its one `Question:` label when it has one (a passage, then the
+/// question), else all of it.
+fn asked(query: &str) -> &str {
+    let mut labels = QUESTION_LABEL.find_iter(query);
+    match (labels.next(), labels.next()) {
+        (Some(label), None) => &query[label.end()..],
+        _ => query,
+    }
+}
+
+/// Enumerated parts of `query` that ask something (choices of a multiple-choice question aside).
 pub fn asking_parts(query: &str) -> usize {
+    let query = &without_choices(query);
     let starts: Vec<usize> = MARKER
         .captures_iter(query)
         .filter_map(|c| {
@@ -110,14 +128,20 @@ pub fn asking_parts(query: &str) -> usize {
         .count()
 }
 
-/// Sentences of the query's prose (math, code, quotes aside) that end with a question mark.
+/// Sentences of the query's prose (math, code, quotes and choices aside) that end with a
+/// question mark; after a single `Question:` label, only those that follow it. A question with
+/// a list of choices counts once: one letter answers it, whatever its passage asks on the way.
 pub fn question_sentences(query: &str) -> usize {
-    prose(query).split_sentence_bounds().filter(|s| s.trim_end().ends_with('?')).count()
+    let asked = asked(query);
+    if !choice_spans(asked).is_empty() {
+        return usize::from(prose(asked).contains('?'));
+    }
+    prose(asked).split_sentence_bounds().filter(|s| s.trim_end().ends_with('?')).count()
 }
 
 impl Filter for MultiPart {
     fn version(&self) -> &str {
-        "1"
+        "2"
     }
 
     fn check(&self, doc: &mut Document) -> Vec<Check> {
@@ -177,5 +201,11 @@ mod tests {
     fn questions_outside_math_and_quotes_count() {
         assert_eq!(question_sentences("What is 2+2? And what is 3+3? Also, why?"), 3);
         assert_eq!(question_sentences("She asked \"why?\" and left. How far did she walk?"), 1);
+        // Rhetorical questions in a passage, then the question; choices worded as questions.
+        let passage = "Passage: Should we care? Who decides? Nobody knows.Question: Which option fits?\nA. Why?\nB. How?\nC. Who?";
+        assert_eq!(question_sentences(passage), 1);
+        let source = "Read the source. How do they imagine it? And where to? What followed?\nA. war\nB. peace\nC. exile";
+        assert_eq!(question_sentences(source), 1);
+        assert_eq!(question_sentences("Question: What is 2+2? Question: Why?"), 2);
     }
 }
