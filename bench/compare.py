@@ -33,7 +33,13 @@ def measure(label, cmd):
 
 def run_curate(args, corpus, out):
     shutil.rmtree(out, ignore_errors=True)
-    m = measure("curate", [args.curate, "--config", f"{HERE}/pretrain.toml", "--input", corpus, "--output", out])
+    # bench/pretrain.toml, with the path of the fastText model datatrove is given too.
+    with open(f"{HERE}/pretrain.toml") as f:
+        config = f.read().replace('fasttext_model = "lid.176.ftz"', f'fasttext_model = "{args.lid}"')
+    config_path = f"{os.path.dirname(out)}/curate-pretrain.toml"
+    with open(config_path, "w") as f:
+        f.write(config)
+    m = measure("curate", [args.curate, "--config", config_path, "--input", corpus, "--output", out])
     with open(f"{out}/manifest.json") as f:
         manifest = json.load(f)
     steps = {s["step"]: s["seconds"] for s in manifest["counts"]["steps"]}

@@ -86,3 +86,19 @@ fn unspaced_scripts_are_measured_in_characters() {
         assert!(!failed_rules(repetition.as_ref(), &looped).is_empty(), "{language}");
     }
 }
+
+#[test]
+fn ascii_word_boundaries_match_unicode_segmentation_on_real_text() {
+    use unicode_segmentation::UnicodeSegmentation;
+    // Whole speeches, chapters and mails (headers, URLs, code and all), where they are ASCII.
+    let mut texts = common::stdlib_texts("sotu", 1000);
+    texts.extend(common::stdlib_texts("moby-dick", 1000));
+    texts.extend(common::stdlib_texts("spam-assassin", 1000));
+    let ascii: Vec<&String> = texts.iter().filter(|t| t.is_ascii()).collect();
+    assert!(ascii.len() >= 500, "{} ASCII texts", ascii.len());
+    for text in ascii {
+        let ours: Vec<&str> = curate_filters::ascii_words::segments(text).collect();
+        let theirs: Vec<&str> = text.split_word_bounds().collect();
+        assert_eq!(ours, theirs);
+    }
+}

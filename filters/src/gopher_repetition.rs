@@ -4,10 +4,10 @@
 //! duplicated 5–10-grams. Tokens come from [`crate::words`], so unspaced scripts work too; there
 //! a token is a character, and n-grams are `unspaced_ngram_scale` times longer.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use regex::Regex;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -128,7 +128,7 @@ impl Filter for GopherRepetition {
 
 /// How many elements repeat an earlier one, and how many characters those repeats hold.
 fn duplicates(items: &[&str]) -> (usize, usize) {
-    let mut seen = HashSet::with_capacity(items.len());
+    let mut seen = FxHashSet::with_capacity_and_hasher(items.len(), Default::default());
     let (mut count, mut chars) = (0, 0);
     for item in items {
         if !seen.insert(*item) {
@@ -157,7 +157,8 @@ fn top_ngram_chars(hashes: &[u64], lens: &[usize], n: usize) -> usize {
     if hashes.len() < n {
         return 0;
     }
-    let mut counts: HashMap<u64, (usize, usize)> = HashMap::with_capacity(hashes.len());
+    let mut counts: FxHashMap<u64, (usize, usize)> =
+        FxHashMap::with_capacity_and_hasher(hashes.len(), Default::default());
     for i in 0..=hashes.len() - n {
         let len = lens[i..i + n].iter().sum::<usize>() + n - 1;
         counts.entry(ngram_key(&hashes[i..i + n])).or_insert((0, len)).0 += 1;
@@ -169,7 +170,7 @@ fn top_ngram_chars(hashes: &[u64], lens: &[usize], n: usize) -> usize {
 /// Characters in n-grams that repeat an earlier n-gram, counting each position once
 /// (datatrove's `find_all_duplicate`: tokens joined without spaces, skip past a repeat).
 fn duplicated_ngram_chars(hashes: &[u64], lens: &[usize], n: usize) -> usize {
-    let mut seen = HashSet::with_capacity(hashes.len());
+    let mut seen = FxHashSet::with_capacity_and_hasher(hashes.len(), Default::default());
     let (mut chars, mut i) = (0, 0);
     while i + n <= hashes.len() {
         if seen.insert(ngram_key(&hashes[i..i + n])) {

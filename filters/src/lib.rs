@@ -6,6 +6,7 @@
 //! `../shared/STYLE.md`: the framework does the bookkeeping, the filter only measures and decides).
 
 pub mod answer;
+pub mod ascii_words;
 pub mod cold_start;
 pub mod command_rule;
 pub mod contamination;

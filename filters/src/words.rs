@@ -9,6 +9,8 @@
 
 use unicode_segmentation::UnicodeSegmentation;
 
+use crate::ascii_words;
+
 /// The tokens of a text.
 #[derive(Debug, Default)]
 pub struct Words<'a> {
@@ -22,6 +24,13 @@ impl<'a> Words<'a> {
     /// Splits `text` into tokens.
     pub fn of(text: &'a str) -> Self {
         let mut words = Words::default();
+        if text.is_ascii() {
+            // The same boundaries, found faster; ASCII has no unspaced script.
+            words.tokens = ascii_words::segments(text)
+                .filter(|s| !s.bytes().all(|b| b.is_ascii_whitespace() || b == 0x0B))
+                .collect();
+            return words;
+        }
         for segment in text.split_word_bounds() {
             if segment.chars().all(char::is_whitespace) {
                 continue;

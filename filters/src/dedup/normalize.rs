@@ -26,6 +26,15 @@ impl Default for Normalization {
 impl Normalization {
     /// Normalizes `text`.
     pub fn apply(&self, text: &str) -> String {
+        if text.is_ascii() {
+            self.apply_ascii(text)
+        } else {
+            self.apply_general(text)
+        }
+    }
+
+    /// [`Normalization::apply`] for any text.
+    fn apply_general(&self, text: &str) -> String {
         let mut out = String::with_capacity(text.len());
         let mut pending_space = false;
         let mut push = |c: char, out: &mut String| {
@@ -46,8 +55,7 @@ impl Normalization {
                 out.push(c);
             }
         };
-        // NFKC leaves ASCII as it is; most text is mostly ASCII, so skip the decomposition then.
-        if self.nfkc && !text.is_ascii() {
+        if self.nfkc {
             for c in text.nfkc() {
                 push(c, &mut out);
             }
@@ -57,6 +65,30 @@ impl Normalization {
             }
         }
         out
+    }
+
+    /// [`Normalization::apply`] for ASCII text, byte by byte (NFKC leaves ASCII as it is; most
+    /// documents are ASCII). The same result, as a test checks.
+    fn apply_ascii(&self, text: &str) -> String {
+        let mut out = Vec::with_capacity(text.len());
+        let mut pending_space = false;
+        for &b in text.as_bytes() {
+            // `char::is_whitespace` on ASCII: also the vertical tab, unlike `u8::is_ascii_whitespace`.
+            let space = b.is_ascii_whitespace() || b == 0x0B;
+            if self.strip_punctuation && !b.is_ascii_alphanumeric() && !space {
+                continue;
+            }
+            if self.collapse_whitespace && space {
+                pending_space = !out.is_empty();
+                continue;
+            }
+            if pending_space {
+                out.push(b' ');
+                pending_space = false;
+            }
+            out.push(if self.lowercase { b.to_ascii_lowercase() } else { b });
+        }
+        String::from_utf8(out).expect("ASCII in, ASCII out")
     }
 }
 
@@ -71,5 +103,18 @@ mod tests {
         assert_eq!(n.apply("ＡＢＣ　１２３"), "abc 123");
         let keep_case = Normalization { lowercase: false, ..Default::default() };
         assert_eq!(keep_case.apply("Hello, World"), "Hello World");
+    }
+
+    #[test]
+    fn the_ascii_path_gives_what_the_general_one_gives() {
+        let text = "  It's 3.5\x0bkm\r\n-- A_B; \"Q\"\t\x0c(x) ~end~  ";
+        for n in [
+            Normalization::default(),
+            Normalization { nfkc: false, lowercase: false, ..Default::default() },
+            Normalization { strip_punctuation: false, ..Default::default() },
+            Normalization { collapse_whitespace: false, ..Default::default() },
+        ] {
+            assert_eq!(n.apply_ascii(text), n.apply_general(text), "{n:?}");
+        }
     }
 }
