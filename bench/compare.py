@@ -104,7 +104,7 @@ def main():
     os.makedirs(args.work, exist_ok=True)
     results = []
     for mb in [float(s) for s in args.sizes.split(",")]:
-        corpus = f"{args.work}/corpus-{mb:g}mb"
+        corpus = f"{args.work}/corpus-{mb:g}mb-in-{args.shard_mb:g}mb-files"
         if not os.path.isdir(corpus):
             subprocess.run([sys.executable, f"{HERE}/make-corpus.py", args.sample, corpus, str(mb), str(args.shard_mb)],
                            check=True, stdout=subprocess.DEVNULL)

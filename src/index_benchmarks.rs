@@ -65,14 +65,14 @@ pub fn run(args: &IndexArgs) -> Result<()> {
     index.save(&args.output).map_err(anyhow::Error::msg)?;
     let _ = std::fs::remove_dir_all(&tmp);
     let items: usize = per_benchmark.values().sum();
-    println!(
+    outln!(
         "indexed {items} items ({} distinct {}-grams) into {}",
         index.len(),
         args.ngram,
         args.output.display()
     );
     for (name, n) in per_benchmark {
-        println!("  {name:<40} {n:>7} items");
+        outln!("  {name:<40} {n:>7} items");
     }
     Ok(())
 }

@@ -77,7 +77,7 @@ pub fn run(args: &JudgeArgs) -> Result<()> {
         }
     };
     for line in out {
-        println!("{line}");
+        outln!("{line}");
     }
     let stats = judge.stats();
     eprintln!(

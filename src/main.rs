@@ -1,5 +1,7 @@
 //! The `curate` command: runs stages over sharded corpora and explains every decision.
 
+#[macro_use]
+mod stdout;
 mod cli;
 mod cold_start_output;
 mod config;
@@ -48,6 +50,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // `curate stages | head`: the reader has what it wanted.
+        Err(e) if stdout::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
@@ -59,27 +63,27 @@ fn check_rules(file: &Path) -> Result<()> {
     let rules = rules_file::check(file)?;
     for r in &rules {
         let version = r.step.options.get("version").and_then(|v| v.as_str()).unwrap_or("-");
-        println!("ok  {:<28} {:<8} v{version}  (line {})", r.step.name(), r.step.filter, r.line);
+        outln!("ok  {:<28} {:<8} v{version}  (line {})", r.step.name(), r.step.filter, r.line);
     }
-    println!("{}: {} rules compile", file.display(), rules.len());
+    outln!("{}: {} rules compile", file.display(), rules.len());
     Ok(())
 }
 
 fn print_stages() -> Result<()> {
-    println!("Stages (curate --stage NAME):");
+    outln!("Stages (curate --stage NAME):");
     for preset in stages::presets() {
         let steps: Vec<String> = (preset.steps)().iter().map(|s| s.name().to_string()).collect();
-        println!("  {:<12} {}", preset.name, preset.description);
-        println!("  {:<12} steps: {}", "", steps.join(" -> "));
+        outln!("  {:<12} {}", preset.name, preset.description);
+        outln!("  {:<12} steps: {}", "", steps.join(" -> "));
     }
-    println!("\nFilters (usable as steps in a config's [[steps]] filter = \"NAME\"):");
+    outln!("\nFilters (usable as steps in a config's [[steps]] filter = \"NAME\"):");
     for r in crate::registry::registry() {
-        println!("  {:<20} {}", r.name, r.description);
+        outln!("  {:<20} {}", r.name, r.description);
     }
     for (name, description) in curate_filters::dedup::DEDUP_STEPS {
-        println!("  {name:<20} {description}");
+        outln!("  {name:<20} {description}");
     }
-    println!("\nSee the options of a stage with: curate --stage NAME --print-config");
+    outln!("\nSee the options of a stage with: curate --stage NAME --print-config");
     Ok(())
 }
 
@@ -119,7 +123,7 @@ fn run_stage(args: RunArgs) -> Result<()> {
         }
     }
     if args.print_config {
-        print!("{}", config.to_toml()?);
+        out!("{}", config.to_toml()?);
         return Ok(());
     }
     let Some(output) = args.output.clone() else { bail!("--output RUN_DIR is required to run a stage") };
@@ -187,7 +191,7 @@ fn run_stage(args: RunArgs) -> Result<()> {
     manifest.reasoning_rl = reasoning_rl.as_ref();
     manifest.dedup_wall_seconds = dedup_seconds;
     dir.write_manifest(&manifest)?;
-    print!(
+    out!(
         "{}",
         summary::render(
             &config.stage,
@@ -199,45 +203,53 @@ fn run_stage(args: RunArgs) -> Result<()> {
         )
     );
     if let Some(seconds) = dedup_seconds {
-        println!("global dedup (clusters across shards, then kept/rejected): {seconds:.2} s wall");
+        outln!("global dedup (clusters across shards, then kept/rejected): {seconds:.2} s wall");
     }
     if let Some(judge) = &manifest.judge {
-        println!(
+        outln!(
             "judge {}: {} answers from the verdict cache, {} asked",
-            judge.identity, judge.cache_hits, judge.cache_misses
+            judge.identity,
+            judge.cache_hits,
+            judge.cache_misses
         );
     }
     if let Some(r) = &manifest.responder {
-        println!(
+        outln!(
             "responder {}: {} samples from the cache, {} generated",
-            r.identity, r.cache_hits, r.cache_misses
+            r.identity,
+            r.cache_hits,
+            r.cache_misses
         );
     }
     for skipped in &manifest.skipped_judge_questions {
-        println!("skipped (--no-judge): {skipped}");
+        outln!("skipped (--no-judge): {skipped}");
     }
     if let Some(cs) = &cold_start {
         let domains: Vec<String> = cs.domains.iter().map(|(d, n)| format!("{d} {n}")).collect();
-        println!(
+        outln!(
             "kept queries by domain: {}",
             if domains.is_empty() { "none".into() } else { domains.join(", ") }
         );
         if !cs.capped.is_empty() {
             let capped: Vec<String> = cs.capped.iter().map(|(d, n)| format!("{d} {n}")).collect();
-            println!("left out of sft/ by --max-per-domain: {}", capped.join(", "));
+            outln!("left out of sft/ by --max-per-domain: {}", capped.join(", "));
         }
-        println!(
+        outln!(
             "sft/sft.jsonl: {} records; annotation/queue.jsonl: {} queries for people to look at",
-            cs.sft_records, cs.annotation_queue
+            cs.sft_records,
+            cs.annotation_queue
         );
     }
     if let Some(rl) = &reasoning_rl {
-        print!("{}", rl_select::render(rl));
-        println!("rl/rl.jsonl, rl/rl.parquet: {} query-verifier pairs", rl.selected);
+        out!("{}", rl_select::render(rl));
+        outln!("rl/rl.jsonl, rl/rl.parquet: {} query-verifier pairs", rl.selected);
     }
-    println!(
+    outln!(
         "check: input {} = kept {} + rejected {} + quarantined {}: ok",
-        counts.input, counts.kept, counts.rejected, counts.quarantined
+        counts.input,
+        counts.kept,
+        counts.rejected,
+        counts.quarantined
     );
     Ok(())
 }

@@ -449,3 +449,18 @@ fn low_accuracy_language_id_runs() {
     ]);
     assert_eq!(sql(&run, "select distinct language from kept"), [["en"]]);
 }
+
+#[test]
+fn a_closed_output_pipe_ends_curate_quietly() {
+    // `curate stages | head -0`: the reader is gone before curate writes.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_curate"))
+        .arg("stages")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && stderr.is_empty(), "{:?}: {stderr}", out.status);
+}

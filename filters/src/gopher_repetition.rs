@@ -111,7 +111,9 @@ impl Filter for GopherRepetition {
 
         let words = Words::of(text);
         let hashes: Vec<u64> = words.tokens.iter().map(|w| xxh3_64(w.as_bytes())).collect();
-        let lens: Vec<usize> = words.tokens.iter().map(|w| w.chars().count()).collect();
+        let ascii = text.is_ascii();
+        let lens: Vec<usize> =
+            words.tokens.iter().map(|w| if ascii { w.len() } else { w.chars().count() }).collect();
         // Rules keep their names (`top_2gram...`) whatever the scale, so thresholds stay comparable.
         let scale = if words.unspaced_fraction() > 0.5 { c.unspaced_ngram_scale } else { 1 };
         for &(n, max) in &c.top_ngrams {
@@ -139,17 +141,10 @@ fn duplicates(items: &[&str]) -> (usize, usize) {
     (count, chars)
 }
 
+/// A key for an n-gram of token hashes. They are xxh3 hashes already, so a multiply-rotate fold
+/// mixes them enough for counting, at a fraction of the cost of hashing their bytes again.
 fn ngram_key(hashes: &[u64]) -> u64 {
-    let mut bytes = [0u8; 8 * 16];
-    if hashes.len() <= 16 {
-        for (i, h) in hashes.iter().enumerate() {
-            bytes[i * 8..i * 8 + 8].copy_from_slice(&h.to_le_bytes());
-        }
-        xxh3_64(&bytes[..hashes.len() * 8])
-    } else {
-        let v: Vec<u8> = hashes.iter().flat_map(|h| h.to_le_bytes()).collect();
-        xxh3_64(&v)
-    }
+    hashes.iter().fold(0, |h: u64, &x| (h.rotate_left(26) ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
 /// Characters covered by all occurrences of the most frequent n-gram (tokens joined by spaces).
