@@ -290,6 +290,7 @@ impl Pipeline {
             );
         }
         dir.finish(task, &counts)?;
+        crate::memory::release_free_memory();
         progress.task_done(&TaskCounts::default());
         Ok(counts)
     }

@@ -13,6 +13,7 @@ mod expr_rule;
 mod index_benchmarks;
 mod judge_backend;
 mod judge_cmd;
+mod memory;
 mod progress;
 mod records;
 mod registry;
