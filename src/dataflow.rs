@@ -337,6 +337,7 @@ impl Pipeline {
             let methods: Vec<DedupMethod> = self.dedup.iter().map(|(_, m)| m.clone()).collect();
             let per_step = crate::dedup_cluster::cluster(dir.root(), &methods, memory_limit)?;
             dir.finish_dedup(&per_step)?;
+            crate::memory::release_free_memory();
         }
         let infos: Vec<DedupStepInfo> = self
             .dedup
@@ -370,6 +371,7 @@ impl Pipeline {
                         dir.clear_final(task)?;
                         let counts = crate::dedup_apply::apply(dir, task, i, &self.stage, &infos, &filtered)?;
                         dir.finish_final(task, &counts)?;
+                        crate::memory::release_free_memory();
                         Ok(counts)
                     })()
                     .with_context(|| format!("dedup of {}", task.input.name));
