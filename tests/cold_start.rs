@@ -12,6 +12,11 @@ use std::path::Path;
 use common::*;
 use serde_json::Value;
 
+/// `--stage cold-start --input INPUT --output RUN`, then `extra`.
+fn stage_args<'a>(input: &'a str, run: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    [&["--stage", "cold-start", "--input", input, "--output", run][..], extra].concat()
+}
+
 /// Builds the sample: `n` problems from each source.
 fn sample(dir: &Path, n: usize) -> (std::path::PathBuf, Vec<Value>) {
     let out = dir.join("problems.jsonl");
@@ -42,17 +47,11 @@ fn rules_keep_real_solutions_and_catch_each_corruption() {
         })
         .collect();
     std::fs::write(&config, toml).unwrap();
-    let out = curate_ok(&[
-        "--stage",
-        "cold-start",
-        "--input",
+    let out = curate_ok(&stage_args(
         input.to_str().unwrap(),
-        "--output",
         run.to_str().unwrap(),
-        "--no-judge",
-        "--config",
-        config.to_str().unwrap(),
-    ]);
+        &["--no-judge", "--config", config.to_str().unwrap()],
+    ));
     assert!(out.contains("skipped (--no-judge): direct_answer"), "{out}");
 
     // Failed response rules, per (query id, response number).
@@ -153,17 +152,11 @@ fn real_writing_requests_are_general_text_and_real_problems_stay() {
     std::fs::write(&config, "[[steps]]\nfilter = \"multi_part\"\n[[steps]]\nfilter = \"general_text\"\n[[steps]]\nfilter = \"verifier\"\n")
         .unwrap();
     let run = dir.path().join("run");
-    curate_ok(&[
-        "--stage",
-        "cold-start",
-        "--input",
+    curate_ok(&stage_args(
         input.to_str().unwrap(),
-        "--output",
         run.to_str().unwrap(),
-        "--no-judge",
-        "--config",
-        config.to_str().unwrap(),
-    ]);
+        &["--no-judge", "--config", config.to_str().unwrap()],
+    ));
     let dropped: HashMap<String, String> = sql(&run, "select id, step || ':' || rule from rejected")
         .into_iter()
         .map(|r| (r[0].clone(), r[1].clone()))
@@ -207,14 +200,7 @@ fn real_writing_requests_are_general_text_and_real_problems_stay() {
 fn judge_steps_need_a_judge_or_no_judge() {
     let dir = tempfile::tempdir().unwrap();
     let (input, _) = sample(dir.path(), 2);
-    let out = curate(&[
-        "--stage",
-        "cold-start",
-        "--input",
-        input.to_str().unwrap(),
-        "--output",
-        dir.path().join("r").to_str().unwrap(),
-    ]);
+    let out = curate(&stage_args(input.to_str().unwrap(), dir.path().join("r").to_str().unwrap(), &[]));
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--judge") && err.contains("--no-judge"), "{err}");
@@ -237,20 +223,18 @@ fn the_embedded_judge_answers_once_then_from_the_cache() {
     let cache = dir.path().join("verdicts.redb");
     let run = |name: &str| {
         let run = dir.path().join(name);
-        let out = curate_ok(&[
-            "--stage",
-            "cold-start",
-            "--input",
+        let out = curate_ok(&stage_args(
             small.to_str().unwrap(),
-            "--output",
             run.to_str().unwrap(),
-            "--judge",
-            model.to_str().unwrap(),
-            "--judge-threads",
-            "1",
-            "--judge-cache",
-            cache.to_str().unwrap(),
-        ]);
+            &[
+                "--judge",
+                model.to_str().unwrap(),
+                "--judge-threads",
+                "1",
+                "--judge-cache",
+                cache.to_str().unwrap(),
+            ],
+        ));
         let manifest: Value =
             serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
         (run, out, manifest["judge"].clone())
@@ -287,17 +271,11 @@ fn queries_from_an_evaluation_set_are_contaminated() {
         gsm8k.to_str().unwrap(),
     ]);
     let run = dir.path().join("run");
-    curate_ok(&[
-        "--stage",
-        "cold-start",
-        "--input",
+    curate_ok(&stage_args(
         input.to_str().unwrap(),
-        "--output",
         run.to_str().unwrap(),
-        "--no-judge",
-        "--benchmarks",
-        index.to_str().unwrap(),
-    ]);
+        &["--no-judge", "--benchmarks", index.to_str().unwrap()],
+    ));
     // The GSM8K test questions are the benchmark itself; MATH-500 problems are not in it.
     let with_reference = records
         .iter()
@@ -483,15 +461,7 @@ fn malformed_responses_are_rejected_with_what_is_wrong() {
     )
     .unwrap();
     let run = dir.path().join("run");
-    curate_ok(&[
-        "--stage",
-        "cold-start",
-        "--input",
-        input.to_str().unwrap(),
-        "--output",
-        run.to_str().unwrap(),
-        "--no-judge",
-    ]);
+    curate_ok(&stage_args(input.to_str().unwrap(), run.to_str().unwrap(), &["--no-judge"]));
     let rows = sql(
         &run,
         "select id, source_line, reason from rejected where rule = 'responses_well_formed' order by id",
