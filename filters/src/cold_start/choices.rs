@@ -18,8 +18,11 @@ static ANNOUNCES_PARTS: LazyLock<Regex> =
 /// Fewest labels in a row that make a list of choices.
 const MIN_CHOICES: usize = 3;
 
-/// A label's alphabet and case (the same for a whole list), and its place in the alphabet.
-fn rank(label: char) -> ((bool, bool), usize) {
+/// A label's alphabet (Cyrillic or not) and case: the same for a whole list.
+type Kind = (bool, bool);
+
+/// A label's kind and its place in the alphabet.
+fn rank(label: char) -> (Kind, usize) {
     let upper = label.to_uppercase().next().unwrap_or(label);
     let kind = |cyrillic| (cyrillic, label.is_uppercase());
     match "АБВГД".chars().position(|c| c == upper) {
@@ -36,36 +39,51 @@ fn stem_asks(stem: &str) -> bool {
     stem.ends_with(['?', '？']) || (stem.ends_with([':', '：']) && !ANNOUNCES_PARTS.is_match(tail))
 }
 
+/// Labels in alphabetical order, being read.
+struct Run {
+    kind: Kind,
+    /// Where the first label starts.
+    start: usize,
+    /// Labels so far.
+    labels: usize,
+    /// Where the last label ends.
+    last: usize,
+}
+
+impl Run {
+    /// The run's span in `query` if it is a list of choices: from its first label to the end of
+    /// its last label's line.
+    fn span(&self, query: &str) -> Option<Range<usize>> {
+        let (_, upper) = self.kind;
+        let choices = self.labels >= MIN_CHOICES && (upper || stem_asks(&query[..self.start]));
+        choices.then(|| self.start..query[self.last..].find('\n').map_or(query.len(), |i| self.last + i))
+    }
+}
+
 /// The byte ranges of `query`'s lists of choices: three or more labels in alphabetical order
 /// from `A`, each list from its first label to the end of its last label's line.
 pub fn choice_spans(query: &str) -> Vec<Range<usize>> {
     let mut spans = Vec::new();
-    // The list being read: its kind, where it starts, its labels so far, the last label's end.
-    let mut run: Option<((bool, bool), usize, usize, usize)> = None;
-    let close = |run: Option<((bool, bool), usize, usize, usize)>, spans: &mut Vec<Range<usize>>| {
-        if let Some(((_, upper), start, n, last)) = run {
-            if n >= MIN_CHOICES && (upper || stem_asks(&query[..start])) {
-                let end = query[last..].find('\n').map_or(query.len(), |i| last + i);
-                spans.push(start..end);
-            }
-        }
-    };
+    let mut run: Option<Run> = None;
     for c in LABEL.captures_iter(query) {
         let label = c.get(1).or(c.get(2)).expect("one label group matches");
         let (kind, place) = rank(label.as_str().chars().next().expect("a label is one letter"));
-        let whole = c.get(0).expect("whole match");
-        let start = whole.end() - whole.as_str().trim_start().len();
-        match run {
-            Some((k, s, n, _)) if k == kind && place == n => run = Some((k, s, n + 1, label.end())),
+        match &mut run {
+            Some(r) if r.kind == kind && place == r.labels => {
+                r.labels += 1;
+                r.last = label.end();
+            }
             _ => {
-                close(run.take(), &mut spans);
+                spans.extend(run.take().and_then(|r| r.span(query)));
                 if place == 0 {
-                    run = Some((kind, start, 1, label.end()));
+                    let whole = c.get(0).expect("whole match");
+                    let start = whole.end() - whole.as_str().trim_start().len();
+                    run = Some(Run { kind, start, labels: 1, last: label.end() });
                 }
             }
         }
     }
-    close(run, &mut spans);
+    spans.extend(run.and_then(|r| r.span(query)));
     spans
 }
 

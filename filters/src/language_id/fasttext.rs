@@ -67,8 +67,6 @@ impl Filter for FastTextLanguageId {
     }
 
     fn check(&self, doc: &mut Document) -> Vec<Check> {
-        let detected = self.detect(&doc.text);
-        let allowed = detected.as_ref().is_some_and(|(l, _)| self.keep.is_empty() || self.keep.contains(l));
-        checks(doc, detected, allowed, self.min_confidence)
+        checks(doc, self.detect(&doc.text), &self.keep, self.min_confidence)
     }
 }

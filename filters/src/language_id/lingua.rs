@@ -10,9 +10,15 @@ use crate::{Check, Document, Filter, FilterError};
 /// `language_id` with lingua.
 pub struct LinguaLanguageId {
     detector: LanguageDetector,
-    keep: Vec<Language>,
+    /// ISO 639-1 codes, as lingua writes them.
+    keep: Vec<String>,
     min_confidence: f64,
     max_chars: usize,
+}
+
+/// The ISO 639-1 code of `language`.
+fn code(language: Language) -> String {
+    language.iso_code_639_1().to_string()
 }
 
 /// lingua's languages for ISO 639-1 `codes`, the option `key` named in the error.
@@ -30,7 +36,7 @@ fn parse_codes(codes: &[String], key: &str) -> Result<Vec<Language>, FilterError
 impl LinguaLanguageId {
     /// The detector `config` describes.
     pub fn new(config: &LanguageIdConfig) -> Result<Self, FilterError> {
-        let keep = parse_codes(&config.keep, "keep")?;
+        let keep = parse_codes(&config.keep, "keep")?.into_iter().map(code).collect();
         let detect = parse_codes(&config.detect, "detect")?;
         let mut builder = match detect.len() {
             0 => LanguageDetectorBuilder::from_all_languages(),
@@ -60,11 +66,9 @@ impl Filter for LinguaLanguageId {
     }
 
     fn check(&self, doc: &mut Document) -> Vec<Check> {
-        let detected = self.detect(&doc.text);
-        let allowed = detected.as_ref().is_some_and(|(l, _)| self.keep.is_empty() || self.keep.contains(l));
         // lingua sums probabilities in hash-map order, which changes from process to process
         // in the last bits; rounding keeps outputs identical across runs.
-        let detected = detected.map(|(l, c)| (l.iso_code_639_1().to_string(), (c * 1e9).round() / 1e9));
-        checks(doc, detected, allowed, self.min_confidence)
+        let detected = self.detect(&doc.text).map(|(l, c)| (code(l), (c * 1e9).round() / 1e9));
+        checks(doc, detected, &self.keep, self.min_confidence)
     }
 }

@@ -80,12 +80,12 @@ fn sample(text: &str, max_chars: usize) -> &str {
     }
 }
 
-/// Writes a detection to `doc`, and the checks on it: `allowed` tells whether the language is
-/// in the keep list.
+/// Writes a detection to `doc`, and the checks on it: the language must be in `keep` (when it
+/// is not empty) and its confidence at least `min_confidence`.
 fn checks(
     doc: &mut Document,
     detected: Option<(String, f64)>,
-    allowed: bool,
+    keep: &[String],
     min_confidence: f64,
 ) -> Vec<Check> {
     let Some((code, confidence)) = detected.filter(|(_, c)| *c > 0.0) else {
@@ -93,6 +93,7 @@ fn checks(
         doc.language_score = Some(0.0);
         return vec![Check::new("language_detected", None, None, false, "no language detected")];
     };
+    let allowed = keep.is_empty() || keep.contains(&code);
     let reason = format!("language `{code}` is not in keep list");
     doc.language = Some(code);
     doc.language_score = Some(confidence);
