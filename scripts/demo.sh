@@ -13,8 +13,9 @@ run=${1:-runs/sample}
 scripts/fetch-data.sh "$data"
 cargo fetch --locked
 python3 scripts/build-sample.py "$data" "${CARGO_HOME:-$HOME/.cargo}/registry/src" "$data/sample"
-cargo build --release --locked
+scripts/cargo.sh build --release --locked
 curate="$CARGO_TARGET_DIR/release/curate"
+echo "curate is built: $curate (scripts/install.sh puts it on the PATH)"
 
 "$curate" --stage pretrain --input "$data/sample/multilingual.jsonl.gz" "$data/sample/english.jsonl" --output "$run"
 echo

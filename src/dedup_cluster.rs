@@ -163,7 +163,7 @@ fn cluster_step(conn: &Connection, i: usize, method: &DedupMethod) -> Result<u64
         DedupMethod::SimHash(config) => {
             let mut clusters = Clusters::default();
             let lags: Vec<String> = (1..=config.window)
-                .map(|j| format!("SELECT doc AS d, key AS kd, lag(doc, {j}) OVER w AS a, lag(key, {j}) OVER w AS ka FROM b WINDOW w AS (PARTITION BY band ORDER BY key, doc)"))
+                .map(|j| format!("SELECT doc AS d, key AS kd, lag(doc, {j}) OVER w{j} AS a, lag(key, {j}) OVER w{j} AS ka FROM b WINDOW w{j} AS (PARTITION BY band ORDER BY key, doc)"))
                 .collect();
             let mut stmt = conn.prepare(&format!(
                 "WITH b AS (SELECT doc, band, key FROM bands WHERE step = {i} AND doc NOT IN (SELECT doc FROM removed)),

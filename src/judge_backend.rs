@@ -1,10 +1,10 @@
 //! Opening a judge from the command line: a GGUF file runs in-process (llama.cpp), a URL is an
 //! OpenAI-compatible server.
 
-use std::path::Path;
-
 use anyhow::{bail, Result};
-use curate_judges::{Judge, LlamaJudge, OpenAiConfig, OpenAiJudge};
+#[cfg(feature = "embedded-judge")]
+use curate_judges::LlamaJudge;
+use curate_judges::{Judge, OpenAiConfig, OpenAiJudge};
 
 /// How to reach a judge model.
 pub struct JudgeSpec<'a> {
@@ -26,12 +26,28 @@ pub fn open(spec: &JudgeSpec) -> Result<(Box<dyn Judge>, bool)> {
         let mut config = OpenAiConfig::new(spec.model, spec.model_name);
         config.api_key_env = spec.api_key_env.clone();
         config.chat = !spec.completions;
-        Ok((Box::new(OpenAiJudge::new(config)?), false))
+        let judge = OpenAiJudge::new(config)?;
+        judge.probe()?;
+        Ok((Box::new(judge), false))
     } else if spec.model.ends_with(".gguf") {
-        let threads =
-            spec.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        Ok((Box::new(LlamaJudge::load(Path::new(spec.model), threads)?), true))
+        open_embedded(spec)
     } else {
         bail!("judge {}: give a .gguf file or the /v1 URL of an OpenAI-compatible server", spec.model);
     }
+}
+
+#[cfg(feature = "embedded-judge")]
+fn open_embedded(spec: &JudgeSpec) -> Result<(Box<dyn Judge>, bool)> {
+    let threads = spec.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    Ok((Box::new(LlamaJudge::load(std::path::Path::new(spec.model), threads)?), true))
+}
+
+#[cfg(not(feature = "embedded-judge"))]
+fn open_embedded(spec: &JudgeSpec) -> Result<(Box<dyn Judge>, bool)> {
+    let _ = spec.threads;
+    bail!(
+        "judge {}: this curate was built without the embedded engine (cargo feature `embedded-judge`); \
+         rebuild with it, or serve the model over an OpenAI-compatible API and give its /v1 URL",
+        spec.model
+    )
 }

@@ -12,6 +12,7 @@
 //! - [`LlamaJudge`]: a GGUF model run in-process by llama.cpp.
 
 mod cache;
+#[cfg(feature = "embedded")]
 mod embedded;
 mod error;
 pub mod fake_server;
@@ -21,6 +22,7 @@ mod rule;
 mod shared;
 
 pub use cache::{CacheStats, CachedJudge, VerdictCache};
+#[cfg(feature = "embedded")]
 pub use embedded::{LlamaJudge, Packing};
 pub use error::JudgeError;
 pub use judge::{GenerateRequest, Judge, ScoreRequest};
