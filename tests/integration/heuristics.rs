@@ -2,8 +2,6 @@
 //! and Moby-Dick (edited prose), SpamAssassin emails (raw mail with headers), and sentences in
 //! unspaced scripts from lingua's test sets.
 
-mod common;
-
 use std::sync::Arc;
 
 use curate_filters::gopher_quality::GopherQualityConfig;
@@ -31,9 +29,9 @@ fn failed_rules(filter: &dyn Filter, text: &str) -> Vec<String> {
 fn edited_prose_passes_and_raw_mail_does_not() {
     let quality = GopherQualityConfig::default().build().unwrap();
     let repetition = GopherRepetitionConfig::default().build().unwrap();
-    let speeches = common::stdlib_texts("sotu", 1000);
-    let chapters = common::stdlib_texts("moby-dick", 1000);
-    let mails = common::stdlib_texts("spam-assassin", 600);
+    let speeches = crate::common::stdlib_texts("sotu", 1000);
+    let chapters = crate::common::stdlib_texts("moby-dick", 1000);
+    let mails = crate::common::stdlib_texts("spam-assassin", 600);
     assert!(speeches.len() > 200 && chapters.len() > 100 && mails.len() == 600);
 
     let q_speech = pass_rate(quality.as_ref(), &speeches, Some("en"));
@@ -51,13 +49,14 @@ fn edited_prose_passes_and_raw_mail_does_not() {
     assert!(q_chapter >= 0.80, "{q_chapter}");
     assert!(r_speech >= 0.97, "{r_speech}");
     assert!(r_chapter >= 0.95, "{r_chapter}");
-    assert!(q_mail <= q_speech - 0.2, "raw mail should fail far more often: {q_mail}");
+    // Raw mail (headers, quoted-printable, HTML) fails the quality rules: measured 0 of 600.
+    assert!(q_mail <= 0.01, "raw mail should fail: {q_mail}");
 }
 
 #[test]
 fn controlled_repetition_in_real_text_is_caught() {
     let repetition = GopherRepetitionConfig::default().build().unwrap();
-    let chapter = &common::stdlib_texts("moby-dick", 1)[0];
+    let chapter = &crate::common::stdlib_texts("moby-dick", 1)[0];
     assert!(failed_rules(repetition.as_ref(), chapter).is_empty());
     // A degenerate loop: the last paragraph repeated.
     let last = chapter.split("\n\n").filter(|p| p.len() > 100).last().unwrap_or(chapter.as_str());
@@ -72,7 +71,7 @@ fn unspaced_scripts_are_measured_in_characters() {
     let quality = GopherQualityConfig::default().build().unwrap();
     let repetition = GopherRepetitionConfig::default().build().unwrap();
     for (language, code) in [("chinese", "zh"), ("japanese", "ja"), ("thai", "th")] {
-        let sentences = common::lines(&common::lingua_testdata(language).join("sentences.txt"));
+        let sentences = crate::common::lines(&crate::common::lingua_testdata(language).join("sentences.txt"));
         // The sentences are sorted, so neighbours share their first words: take every 40th.
         let docs: Vec<String> = (0..40)
             .map(|i| sentences.iter().skip(i).step_by(40).take(5).cloned().collect::<String>())
@@ -91,9 +90,9 @@ fn unspaced_scripts_are_measured_in_characters() {
 fn ascii_word_boundaries_match_unicode_segmentation_on_real_text() {
     use unicode_segmentation::UnicodeSegmentation;
     // Whole speeches, chapters and mails (headers, URLs, code and all), where they are ASCII.
-    let mut texts = common::stdlib_texts("sotu", 1000);
-    texts.extend(common::stdlib_texts("moby-dick", 1000));
-    texts.extend(common::stdlib_texts("spam-assassin", 1000));
+    let mut texts = crate::common::stdlib_texts("sotu", 1000);
+    texts.extend(crate::common::stdlib_texts("moby-dick", 1000));
+    texts.extend(crate::common::stdlib_texts("spam-assassin", 1000));
     let ascii: Vec<&String> = texts.iter().filter(|t| t.is_ascii()).collect();
     assert!(ascii.len() >= 500, "{} ASCII texts", ascii.len());
     for text in ascii {

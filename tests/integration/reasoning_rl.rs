@@ -4,12 +4,10 @@
 //! the per-domain selection are checked exactly; with the real small model as policy, the
 //! sampling and verification mechanics (K samples per query, each verified, cached, repeatable).
 
-mod common;
-
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// A cold-start run over 12 problems per source (rules only), whose kept queries RL must avoid.
@@ -82,6 +80,30 @@ fn known_pass_rates_select_the_hardest_learnable_new_queries_per_domain() {
         assert_eq!(rule, r["expect_excluded"].as_str().unwrap(), "{reason}");
         assert!(reason.contains("gsm8k-") && reason.contains("cold-start.jsonl:"), "{reason}");
     }
+    // Besides the planted ones, real overlaps: candidates whose problem the cold-start run kept
+    // (a MATH test problem is also in MATH-500), found here by comparing letters and digits only.
+    let squash =
+        |t: &str| t.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect::<String>();
+    let cold_kept: std::collections::HashSet<String> =
+        sql(&cold_run, "select text from kept").iter().map(|r| squash(&r[0])).collect();
+    let real_overlaps: Vec<&str> = all
+        .iter()
+        .filter(|r| {
+            r.get("expect_excluded").is_none() && cold_kept.contains(&squash(r["query"].as_str().unwrap()))
+        })
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(!real_overlaps.is_empty(), "the sample has a real MATH / MATH-500 overlap");
+    for id in &real_overlaps {
+        let (rule, reason) = &excluded[*id];
+        assert!(rule.starts_with("excluded_"), "{id}: {rule} {reason}");
+    }
+    let mut expected_excluded: Vec<&str> = planted.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    expected_excluded.extend(&real_overlaps);
+    expected_excluded.sort();
+    let mut excluded_ids: Vec<&str> = excluded.keys().map(String::as_str).collect();
+    excluded_ids.sort();
+    assert_eq!(excluded_ids, expected_excluded);
 
     // Pass rates: exactly the share of right responses, kept only strictly inside (0, 1).
     let rates: HashMap<String, (f64, bool)> = sql(
@@ -113,9 +135,23 @@ fn known_pass_rates_select_the_hardest_learnable_new_queries_per_domain() {
         ));
     }
     assert!(by_domain.len() >= 8, "{by_domain:?}");
+    // Quotas, checked against the proportional share computed here from the eligible counts:
+    // they add up to the target, every domain gets at least one (the floor), and a domain gets
+    // more than the floor only while it is below its share (so never a whole query above it).
+    let eligible: usize = by_domain.values().map(Vec::len).sum();
+    assert_eq!(eligible as u64, sql_count(&run, "select count(*) from kept"));
+    let quota_sum: u64 = by_domain.values().map(|qs| qs[0].2).sum();
+    assert_eq!(quota_sum, 12);
+    for (domain, qs) in &by_domain {
+        let quota = qs[0].2 as f64;
+        let share = 12.0 * qs.len() as f64 / eligible as f64;
+        assert!(quota >= 1.0 && quota <= qs.len() as f64, "{domain}: quota {quota} of {}", qs.len());
+        assert!(quota == 1.0 || quota < share + 1.0, "{domain}: quota {quota}, share {share:.2}");
+    }
     for (domain, qs) in &by_domain {
         let chosen: Vec<f64> = qs.iter().filter(|q| q.1).map(|q| q.0).collect();
         let left: Vec<f64> = qs.iter().filter(|q| !q.1).map(|q| q.0).collect();
+        assert!(!chosen.is_empty(), "{domain}: every domain is represented in the selection");
         assert_eq!(chosen.len() as u64, qs[0].2, "{domain}: the quota is filled");
         let hardest_left = left.iter().copied().fold(f64::INFINITY, f64::min);
         assert!(chosen.iter().all(|&c| c <= hardest_left), "{domain}: {chosen:?} vs {left:?}");
@@ -155,6 +191,7 @@ fn known_pass_rates_select_the_hardest_learnable_new_queries_per_domain() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "embedded-judge"), ignore = "needs the embedded-judge feature")]
 fn the_small_policy_samples_k_verified_responses_per_query() {
     let dir = tempfile::tempdir().unwrap();
     let candidates = dir.path().join("candidates.jsonl");

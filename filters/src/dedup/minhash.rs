@@ -154,7 +154,39 @@ mod tests {
         let b = edited.join(" ");
         let (est, truth) = (estimated_jaccard(&h.signature(&a), &h.signature(&b)), jaccard(&a, &b));
         assert!((est - truth).abs() < 0.1, "estimate {est}, truth {truth}");
-        assert_eq!(h.signature(&a), h.signature(&a));
+        // Two hashers made from the same parameters agree (the seed fixes the functions), one
+        // made from another seed does not.
+        let again = MinHasher::new(MinHashParams { bands: 32, rows: 8, ..Default::default() });
+        assert_eq!(h.signature(&a), again.signature(&a));
+        let other = MinHasher::new(MinHashParams { bands: 32, rows: 8, seed: 7, ..Default::default() });
+        assert_ne!(h.signature(&a), other.signature(&a));
         assert_eq!(h.band_hashes(&h.signature(&a)).len(), 32);
+    }
+
+    /// The signature (AVX2 where the CPU has it) equals a plain scalar minimum over every
+    /// shingle and hash function, written out here.
+    #[test]
+    fn signature_is_the_minimum_over_shingles() {
+        let h = MinHasher::new(MinHashParams::default());
+        let text =
+            "the quick brown fox jumps over the lazy dog and then the quick brown cat sleeps all day long";
+        let shingles: Vec<u32> =
+            shingle_hashes(text, ShingleUnit::Words, 5).into_iter().map(|x| (x ^ (x >> 32)) as u32).collect();
+        assert!(shingles.len() > 10);
+        let expected: Vec<u32> =
+            h.a.iter()
+                .zip(&h.b)
+                .map(|(&a, &b)| {
+                    shingles
+                        .iter()
+                        .map(|&x| {
+                            let v = ((a as u64 * x as u64 + b as u64) % (1u64 << 32)) as u32;
+                            v ^ (v >> 16)
+                        })
+                        .min()
+                        .unwrap()
+                })
+                .collect();
+        assert_eq!(h.signature(text), expected);
     }
 }

@@ -117,4 +117,31 @@ mod tests {
             assert_eq!(n.apply_ascii(text), n.apply_general(text), "{n:?}");
         }
     }
+
+    #[test]
+    fn the_ascii_path_gives_what_the_general_one_gives_on_random_text() {
+        // Every ASCII class, short texts, a fixed pseudo-random sequence (as ascii_words' test).
+        let alphabet = b"aZq09_:.,;'\" \t\r\n\x0b\x0c-!?()~#$%&*+/<=>@[]^`{|}\x7f\x01";
+        let configs = [
+            Normalization::default(),
+            Normalization { nfkc: false, lowercase: false, ..Default::default() },
+            Normalization { strip_punctuation: false, ..Default::default() },
+            Normalization { collapse_whitespace: false, ..Default::default() },
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..20_000 {
+            let len = (state % 16) as usize;
+            let text: String = (0..len)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    alphabet[(state % alphabet.len() as u64) as usize] as char
+                })
+                .collect();
+            for n in &configs {
+                assert_eq!(n.apply_ascii(&text), n.apply_general(&text), "{text:?} {n:?}");
+            }
+        }
+    }
 }

@@ -35,19 +35,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn near_texts_have_near_fingerprints() {
-        let base: Vec<String> = (0..200).map(|i| format!("word{i}")).collect();
-        let a = base.join(" ");
-        let mut edited = base.clone();
-        edited[100] = "other".into();
-        let b = edited.join(" ");
-        let c: String = (0..200).map(|i| format!("x{i} ")).collect();
-        let (fa, fb, fc) = (
-            fingerprint(&a, ShingleUnit::Words, 3),
-            fingerprint(&b, ShingleUnit::Words, 3),
-            fingerprint(&c, ShingleUnit::Words, 3),
-        );
-        assert!(distance(fa, fb) <= 6, "{}", distance(fa, fb));
+    fn one_word_changed_in_a_long_text_is_within_the_default_distance() {
+        let defaults = crate::dedup::method::SimHashDedupConfig::default();
+        let (max, size) = (defaults.max_distance, defaults.shingle_size);
+        let base: Vec<String> = (0..1000).map(|i| format!("word{i}")).collect();
+        let fa = fingerprint(&base.join(" "), ShingleUnit::Words, size);
+        // One word changed, at 20 places in turn: nearly always within the default distance.
+        let mut within = 0;
+        for at in (25..1000).step_by(50) {
+            let mut edited = base.clone();
+            edited[at] = "other".into();
+            within +=
+                usize::from(distance(fa, fingerprint(&edited.join(" "), ShingleUnit::Words, size)) <= max);
+        }
+        assert!(within >= 18, "{within} of 20 one-word edits within distance {max}");
+        // An unrelated text is far.
+        let c: String = (0..1000).map(|i| format!("x{i} ")).collect();
+        let fc = fingerprint(&c, ShingleUnit::Words, size);
         assert!(distance(fa, fc) > 12, "{}", distance(fa, fc));
     }
 

@@ -1,0 +1,19 @@
+//! curate's integration tests, in one test binary: each module runs the real `curate` binary (or
+//! the library crates) on real data. One binary instead of one per file saves a link of DuckDB,
+//! llama.cpp and polars per file (build time and disk).
+//!
+//! Tests that load a GGUF model are ignored when curate is built without `embedded-judge`.
+
+mod common;
+
+mod cold_start;
+mod contamination;
+mod dedup;
+mod end_to_end;
+mod faults;
+mod first_hour;
+mod heuristics;
+mod judge_cli;
+mod language_id;
+mod reasoning_rl;
+mod rules;
