@@ -29,9 +29,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::StageConfig;
 use crate::counts::TaskCounts;
+use crate::run_lock::RunLock;
 
 /// The tables every run has.
 pub const TABLES: [&str; 4] = ["kept", "rejected", "decisions", "quarantine"];
+
+/// Marker: a finished run removed its intermediates (see [`RunDir::remove_intermediates`]).
+const INTERMEDIATES_REMOVED: &str = "intermediates-removed.json";
 
 /// Folders of a task's intermediate files when a stage has dedup steps.
 const DEDUP_DIRS: [&str; 3] = ["pending", "signatures", "bands"];
@@ -75,6 +79,38 @@ impl Plan {
     }
 }
 
+/// The first thing that differs between the configuration of a run (`there`) and the one
+/// asked for now (`here`), in words.
+fn config_difference(there: &StageConfig, here: &StageConfig) -> String {
+    if there.stage != here.stage {
+        return format!("stage `{}` there, `{}` here", there.stage, here.stage);
+    }
+    if there.fields != here.fields {
+        return format!(
+            "fields text = `{}`, id = `{}` there; `{}`, `{}` here",
+            there.fields.text, there.fields.id, here.fields.text, here.fields.id
+        );
+    }
+    let names = |c: &StageConfig| c.steps.iter().map(|s| s.name().to_string()).collect::<Vec<_>>();
+    if names(there) != names(here) {
+        return format!("steps there: {}; here: {}", names(there).join(", "), names(here).join(", "));
+    }
+    for (a, b) in there.steps.iter().zip(&here.steps) {
+        let keys: std::collections::BTreeSet<&String> = a.options.keys().chain(b.options.keys()).collect();
+        for key in keys {
+            let (x, y) = (a.options.get(key), b.options.get(key));
+            if x != y {
+                let show = |v: Option<&toml::Value>| v.map_or("unset".to_string(), ToString::to_string);
+                return format!("step `{}`: `{key}` = {} there, {} here", a.name(), show(x), show(y));
+            }
+        }
+        if a.filter != b.filter {
+            return format!("step `{}` runs `{}` there, `{}` here", a.name(), a.filter, b.filter);
+        }
+    }
+    "the configurations differ".into()
+}
+
 fn task_id(index: usize, name: &str) -> String {
     let base = name.trim_end_matches('/').rsplit('/').next().unwrap_or(name);
     let clean: String = base
@@ -88,13 +124,17 @@ fn task_id(index: usize, name: &str) -> String {
 /// A run directory.
 pub struct RunDir {
     root: PathBuf,
+    /// Held while this process writes the directory (none when opened for reading).
+    _lock: Option<RunLock>,
 }
 
 impl RunDir {
     /// Opens `root` for `plan`: creates it, or checks that an existing run was made with the
     /// same plan (so that a resume never mixes two configurations).
     pub fn prepare(root: &Path, plan: &Plan) -> Result<Self> {
-        let dir = Self { root: root.to_path_buf() };
+        std::fs::create_dir_all(root).with_context(|| format!("creating {}", root.display()))?;
+        let lock = RunLock::acquire(root, "run")?;
+        let dir = Self { root: root.to_path_buf(), _lock: Some(lock) };
         for sub in TABLES.iter().chain(&DEDUP_DIRS).chain(&["done", "tmp"]) {
             std::fs::create_dir_all(root.join(sub))
                 .with_context(|| format!("creating {}", root.join(sub).display()))?;
@@ -108,9 +148,10 @@ impl RunDir {
             };
             if !same(&old.config, &plan.config) {
                 bail!(
-                    "{} holds a run with another configuration; resume it with the same options, \
-                     or choose another --output",
-                    root.display()
+                    "{} holds a run with another configuration ({}); resume it with the same \
+                     options, or choose another --output",
+                    root.display(),
+                    config_difference(&old.config, &plan.config)
                 );
             }
             let dedup =
@@ -133,6 +174,18 @@ impl RunDir {
                     root.display()
                 );
             }
+            for (before, now) in old.tasks.iter().zip(&plan.tasks) {
+                if let Some(change) = before.input.changed(&now.input) {
+                    bail!(
+                        "input {} changed since the run in {} started ({change}): its outputs would \
+                         mix the old and new content. Restore the input, or start over into another \
+                         --output (or delete {} first)",
+                        now.input.name,
+                        root.display(),
+                        root.display()
+                    );
+                }
+            }
         } else {
             write_atomic(&plan_path, &serde_json::to_vec_pretty(plan)?)?;
         }
@@ -144,7 +197,7 @@ impl RunDir {
         if !root.join("plan.json").exists() {
             bail!("{} is not a curate run directory (no plan.json)", root.display());
         }
-        Ok(Self { root: root.to_path_buf() })
+        Ok(Self { root: root.to_path_buf(), _lock: None })
     }
 
     /// The directory.
@@ -232,9 +285,61 @@ impl RunDir {
         write_atomic(&self.marker(task), &serde_json::to_vec_pretty(counts)?)
     }
 
+    /// Removes what only an unfinished run needs: the records waiting for dedup and their
+    /// signatures (`pending/`, `signatures/`, `bands/`), the clusters (`duplicates.parquet`)
+    /// and scratch space (`tmp/`). Called once the run finished and its manifest is written; a
+    /// rerun of the same command then has nothing to redo and needs none of them. Returns the
+    /// bytes freed.
+    pub fn remove_intermediates(&self) -> Result<u64> {
+        write_atomic(&self.root.join("done").join(INTERMEDIATES_REMOVED), b"{}")?;
+        let mut freed = 0;
+        for name in DEDUP_DIRS.iter().chain(&["tmp", "duplicates.parquet"]) {
+            let path = self.root.join(name);
+            freed += disk_usage(&path);
+            let removed =
+                if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+            match removed {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e).with_context(|| format!("removing {}", path.display())),
+            }
+        }
+        Ok(freed)
+    }
+
+    /// Whether a finished run removed its intermediates: a task redone now cannot be deduped
+    /// against the others' signatures, so every task must be redone.
+    pub fn intermediates_removed(&self) -> bool {
+        self.root.join("done").join(INTERMEDIATES_REMOVED).exists()
+    }
+
+    /// Forgets every task's results (for a full redo) and the note that intermediates are gone.
+    pub fn forget_all(&self, tasks: &[Task]) -> Result<()> {
+        for task in tasks {
+            remove_with_tmp(&self.marker(task))?;
+            self.clear(task)?;
+        }
+        remove_with_tmp(&self.root.join("done").join(INTERMEDIATES_REMOVED))?;
+        for sub in DEDUP_DIRS.iter().chain(&["tmp"]) {
+            std::fs::create_dir_all(self.root.join(sub))?;
+        }
+        Ok(())
+    }
+
     /// Writes `manifest.json`.
     pub fn write_manifest(&self, manifest: &impl Serialize) -> Result<()> {
         write_atomic(&self.root.join("manifest.json"), &serde_json::to_vec_pretty(manifest)?)
+    }
+}
+
+/// Bytes of the files under `path` (a file or a folder).
+fn disk_usage(path: &Path) -> u64 {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => std::fs::read_dir(path)
+            .map(|entries| entries.flatten().map(|e| disk_usage(&e.path())).sum())
+            .unwrap_or(0),
+        Ok(m) => m.len(),
+        Err(_) => 0,
     }
 }
 

@@ -1,9 +1,11 @@
 //! `command`: a user's rule as an external program, in any language. It reads records as JSON
 //! lines on stdin (`id`, `text`, `language`, `language_score` and the record's other fields) and
-//! answers one JSON line per record on stdout: `{"keep": bool, "score": number, "reason": str}`.
+//! answers one JSON line per record on stdout, in order, naming the record it answers:
+//! `{"id": "...", "keep": bool, "score": number, "reason": str}`.
 //! The process is started once and kept alive across batches (one batch at a time). A crash, a
-//! timeout or a malformed answer is an error naming the rule; that batch's records go to
-//! quarantine with it and the next batch starts a fresh process.
+//! timeout (writing the batch or reading its answers), an answer that names another record, a
+//! malformed answer, or more answers than records is an error naming the rule; that batch's
+//! records go to quarantine with it and the next batch starts a fresh process.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -73,10 +75,10 @@ impl FilterConfig for CommandRuleConfig {
     }
 }
 
-/// A running rule program.
+/// A running rule program. Its stdin is away in a writer thread while a batch is written.
 struct Process {
     child: Child,
-    stdin: ChildStdin,
+    stdin: Option<ChildStdin>,
     lines: Receiver<std::io::Result<String>>,
 }
 
@@ -124,10 +126,11 @@ impl CommandRule {
                 }
             }
         });
-        Ok(Process { child, stdin, lines })
+        Ok(Process { child, stdin: Some(stdin), lines })
     }
 
-    /// Sends the batch and reads one answer per record.
+    /// Sends the batch (from a writer thread, so that a program that stops reading cannot
+    /// block curate past the deadline) and reads one answer per record, each naming its record.
     fn ask(&self, process: &mut Process, docs: &[Document]) -> Result<Vec<Check>, String> {
         let mut input = Vec::new();
         for doc in docs {
@@ -142,13 +145,14 @@ impl CommandRule {
             serde_json::to_writer(&mut input, &record).map_err(|e| e.to_string())?;
             input.push(b'\n');
         }
-        if let Err(e) = process.stdin.write_all(&input).and_then(|()| process.stdin.flush()) {
-            return Err(format!(
-                "the program exited ({}) before reading its input ({e})",
-                exit_status(&mut process.child)
-            ));
-        }
-        let deadline = Instant::now() + Duration::from_secs(self.config.timeout_seconds);
+        let timeout = Duration::from_secs(self.config.timeout_seconds);
+        let deadline = Instant::now() + timeout;
+        let mut stdin = process.stdin.take().ok_or("the program's input is closed")?;
+        let (written_tx, written) = mpsc::channel();
+        std::thread::spawn(move || {
+            let result = stdin.write_all(&input).and_then(|()| stdin.flush());
+            let _ = written_tx.send((stdin, result));
+        });
         let mut checks = Vec::with_capacity(docs.len());
         for (i, doc) in docs.iter().enumerate() {
             let wait = deadline.saturating_duration_since(Instant::now());
@@ -156,10 +160,13 @@ impl CommandRule {
                 Ok(Ok(line)) => line,
                 Ok(Err(e)) => return Err(format!("reading its answers: {e}")),
                 Err(RecvTimeoutError::Timeout) => {
+                    let reading = written.try_recv().is_err();
                     return Err(format!(
-                        "no answer for record {i} (`{}`) within {} s",
-                        doc.id, self.config.timeout_seconds
-                    ))
+                        "no answer for record {i} (`{}`) within {} s{}",
+                        doc.id,
+                        self.config.timeout_seconds,
+                        if reading { " (it had not read the whole batch)" } else { "" }
+                    ));
                 }
                 Err(RecvTimeoutError::Disconnected) => {
                     let status = exit_status(&mut process.child);
@@ -169,19 +176,47 @@ impl CommandRule {
                     ));
                 }
             };
-            let answer: Value = serde_json::from_str(&line).map_err(|e| {
-                format!("answer {i} is not JSON ({e}): {:?}", line.chars().take(120).collect::<String>())
-            })?;
+            let quote = || line.chars().take(120).collect::<String>();
+            let answer: Value = serde_json::from_str(&line)
+                .map_err(|e| format!("answer {i} is not JSON ({e}): {:?}", quote()))?;
+            match answer.get("id") {
+                Some(Value::String(id)) if id == &doc.id => {}
+                Some(other) => {
+                    return Err(format!(
+                        "answer {i} names record {other}, but record {i} of the batch is `{}`: \
+                         answers must come one per record, in order",
+                        doc.id
+                    ))
+                }
+                None => {
+                    return Err(format!(
+                        "answer {i} does not name its record: add the record's \"id\" to each \
+                         answer, e.g. {{\"id\": \"{}\", \"keep\": true}}",
+                        doc.id
+                    ))
+                }
+            }
             let Some(keep) = answer.get("keep").and_then(Value::as_bool) else {
-                return Err(format!(
-                    "answer {i} has no boolean `keep`: {:?}",
-                    line.chars().take(120).collect::<String>()
-                ));
+                return Err(format!("answer {i} has no boolean `keep`: {:?}", quote()));
             };
             let score = answer.get("score").and_then(Value::as_f64);
             let reason =
                 answer.get("reason").and_then(Value::as_str).unwrap_or("dropped by the program").to_string();
             checks.push(Check::new("verdict", score, None, keep, reason));
+        }
+        // Every record is answered, so the program has read the batch: its stdin comes back.
+        match written.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok((stdin, Ok(()))) => process.stdin = Some(stdin),
+            Ok((_, Err(e))) => return Err(format!("writing the batch to the program: {e}")),
+            Err(_) => return Err(format!("the batch was not read within {} s", self.config.timeout_seconds)),
+        }
+        if let Ok(extra) = process.lines.try_recv() {
+            let extra = extra.unwrap_or_default();
+            return Err(format!(
+                "it answered more lines than the batch's {} records (next: {:?})",
+                docs.len(),
+                extra.chars().take(120).collect::<String>()
+            ));
         }
         Ok(checks)
     }

@@ -110,7 +110,7 @@ impl<'a> CachedJudge<'a> {
         &self,
         kind: &str,
         requests: &[Q],
-        ask: impl FnOnce(&[Q]) -> Result<Vec<A>, JudgeError>,
+        ask: impl FnOnce(&[Q]) -> Vec<Result<A, JudgeError>>,
     ) -> Result<Vec<A>, JudgeError> {
         let identity = self.inner.identity();
         let keys: Vec<[u8; 16]> =
@@ -121,12 +121,17 @@ impl<'a> CachedJudge<'a> {
         self.misses.fetch_add(missing.len() as u64, Ordering::Relaxed);
         if !missing.is_empty() {
             let asked: Vec<Q> = missing.iter().map(|&i| requests[i].clone()).collect();
-            let fresh = ask(&asked)?;
-            let entries: Vec<([u8; 16], A)> =
-                missing.iter().zip(&fresh).map(|(&i, a)| (keys[i], a.clone())).collect();
+            let fresh = ask(&asked);
+            // The answers that came are stored even when others failed: a rerun asks only
+            // for what is still missing.
+            let entries: Vec<([u8; 16], A)> = missing
+                .iter()
+                .zip(&fresh)
+                .filter_map(|(&i, a)| a.as_ref().ok().map(|a| (keys[i], a.clone())))
+                .collect();
             self.cache.put_many(&entries)?;
             for (&i, a) in missing.iter().zip(fresh) {
-                answers[i] = Some(a);
+                answers[i] = Some(a?);
             }
         }
         Ok(answers.into_iter().map(|a| a.expect("every answer filled")).collect())
@@ -139,10 +144,10 @@ impl Judge for CachedJudge<'_> {
     }
 
     fn score(&self, requests: &[ScoreRequest]) -> Result<Vec<Vec<f64>>, JudgeError> {
-        self.cached("score", requests, |r| self.inner.score(r))
+        self.cached("score", requests, |r| self.inner.score_each(r))
     }
 
     fn generate(&self, requests: &[GenerateRequest]) -> Result<Vec<String>, JudgeError> {
-        self.cached("generate", requests, |r| self.inner.generate(r))
+        self.cached("generate", requests, |r| self.inner.generate_each(r))
     }
 }

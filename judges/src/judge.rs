@@ -41,4 +41,31 @@ pub trait Judge: Send + Sync {
 
     /// Completions, one per request.
     fn generate(&self, requests: &[GenerateRequest]) -> Result<Vec<String>, JudgeError>;
+
+    /// [`Judge::score`] with one result per request, so that the answers that came are kept
+    /// (and cached) when others failed. Backends that answer requests one by one override it.
+    fn score_each(&self, requests: &[ScoreRequest]) -> Vec<Result<Vec<f64>, JudgeError>> {
+        each(requests.len(), self.score(requests))
+    }
+
+    /// [`Judge::generate`] with one result per request (see [`Judge::score_each`]).
+    fn generate_each(&self, requests: &[GenerateRequest]) -> Vec<Result<String, JudgeError>> {
+        each(requests.len(), self.generate(requests))
+    }
+}
+
+/// A batch's result as one result per request: the batch's error for the first, a note that
+/// the batch failed for the others.
+fn each<A>(n: usize, batch: Result<Vec<A>, JudgeError>) -> Vec<Result<A, JudgeError>> {
+    match batch {
+        Ok(answers) => answers.into_iter().map(Ok).collect(),
+        Err(e) => {
+            let note = e.to_string();
+            let mut out = vec![Err(e)];
+            out.extend(
+                (1..n).map(|_| Err(JudgeError::Engine { message: format!("its batch failed: {note}") })),
+            );
+            out
+        }
+    }
 }

@@ -62,6 +62,21 @@ pub struct OpenAiJudge {
     api_key: Option<String>,
 }
 
+/// An error and its causes in one line, each said once ("error sending request ...: client
+/// error (Connect): Connection refused (os error 111)").
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
 fn excerpt(text: &str) -> String {
     text.chars().take(200).collect()
 }
@@ -82,6 +97,24 @@ impl OpenAiJudge {
             .build()
             .map_err(|e| JudgeError::Unavailable { url: config.base_url.clone(), message: e.to_string() })?;
         Ok(Self { config, client, api_key })
+    }
+
+    /// Checks that the server can be reached (`GET /models`, a few seconds at most), so that a
+    /// wrong URL fails when the run starts, not at its first judge question. Any HTTP answer
+    /// counts: only a failure to connect or to be answered is an error.
+    pub fn probe(&self) -> Result<(), JudgeError> {
+        let url = format!("{}/models", self.config.base_url);
+        let mut request = self.client.get(&url).timeout(Duration::from_secs(10));
+        if let Some(key) = &self.api_key {
+            request = request.bearer_auth(key);
+        }
+        match request.send() {
+            Ok(_) => Ok(()),
+            Err(e) => Err(JudgeError::Unavailable {
+                url: self.config.base_url.clone(),
+                message: format!("cannot reach the server: {}", error_chain(&e)),
+            }),
+        }
     }
 
     /// POSTs `body` to `path`, retrying what may pass; returns the parsed JSON reply.
@@ -116,7 +149,7 @@ impl OpenAiJudge {
                     message
                 }
                 Err(e) if e.is_timeout() => format!("no reply within {:?}", self.config.timeout),
-                Err(e) => e.to_string(),
+                Err(e) => error_chain(&e),
             };
             if attempt >= self.config.retries {
                 return Err(JudgeError::Unavailable {
@@ -231,12 +264,13 @@ impl OpenAiJudge {
         })
     }
 
-    /// Runs `one` over `items` with at most `concurrency` requests in flight, in order.
+    /// Runs `one` over `items` with at most `concurrency` requests in flight; one result per
+    /// item, in order.
     fn in_parallel<T: Sync, R: Send>(
         &self,
         items: &[T],
         one: impl Fn(&T) -> Result<R, JudgeError> + Sync,
-    ) -> Result<Vec<R>, JudgeError> {
+    ) -> Vec<Result<R, JudgeError>> {
         let next = AtomicUsize::new(0);
         let results: Mutex<Vec<Option<Result<R, JudgeError>>>> =
             Mutex::new((0..items.len()).map(|_| None).collect());
@@ -260,10 +294,18 @@ impl Judge for OpenAiJudge {
     }
 
     fn score(&self, requests: &[ScoreRequest]) -> Result<Vec<Vec<f64>>, JudgeError> {
-        self.in_parallel(requests, |r| self.score_one(r))
+        self.score_each(requests).into_iter().collect()
     }
 
     fn generate(&self, requests: &[GenerateRequest]) -> Result<Vec<String>, JudgeError> {
+        self.generate_each(requests).into_iter().collect()
+    }
+
+    fn score_each(&self, requests: &[ScoreRequest]) -> Vec<Result<Vec<f64>, JudgeError>> {
+        self.in_parallel(requests, |r| self.score_one(r))
+    }
+
+    fn generate_each(&self, requests: &[GenerateRequest]) -> Vec<Result<String, JudgeError>> {
         self.in_parallel(requests, |r| self.generate_one(r))
     }
 }

@@ -85,3 +85,23 @@ fn the_cache_makes_reruns_free_and_keys_on_the_template_version() {
     edited.score(&batch[..5]).unwrap();
     assert_eq!(server.requests.load(Ordering::SeqCst), 25);
 }
+
+#[test]
+fn the_answers_of_a_failed_batch_are_cached() {
+    let server = serve();
+    let j = judge(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let cache = VerdictCache::open(&dir.path().join("v.redb")).unwrap();
+    // Nine good questions and one the server answers with garbage, every time.
+    let mut batch: Vec<ScoreRequest> = (0..9).map(|i| ask(&format!("question {i} and more"))).collect();
+    batch.push(ask("GARBAGE"));
+    let cached = CachedJudge::new(&j, &cache, "multi_part@1");
+    assert!(cached.score(&batch).is_err());
+    let asked = server.requests.load(Ordering::SeqCst);
+    assert!(asked >= 10, "{asked}");
+    // The nine answers that came are in the cache: asking them again asks the server nothing.
+    let again = CachedJudge::new(&j, &cache, "multi_part@1");
+    again.score(&batch[..9]).unwrap();
+    assert_eq!(server.requests.load(Ordering::SeqCst), asked, "a rerun asks only what failed");
+    assert_eq!((again.stats().hits, again.stats().misses), (9, 0));
+}

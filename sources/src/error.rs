@@ -9,6 +9,16 @@ pub enum SourceError {
     /// An input path does not exist.
     #[error("input `{0}` does not exist")]
     NotFound(String),
+    /// A dataset folder has no such split, or several and none was chosen.
+    #[error("{dir}: {}", no_split(.split, .splits))]
+    NoSplit {
+        /// The dataset folder.
+        dir: String,
+        /// The split asked for (empty when none was).
+        split: String,
+        /// The splits it has.
+        splits: Vec<String>,
+    },
     /// A glob matched no file.
     #[error("no file matches `{0}`")]
     NoMatch(String),
@@ -26,13 +36,14 @@ pub enum SourceError {
          (optionally .gz or .zst), .parquet or .arrow"
     )]
     UnknownFormat(String),
-    /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
+    /// Reading or writing a file failed. (The I/O error is part of the message, not a
+    /// separate cause, so that error chains do not say it twice.)
+    #[error("{path}: {error}")]
     Io {
         /// The file.
         path: PathBuf,
         /// The underlying error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// Writing Parquet failed.
     #[error("{path}: writing Parquet failed: {message}")]
@@ -57,6 +68,19 @@ pub enum SourceError {
 impl SourceError {
     /// Wraps an I/O error with the path it concerns.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Self::Io { path: path.into(), source }
+        Self::Io { path: path.into(), error: source }
+    }
+}
+
+fn no_split(split: &str, splits: &[String]) -> String {
+    let what = if split.is_empty() {
+        "several splits and none chosen".to_string()
+    } else {
+        format!("no split `{split}`")
+    };
+    if splits.is_empty() {
+        format!("{what}: it is not a dataset folder with splits")
+    } else {
+        format!("{what}; its splits: {} (choose one with --split)", splits.join(", "))
     }
 }

@@ -73,21 +73,85 @@ pub struct InputFile {
     pub location: Location,
     /// Its format.
     pub format: Format,
-    /// Its size in bytes, when known before reading (local files).
+    /// Its size in bytes, when known before reading (local files; URLs that say).
     pub size: Option<u64>,
+    /// Its modification time in nanoseconds since 1970 (local files).
+    #[serde(default)]
+    pub modified: Option<u64>,
+    /// The server's version of a URL's content: its ETag, else its Last-Modified.
+    #[serde(default)]
+    pub etag: Option<String>,
+}
+
+impl InputFile {
+    /// What differs between this input as planned and `now`, as a sentence; `None` when
+    /// nothing known differs (what was unknown on either side is not compared).
+    pub fn changed(&self, now: &InputFile) -> Option<String> {
+        let mut what = Vec::new();
+        if let (Some(a), Some(b)) = (self.size, now.size) {
+            if a != b {
+                what.push(format!("size {a} -> {b} bytes"));
+            }
+        }
+        if let (Some(a), Some(b)) = (self.modified, now.modified) {
+            if a != b {
+                what.push(format!("modified {:.3} s later", (b as f64 - a as f64) / 1e9));
+            }
+        }
+        if let (Some(a), Some(b)) = (&self.etag, &now.etag) {
+            if a != b {
+                what.push(format!("server version {a} -> {b}"));
+            }
+        }
+        (!what.is_empty()).then(|| what.join(", "))
+    }
 }
 
 fn is_url(arg: &str) -> bool {
     arg.starts_with("http://") || arg.starts_with("https://")
 }
 
+/// A local input. One that cannot be looked at (a dangling link, no permission) is still an
+/// input: reading it fails, and that failure is its quarantine row.
 fn local(path: &Path) -> Result<InputFile, SourceError> {
     let name = path.to_string_lossy().into_owned();
     let format = Format::from_name(&name).ok_or_else(|| SourceError::UnknownFormat(name.clone()))?;
-    let size = std::fs::metadata(path).map_err(|e| SourceError::io(path, e))?.len();
-    Ok(InputFile { name, location: Location::Local(path.to_path_buf()), format, size: Some(size) })
+    let meta = std::fs::metadata(path).ok();
+    let modified = meta
+        .as_ref()
+        .and_then(|m| m.modified().ok())
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos() as u64);
+    Ok(InputFile {
+        name,
+        location: Location::Local(path.to_path_buf()),
+        format,
+        size: meta.map(|m| m.len()),
+        modified,
+        etag: None,
+    })
 }
 
+/// A URL input, with what its server says of its version (a HEAD request; nothing when the
+/// server does not answer it, and then reading the URL decides).
+fn remote(url: &str) -> Result<InputFile, SourceError> {
+    let format = Format::from_name(url).ok_or_else(|| SourceError::UnknownFormat(url.to_string()))?;
+    let head = crate::open::head(url).ok();
+    let header = |name: &str| {
+        head.as_ref().and_then(|h| h.get(name)).and_then(|v| v.to_str().ok()).map(str::to_string)
+    };
+    Ok(InputFile {
+        name: url.to_string(),
+        location: Location::Url(url.to_string()),
+        format,
+        size: header("content-length").and_then(|v| v.parse().ok()),
+        modified: None,
+        etag: header("etag").or_else(|| header("last-modified")),
+    })
+}
+
+/// The data files under `dir`, recursively, sorted: files whose names tell a known format,
+/// leaving out hidden files and folders (`.git`, `.cache`) and dataset metadata files.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), SourceError> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| SourceError::io(dir, e))?
@@ -95,6 +159,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), SourceError> {
         .collect::<Result<_, _>>()?;
     entries.sort();
     for path in entries {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if name.starts_with('.') || crate::hf_layout::METADATA_FILES.contains(&name.as_str()) {
+            continue;
+        }
         if path.is_dir() {
             walk(&path, out)?;
         } else if Format::from_name(&path.to_string_lossy()).is_some() {
@@ -106,18 +174,29 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), SourceError> {
 
 /// Expands `--input` arguments, in the order given: a URL is taken as is, a glob expands to
 /// its matches in sorted order, a directory to the files inside it (recursively, sorted) whose
-/// names tell a known format, a path to itself. A file named twice is read once.
+/// names tell a known format, a path to itself. A file named twice is read once. A Hugging
+/// Face dataset folder gives the files of its default split (see [`expand_split`]).
 pub fn expand(args: &[String]) -> Result<Vec<InputFile>, SourceError> {
+    expand_split(args, None).map(|e| e.files)
+}
+
+/// What `--input` arguments expanded to.
+#[derive(Debug, Clone)]
+pub struct Expanded {
+    /// The input files.
+    pub files: Vec<InputFile>,
+    /// What a user should know of how they were chosen (the split read of a dataset folder).
+    pub notes: Vec<String>,
+}
+
+/// [`expand`], reading split `split` of Hugging Face dataset folders (their only split, or
+/// `train`, when `None`); see [`crate::hf_layout`].
+pub fn expand_split(args: &[String], split: Option<&str>) -> Result<Expanded, SourceError> {
     let mut files = Vec::new();
+    let mut notes = Vec::new();
     for arg in args {
         if is_url(arg) {
-            let format = Format::from_name(arg).ok_or_else(|| SourceError::UnknownFormat(arg.clone()))?;
-            files.push(InputFile {
-                name: arg.clone(),
-                location: Location::Url(arg.clone()),
-                format,
-                size: None,
-            });
+            files.push(remote(arg)?);
         } else if arg.contains(['*', '?', '[']) {
             let paths = glob::glob(arg)
                 .map_err(|e| SourceError::BadGlob { pattern: arg.clone(), message: e.to_string() })?;
@@ -134,10 +213,32 @@ pub fn expand(args: &[String]) -> Result<Vec<InputFile>, SourceError> {
             if path.is_dir() {
                 let mut inside = Vec::new();
                 walk(path, &mut inside)?;
-                if inside.is_empty() {
+                let chosen = match crate::hf_layout::split_files(path, split, &inside)? {
+                    Some(found) => {
+                        if found.splits.len() > 1 {
+                            notes.push(format!(
+                                "{arg}: reading split `{}` ({} files; splits by {}: {}; --split chooses)",
+                                found.split,
+                                found.files.len(),
+                                found.from,
+                                found.splits.join(", ")
+                            ));
+                        }
+                        found.files
+                    }
+                    None if split.is_some() => {
+                        return Err(SourceError::NoSplit {
+                            dir: arg.clone(),
+                            split: split.unwrap_or_default().to_string(),
+                            splits: Vec::new(),
+                        })
+                    }
+                    None => inside,
+                };
+                if chosen.is_empty() {
                     return Err(SourceError::NoMatch(arg.clone()));
                 }
-                for p in inside {
+                for p in chosen {
                     files.push(local(&p)?);
                 }
             } else if path.exists() {
@@ -149,7 +250,7 @@ pub fn expand(args: &[String]) -> Result<Vec<InputFile>, SourceError> {
     }
     let mut seen = std::collections::HashSet::new();
     files.retain(|f| seen.insert(f.location.clone()));
-    Ok(files)
+    Ok(Expanded { files, notes })
 }
 
 #[cfg(test)]

@@ -66,7 +66,7 @@ fn download(
     std::fs::create_dir_all(tmp_dir)?;
     let path = tmp_dir.join(format!("download-{:016x}.parquet", xxhash_rust::xxh3::xxh3_64(url.as_bytes())));
     let guard = tempfile_guard::TempPath(path.clone());
-    let mut response = crate::open::get(url)?;
+    let mut response = crate::open::Stalls(crate::open::get(url)?);
     let mut out = io::BufWriter::new(File::create(&path)?);
     let n = io::copy(&mut response, &mut out)?;
     out.flush()?;
@@ -100,7 +100,7 @@ impl ParquetBatches {
             source_file: source.to_string(),
             line: 0,
             byte_offset: None,
-            error: format!("{source}: {error}"),
+            error,
             raw: None,
         };
         let path = match &input.location {
@@ -201,7 +201,7 @@ impl ParquetBatches {
                     source_file: self.source.to_string(),
                     line: row,
                     byte_offset: None,
-                    error: format!("{}:{row}: field `{text_name}` is null, expected a string", self.source),
+                    error: format!("field `{text_name}` is null, expected a string"),
                     raw: None,
                 }));
                 continue;
