@@ -8,9 +8,10 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/curate-target}
 export CURATE_DATA=${CURATE_DATA:-$HOME/.cache/curate-data}
 scripts/fetch-data.sh "$CURATE_DATA" --with-qwen
 scripts/install-llama-server.sh
+scripts/install-test-python.sh
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-cargo test --release --locked --workspace --lib --bins --tests 2>&1 | tee "$log"
+scripts/cargo.sh test --release --locked --workspace --lib --bins --tests 2>&1 | tee "$log"
 awk '/^test result:/ {p += $4; f += $6} END {print "tests: " p " passed, " f " failed"}' "$log"
 # The benchmark harness against datatrove on a 1 MB corpus: that it runs and both sides keep
 # documents (no timing is asserted).

@@ -26,9 +26,31 @@ pub struct RunArgs {
     /// The stage preset to run (see `curate stages`).
     #[arg(long)]
     pub stage: Option<String>,
-    /// Input shards: files, globs, directories or http(s) URLs (JSONL, .gz, .zst, Parquet).
+    /// Input shards: files, globs, directories or http(s) URLs (JSONL, .gz, .zst, Parquet,
+    /// Arrow IPC).
     #[arg(long, num_args = 1..)]
     pub input: Vec<String>,
+    /// How progress is reported: a live line on a terminal and a text line every
+    /// --log-interval seconds otherwise (text), or a JSON object per line (json).
+    #[arg(long, value_enum, default_value = "text")]
+    pub log_format: crate::progress::LogFormat,
+    /// Seconds between progress lines when stderr is not a terminal (or with --log-format json).
+    #[arg(long, default_value_t = 10.0)]
+    pub log_interval: f64,
+    /// Keep what only an unfinished run needs (records pending dedup, signatures, clusters,
+    /// scratch) after the run succeeds; by default they are removed.
+    #[arg(long)]
+    pub keep_intermediates: bool,
+    /// The split to read of Hugging Face dataset folders given as --input (default: their only
+    /// split, or `train`).
+    #[arg(long)]
+    pub split: Option<String>,
+    /// The input field that holds the text (default: the config's `[fields] text`, "text").
+    #[arg(long)]
+    pub text_field: Option<String>,
+    /// The input field that holds the record's id (default: the config's `[fields] id`, "id").
+    #[arg(long)]
+    pub id_field: Option<String>,
     /// The run directory; rerunning the same command there resumes an interrupted run.
     #[arg(long)]
     pub output: Option<PathBuf>,
@@ -164,6 +186,10 @@ pub struct JudgeArgs {
     /// Id field of the records.
     #[arg(long, default_value = "id")]
     pub id_field: String,
+    /// Fill a placeholder of the rule's template from another record field: `--field
+    /// query=text` fills `{query}` with the record's `text`. Repeatable.
+    #[arg(long = "field", value_name = "PLACEHOLDER=FIELD")]
+    pub fields: Vec<String>,
     /// The verdict cache file (default: ~/.cache/curate/verdicts.redb).
     #[arg(long)]
     pub cache: Option<PathBuf>,

@@ -1,6 +1,7 @@
 //! A stage's configuration: the TOML a user writes (`--config`), the preset it starts from
 //! (`--stage`), and the effective result that `--print-config` prints and the manifest records.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
@@ -24,11 +25,23 @@ pub struct RunOptions {
     /// Memory DuckDB may use for the global dedup before spilling to disk (e.g. "2GB");
     /// empty leaves DuckDB's default (80% of RAM).
     pub dedup_memory: String,
+    /// Seconds to wait for a connection to an http(s) input.
+    pub http_connect_seconds: u64,
+    /// Seconds an http(s) input may send nothing (headers, then each read of the body) before
+    /// it counts as stalled: the records read so far are kept and the stall is quarantined.
+    pub http_stall_seconds: u64,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        Self { threads: 0, batch_records: 1024, batch_bytes: 8 << 20, dedup_memory: String::new() }
+        Self {
+            threads: 0,
+            batch_records: 1024,
+            batch_bytes: 8 << 20,
+            dedup_memory: String::new(),
+            http_connect_seconds: 30,
+            http_stall_seconds: 60,
+        }
     }
 }
 
@@ -84,16 +97,21 @@ pub struct StageConfig {
     /// How reasoning-rl picks its queries from the eligible ones (only that stage has it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selection: Option<crate::rl_select::SelectionConfig>,
+    /// Steps of the preset that a `[[steps]]` list in the config left out (said in the summary).
+    #[serde(skip)]
+    pub dropped_preset_steps: Vec<String>,
 }
 
-/// A config file as written: every part optional, steps with their place in the file.
+/// A config file as written: every part optional, steps with their place in the file. `S` is
+/// how the file gives its steps: a `[[steps]]` list that replaces the preset's, or `[steps.NAME]`
+/// tables that change options of the preset's steps.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ConfigFile {
+struct ConfigFile<S> {
     stage: Option<String>,
     fields: Option<FieldNames>,
     run: Option<RunOptions>,
-    steps: Option<Vec<toml::Spanned<StepConfig>>>,
+    steps: Option<S>,
     /// Rules files (relative to the config file) whose rules run after the steps.
     rules: Option<Vec<String>>,
     /// The reasoning-rl selection.
@@ -138,9 +156,22 @@ impl StageConfig {
             Some(p) => {
                 let text =
                     std::fs::read_to_string(p).with_context(|| format!("reading config {}", p.display()))?;
-                let file: ConfigFile = toml::from_str(&text)
-                    .map_err(|e| anyhow::anyhow!("{}: {}", p.display(), e.to_string().trim_end()))?;
-                (Some(file), text, p.display().to_string())
+                let shown = p.display().to_string();
+                let bad = |e: toml::de::Error| anyhow::anyhow!("{shown}: {}", e.to_string().trim_end());
+                // `[steps.NAME]` tables change the preset's steps; a `[[steps]]` list replaces them.
+                let overrides = matches!(
+                    toml::from_str::<toml::Table>(&text).map_err(bad)?.get("steps"),
+                    Some(toml::Value::Table(_))
+                );
+                let file = if overrides {
+                    let f: ConfigFile<BTreeMap<String, toml::Spanned<toml::Table>>> =
+                        toml::from_str(&text).map_err(bad)?;
+                    f.map_steps(StepsInFile::Overrides)
+                } else {
+                    let f: ConfigFile<Vec<toml::Spanned<StepConfig>>> = toml::from_str(&text).map_err(bad)?;
+                    f.map_steps(StepsInFile::List)
+                };
+                (Some(file), text, shown)
             }
             None => (None, String::new(), String::new()),
         };
@@ -160,6 +191,7 @@ impl StageConfig {
             run: RunOptions::default(),
             steps: (preset.steps)(),
             selection: (stage == "reasoning-rl").then(Default::default),
+            dropped_preset_steps: Vec::new(),
         };
         if let Some(file) = file {
             if let Some(selection) = file.selection {
@@ -174,15 +206,42 @@ impl StageConfig {
             if let Some(run) = file.run {
                 config.run = run;
             }
-            if let Some(steps) = file.steps {
-                for (i, spanned) in steps.iter().enumerate() {
-                    let line = line_of(&source, spanned.span().start);
-                    let step = spanned.get_ref();
-                    check_step(step).map_err(|e| {
-                        anyhow::anyhow!("{shown}:{line}: step {} (`{}`): {e}", i + 1, step.name())
-                    })?;
+            match file.steps {
+                Some(StepsInFile::List(steps)) => {
+                    for (i, spanned) in steps.iter().enumerate() {
+                        let step = spanned.get_ref();
+                        let line = key_line(&source, spanned.span(), check_step(step).err().as_ref());
+                        check_step(step).map_err(|e| {
+                            anyhow::anyhow!("{shown}:{line}: step {} (`{}`): {e}", i + 1, step.name())
+                        })?;
+                    }
+                    let steps: Vec<StepConfig> = steps.into_iter().map(toml::Spanned::into_inner).collect();
+                    config.dropped_preset_steps = config
+                        .steps
+                        .iter()
+                        .filter(|p| !steps.iter().any(|s| s.name() == p.name()))
+                        .map(|p| p.name().to_string())
+                        .collect();
+                    config.steps = steps;
                 }
-                config.steps = steps.into_iter().map(toml::Spanned::into_inner).collect();
+                Some(StepsInFile::Overrides(overrides)) => {
+                    for (name, spanned) in overrides {
+                        let line = line_of(&source, spanned.span().start);
+                        let names: Vec<String> = config.steps.iter().map(|s| s.name().to_string()).collect();
+                        let Some(step) = config.steps.iter_mut().find(|s| s.name() == name) else {
+                            bail!(
+                                "{shown}:{line}: [steps.{name}]: stage `{stage}` has no step `{name}`; \
+                                 its steps: {}",
+                                names.join(", ")
+                            );
+                        };
+                        merge(&mut step.options, spanned.get_ref());
+                        let line = key_line(&source, spanned.span(), check_step(step).err().as_ref());
+                        check_step(step)
+                            .map_err(|e| anyhow::anyhow!("{shown}:{line}: [steps.{name}]: {e}"))?;
+                    }
+                }
+                None => {}
             }
             let base = path.and_then(Path::parent).unwrap_or(Path::new("."));
             for rules in file.rules.unwrap_or_default() {
@@ -224,6 +283,9 @@ impl StageConfig {
             if !seen.insert(step.name()) {
                 bail!("two steps are named `{}`: give one of them another `name`", step.name());
             }
+        }
+        if self.run.http_connect_seconds == 0 || self.run.http_stall_seconds == 0 {
+            bail!("[run] http_connect_seconds and http_stall_seconds must be positive");
         }
         if self.run.batch_records == 0 || self.run.batch_bytes == 0 {
             bail!("[run] batch_records and batch_bytes must be positive");
@@ -326,6 +388,53 @@ impl StageConfig {
     }
 }
 
+/// How a config file gives its steps.
+enum StepsInFile {
+    /// `[[steps]]`: the whole list, replacing the preset's.
+    List(Vec<toml::Spanned<StepConfig>>),
+    /// `[steps.NAME]`: options laid over the preset's step NAME.
+    Overrides(BTreeMap<String, toml::Spanned<toml::Table>>),
+}
+
+impl<S> ConfigFile<S> {
+    fn map_steps(self, f: impl FnOnce(S) -> StepsInFile) -> ConfigFile<StepsInFile> {
+        ConfigFile {
+            stage: self.stage,
+            fields: self.fields,
+            run: self.run,
+            steps: self.steps.map(f),
+            rules: self.rules,
+            selection: self.selection,
+        }
+    }
+}
+
+/// The line to name for a step's error: the line of the offending key when the error names one
+/// (`unknown field \`key\``) and it is written in the step's table (from its header to the next
+/// one), else the step's first line.
+fn key_line(
+    source: &str,
+    span: std::ops::Range<usize>,
+    error: Option<&curate_filters::FilterError>,
+) -> usize {
+    let start = line_of(source, span.start);
+    let Some(message) = error.map(ToString::to_string) else { return start };
+    let Some(key) = message.split_once("unknown field `").and_then(|(_, rest)| rest.split('`').next()) else {
+        return start;
+    };
+    let from = source[..span.start.min(source.len())].rfind('\n').map_or(0, |i| i + 1);
+    for (i, line) in source[from..].lines().enumerate() {
+        let line = line.trim_start();
+        if i > 0 && line.starts_with('[') {
+            break;
+        }
+        if line.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('=')) {
+            return start + i;
+        }
+    }
+    start
+}
+
 /// Lays `over` on `base`, merging nested tables key by key.
 fn merge(base: &mut toml::Table, over: &toml::Table) {
     for (k, v) in over {
@@ -372,12 +481,49 @@ mod tests {
         let err = load_str("[[steps]]\nfilter = \"gopher_quality\"\n\n[[steps]]\nfilter = \"language_id\"\nmin_confidense = 0.3\n")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("c.toml:4: step 2 (`language_id`)") && err.contains("min_confidense"), "{err}");
+        // The line of the unknown key, not of the step's header.
+        assert!(err.contains("c.toml:6: step 2 (`language_id`)") && err.contains("min_confidense"), "{err}");
         let err = load_str("[run]\nthreads = \"two\"\n").unwrap_err().to_string();
         assert!(err.contains("line 2") && err.contains("threads"), "{err}");
         let err = load_str("[fields]\ntext = \"body\"\nidd = \"x\"\n").unwrap_err().to_string();
         assert!(err.contains("line 3") && err.contains("idd"), "{err}");
         let err = load_str("stage = \"cold\"\n").unwrap_err().to_string();
         assert!(err.contains("disagrees"), "{err}");
+    }
+
+    #[test]
+    fn step_tables_change_the_preset_and_a_list_replaces_it() {
+        let preset = StageConfig::load(Some("pretrain"), None).unwrap();
+        let names = |c: &StageConfig| c.steps.iter().map(|s| s.name().to_string()).collect::<Vec<_>>();
+        // [steps.NAME]: every preset step stays, one option changes.
+        let changed = load_str(
+            "[steps.gopher_quality]
+min_words = 30
+",
+        )
+        .unwrap();
+        assert_eq!(names(&changed), names(&preset));
+        let quality = changed.steps.iter().find(|s| s.name() == "gopher_quality").unwrap();
+        assert_eq!(quality.options["min_words"].as_integer(), Some(30));
+        assert!(changed.dropped_preset_steps.is_empty());
+        let untouched = |c: &StageConfig| {
+            c.steps.iter().filter(|s| s.name() != "gopher_quality").cloned().collect::<Vec<_>>()
+        };
+        assert_eq!(untouched(&changed), untouched(&preset));
+        // A step the preset does not have, and a key the step does not have, name their line.
+        let err = load_str("\n[steps.gopher]\nmin_words = 30\n").unwrap_err().to_string();
+        assert!(
+            err.contains("c.toml:2") && err.contains("no step `gopher`") && err.contains("gopher_quality"),
+            "{err}"
+        );
+        let err =
+            load_str("[steps.gopher_quality]\nmin_words = 30\nmin_wrods = 3\n").unwrap_err().to_string();
+        assert!(err.contains("c.toml:3: [steps.gopher_quality]") && err.contains("min_wrods"), "{err}");
+        // [[steps]]: the list replaces the preset's, and what it left out is said.
+        let replaced = load_str("[[steps]]\nfilter = \"gopher_quality\"\n").unwrap();
+        assert_eq!(names(&replaced), ["gopher_quality"]);
+        let mut dropped = names(&preset);
+        dropped.retain(|n| n != "gopher_quality");
+        assert_eq!(replaced.dropped_preset_steps, dropped);
     }
 }

@@ -15,10 +15,16 @@ pub struct StepCounts {
     pub rejected: u64,
     /// Rejections by the first rule that failed.
     pub rules: BTreeMap<String, u64>,
-    /// Seconds workers spent in the step, summed over workers (a dedup step: computing
-    /// signatures; the global clustering is timed apart).
+    /// CPU seconds the workers' threads spent in the step, summed over workers (a dedup step:
+    /// computing signatures; the global clustering is timed apart). Work a step hands to other
+    /// threads or processes (the embedded judge's threads, a command rule's program, a server)
+    /// is not in it: see `wall_seconds`.
     #[serde(default)]
     pub seconds: f64,
+    /// Wall seconds the workers spent in the step, summed over workers (more than `seconds`
+    /// when workers waited: for a core, a judge, a program).
+    #[serde(default)]
+    pub wall_seconds: f64,
 }
 
 /// Counts of a task, or of a whole run once merged.
@@ -66,6 +72,7 @@ impl TaskCounts {
             mine.seen += theirs.seen;
             mine.rejected += theirs.rejected;
             mine.seconds += theirs.seconds;
+            mine.wall_seconds += theirs.wall_seconds;
             for (rule, n) in &theirs.rules {
                 *mine.rules.entry(rule.clone()).or_default() += n;
             }

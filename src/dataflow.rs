@@ -25,6 +25,7 @@ use rayon::prelude::*;
 
 use crate::config::{BuiltSteps, Step};
 use crate::counts::TaskCounts;
+use crate::cpu_time::thread_cpu_seconds;
 use crate::dedup_apply::DedupStepInfo;
 use crate::progress::Progress;
 use crate::run_dir::{RunDir, Task};
@@ -69,6 +70,8 @@ struct BatchOutput {
     rejected: Vec<(Document, DecisionRow)>,
     decisions: Vec<DecisionRow>,
     quarantined: Vec<QuarantineRow>,
+    /// Records of the batch that parsed (the others are the first quarantine rows).
+    parsed: usize,
     counts: TaskCounts,
 }
 
@@ -116,6 +119,7 @@ impl Pipeline {
             rejected: Vec::new(),
             decisions: Vec::new(),
             quarantined: Vec::new(),
+            parsed: 0,
             counts: self.empty_counts(),
         };
         let mut alive = Vec::with_capacity(items.len());
@@ -129,14 +133,16 @@ impl Pipeline {
                 RawItem::Quarantined(q) => out.quarantined.push(q),
             }
         }
+        out.parsed = alive.len();
         out.counts.input = (alive.len() + out.quarantined.len()) as u64;
         out.counts.quarantined = out.quarantined.len() as u64;
 
         for (run_step, step_counts) in self.steps.iter().zip(out.counts.steps.iter_mut()) {
             step_counts.seen += alive.len() as u64;
-            let started = std::time::Instant::now();
+            let (started, cpu) = (std::time::Instant::now(), thread_cpu_seconds());
             let result = run_step.step.filter.check_batch(&mut alive);
-            step_counts.seconds += started.elapsed().as_secs_f64();
+            step_counts.seconds += thread_cpu_seconds() - cpu;
+            step_counts.wall_seconds += started.elapsed().as_secs_f64();
             let checks = match result {
                 Ok(checks) => checks,
                 // The step could not judge these records (an external rule crashed): they go to
@@ -196,11 +202,13 @@ impl Pipeline {
             let mut signatures: Vec<Vec<_>> =
                 alive.iter().map(|_| Vec::with_capacity(self.dedup.len())).collect();
             for (i, (_, method)) in self.dedup.iter().enumerate() {
-                let started = std::time::Instant::now();
+                let (started, cpu) = (std::time::Instant::now(), thread_cpu_seconds());
                 for (doc, sigs) in alive.iter().zip(signatures.iter_mut()) {
                     sigs.push(method.signature(&doc.text));
                 }
-                out.counts.steps[first_dedup + i].seconds += started.elapsed().as_secs_f64();
+                let step = &mut out.counts.steps[first_dedup + i];
+                step.seconds += thread_cpu_seconds() - cpu;
+                step.wall_seconds += started.elapsed().as_secs_f64();
             }
             out.signatures = signatures;
         }
@@ -218,21 +226,28 @@ impl Pipeline {
         threads: usize,
         progress: &Progress,
     ) -> Result<(TaskCounts, usize)> {
-        let mut total = self.empty_counts();
+        let mut finished = Vec::new();
         let mut pending = Vec::new();
-        let mut resumed = 0;
         for (index, task) in tasks.iter().enumerate() {
             match dir.finished(task)? {
-                Some(counts) => {
-                    total.merge(&counts);
-                    resumed += 1;
-                    progress.task_done(&counts);
-                }
+                Some(counts) => finished.push(counts),
                 None => pending.push((index, task)),
             }
         }
         if self.has_dedup() && !pending.is_empty() {
+            if dir.intermediates_removed() && !finished.is_empty() {
+                // The finished tasks' signatures are gone: the dedup needs every task again.
+                dir.forget_all(tasks)?;
+                pending = tasks.iter().enumerate().collect();
+                finished.clear();
+            }
             dir.invalidate_dedup(tasks)?;
+        }
+        let mut total = self.empty_counts();
+        let resumed = finished.len();
+        for counts in &finished {
+            total.merge(counts);
+            progress.task_done(counts, counts.bytes_read);
         }
         let next = AtomicUsize::new(0);
         let abort = AtomicBool::new(false);
@@ -264,17 +279,16 @@ impl Pipeline {
     fn run_task(&self, task: &Task, index: usize, dir: &RunDir, progress: &Progress) -> Result<TaskCounts> {
         dir.clear(task)?;
         let mut writer = TaskWriter::create(dir, task, index, self.dedup.len())?;
-        let bytes = ByteCount { task: Default::default(), total: progress.bytes.clone() };
-        let (tx, rx) = sync_channel::<Vec<RawItem>>(self.window * 2);
+        let bytes = ByteCount::default();
+        let (tx, rx) = sync_channel::<(Vec<RawItem>, u64)>(self.window * 2);
         let mut counts = self.empty_counts();
-        let blank_lines = std::thread::scope(|scope| -> Result<u64> {
+        let (blank_lines, counted) = std::thread::scope(|scope| -> Result<(u64, u64)> {
             let reader = scope.spawn(|| read_task(task, &self.fields, self.limits, dir, bytes.clone(), tx));
-            let processed = self.process_stream(&rx, &mut writer, &mut counts, progress);
+            let processed = self.process_stream(task, &rx, &mut writer, &mut counts, progress);
             drop(rx);
             let blank =
                 reader.join().map_err(|_| anyhow::anyhow!("reader of {} panicked", task.input.name))?;
-            processed?;
-            Ok(blank)
+            Ok((blank, processed?))
         })?;
         counts.blank_lines = blank_lines;
         counts.bytes_read = bytes.task.load(Ordering::Relaxed);
@@ -291,35 +305,53 @@ impl Pipeline {
         }
         dir.finish(task, &counts)?;
         crate::memory::release_free_memory();
-        progress.task_done(&TaskCounts::default());
+        progress.task_done(&TaskCounts::default(), counts.bytes_read.saturating_sub(counted));
         Ok(counts)
     }
 
+    /// Processes the task's batches as they come; returns the input bytes counted as done.
     fn process_stream(
         &self,
-        rx: &Receiver<Vec<RawItem>>,
+        task: &Task,
+        rx: &Receiver<(Vec<RawItem>, u64)>,
         writer: &mut TaskWriter,
         counts: &mut TaskCounts,
         progress: &Progress,
-    ) -> Result<()> {
-        while let Ok(first) = rx.recv() {
-            let mut window = vec![first];
+    ) -> Result<u64> {
+        let mut first = true;
+        let mut counted = 0;
+        while let Ok(next) = rx.recv() {
+            let mut window = vec![next];
             while window.len() < self.window {
                 match rx.try_recv() {
                     Ok(batch) => window.push(batch),
                     Err(_) => break,
                 }
             }
-            let outputs: Vec<BatchOutput> = self
-                .pool
-                .install(|| window.into_par_iter().map(|b| self.process_batch(b)).collect::<Result<_>>())?;
-            for out in outputs {
-                progress.batch_done(&out.counts);
+            let read_at: Vec<u64> = window.iter().map(|(_, at)| *at).collect();
+            let outputs: Vec<BatchOutput> = self.pool.install(|| {
+                window.into_par_iter().map(|(b, _)| self.process_batch(b)).collect::<Result<_>>()
+            })?;
+            for (out, at) in outputs.into_iter().zip(read_at) {
+                if std::mem::take(&mut first) {
+                    // The whole first batch unreadable for want of the text field: a wrong field
+                    // name, not bad records.
+                    if let Some(problem) = crate::field_check::problem(
+                        &task.input.name,
+                        &out.quarantined,
+                        out.parsed,
+                        &self.fields,
+                    ) {
+                        bail!("{problem}; then rerun into another --output");
+                    }
+                }
+                progress.batch_done(&out.counts, at.saturating_sub(counted));
+                counted = counted.max(at);
                 counts.merge(&out.counts);
                 writer.append(out)?;
             }
         }
-        Ok(())
+        Ok(counted)
     }
 }
 
@@ -394,42 +426,49 @@ fn read_task(
     limits: BatchLimits,
     dir: &RunDir,
     bytes: ByteCount,
-    tx: SyncSender<Vec<RawItem>>,
+    tx: SyncSender<(Vec<RawItem>, u64)>,
 ) -> u64 {
+    // Each batch goes with the input bytes read when it was cut: progress counts work done.
+    let at = |bytes: &ByteCount| bytes.task.load(Ordering::Relaxed);
     let source: Arc<str> = Arc::from(task.input.name.as_str());
     match task.input.format {
-        Format::Jsonl(_) => match curate_sources::open::open_jsonl(&task.input, bytes) {
+        Format::Jsonl(_) => match curate_sources::open::open_jsonl(&task.input, bytes.clone()) {
             Ok(reader) => {
                 let mut batches = LineBatches::new(reader, source, limits);
                 for batch in batches.by_ref() {
-                    if tx.send(batch).is_err() {
+                    if tx.send((batch, at(&bytes))).is_err() {
                         break;
                     }
                 }
                 batches.blank_lines
             }
             Err(e) => {
-                let _ = tx.send(vec![RawItem::Quarantined(QuarantineRow {
-                    source_file: task.input.name.clone(),
-                    line: 0,
-                    byte_offset: None,
-                    error: format!("{}: could not open: {e}", task.input.name),
-                    raw: None,
-                })]);
+                let _ = tx.send((
+                    vec![RawItem::Quarantined(QuarantineRow {
+                        source_file: task.input.name.clone(),
+                        line: 0,
+                        byte_offset: None,
+                        error: format!("could not open: {e}"),
+                        raw: None,
+                    })],
+                    0,
+                ));
                 0
             }
         },
         Format::Parquet => {
-            for batch in ParquetBatches::open(&task.input, fields, limits, &dir.tmp(), bytes) {
-                if tx.send(batch).is_err() {
+            for batch in ParquetBatches::open(&task.input, fields, limits, &dir.tmp(), bytes.clone()) {
+                if tx.send((batch, at(&bytes))).is_err() {
                     break;
                 }
             }
             0
         }
         Format::Arrow => {
-            for batch in curate_sources::arrow_ipc::ArrowBatches::open(&task.input, fields, limits, bytes) {
-                if tx.send(batch).is_err() {
+            for batch in
+                curate_sources::arrow_ipc::ArrowBatches::open(&task.input, fields, limits, bytes.clone())
+            {
+                if tx.send((batch, at(&bytes))).is_err() {
                     break;
                 }
             }

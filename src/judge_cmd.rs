@@ -32,11 +32,27 @@ pub fn run(args: &JudgeArgs) -> Result<()> {
     let cache = VerdictCache::open(&cache_path)?;
     let judge = CachedJudge::new(backend, &cache, &format!("{}@{}", rule.name, rule.version));
 
+    let mut mapping = Vec::new();
+    for spec in &args.fields {
+        let Some((placeholder, field)) = spec.split_once('=') else {
+            anyhow::bail!("--field {spec}: write PLACEHOLDER=FIELD, e.g. --field query=text");
+        };
+        mapping.push((placeholder.to_string(), field.to_string()));
+    }
     let inputs = curate_sources::input::expand(std::slice::from_ref(&args.input))?;
     let tmp = tempfile_dir()?;
     let mut rows: Vec<(String, Value)> = Vec::new();
     for input in &inputs {
-        for (line, record) in records(input, &args.text_field, &args.id_field, &tmp)? {
+        for (line, mut record) in records(input, &args.text_field, &args.id_field, &tmp)? {
+            for (placeholder, field) in &mapping {
+                let value = record.get(field).cloned().with_context(|| {
+                    format!(
+                        "{}:{line}: --field {placeholder}={field}: the record has no field `{field}`",
+                        input.name
+                    )
+                })?;
+                record[placeholder.as_str()] = value;
+            }
             let id = record.get(&args.id_field).map_or_else(
                 || curate_sources::parse::derived_id(&input.name, line),
                 |v| v.as_str().map_or_else(|| v.to_string(), String::from),

@@ -6,10 +6,12 @@ mod cli;
 mod cold_start_output;
 mod config;
 mod counts;
+mod cpu_time;
 mod dataflow;
 mod dedup_apply;
 mod dedup_cluster;
 mod expr_rule;
+mod field_check;
 mod index_benchmarks;
 mod judge_backend;
 mod judge_cmd;
@@ -20,6 +22,7 @@ mod registry;
 mod rl_select;
 mod rules_file;
 mod run_dir;
+mod run_lock;
 mod sql;
 mod stages;
 mod summary;
@@ -90,13 +93,19 @@ fn print_stages() -> Result<()> {
 
 fn run_sql(run: &Path, query: &str, format: sql::OutputFormat) -> Result<()> {
     let conn = sql::open(run)?;
-    let batches = sql::query(&conn, query)?;
+    let result = sql::query(&conn, query)?;
     let stdout = std::io::stdout();
-    sql::print(&batches, format, &mut stdout.lock())
+    sql::print(&result, format, &mut stdout.lock())
 }
 
 fn run_stage(args: RunArgs) -> Result<()> {
     let mut config = StageConfig::load(args.stage.as_deref(), args.config.as_deref())?;
+    if let Some(text) = &args.text_field {
+        config.fields.text = text.clone();
+    }
+    if let Some(id) = &args.id_field {
+        config.fields.id = id.clone();
+    }
     if let Some(index) = &args.benchmarks {
         let index =
             std::fs::canonicalize(index).with_context(|| format!("--benchmarks {}", index.display()))?;
@@ -131,25 +140,61 @@ fn run_stage(args: RunArgs) -> Result<()> {
     if args.input.is_empty() {
         bail!("--input is required: files, globs, directories or URLs of JSONL/Parquet shards");
     }
-    let inputs = curate_sources::input::expand(&args.input)?;
+    curate_sources::open::set_http_limits(curate_sources::open::HttpLimits {
+        connect: std::time::Duration::from_secs(config.run.http_connect_seconds),
+        stall: std::time::Duration::from_secs(config.run.http_stall_seconds),
+    });
+    let expanded = curate_sources::input::expand_split(&args.input, args.split.as_deref())?;
+    for note in &expanded.notes {
+        eprintln!("note: {note}");
+    }
+    let inputs = expanded.files;
     let (ctx, models) = build_context(&args)?;
     let steps = config.build_steps(&ctx)?;
+    // The run's judge is held by the context and the model table; a step that asks it holds it too.
+    if ctx.judge.as_ref().is_some_and(|j| std::sync::Arc::strong_count(j) <= 2) {
+        eprintln!(
+            "note: --judge is not used: no step of stage `{}` asks a judge question (judge rules and the \
+             cold-start judge steps do)",
+            config.stage
+        );
+    }
     let threads = args.threads.unwrap_or_else(|| config.run.threads()).max(1);
 
     let plan = Plan::new(config.clone(), inputs);
+    if !output.join("plan.json").exists() {
+        field_check::check_inputs(
+            &plan.tasks.iter().map(|t| t.input.clone()).collect::<Vec<_>>(),
+            &config.fields,
+        )?;
+    }
     let dir = RunDir::prepare(&output, &plan)?;
     let limits = BatchLimits { records: config.run.batch_records, bytes: config.run.batch_bytes };
     let pipeline = Pipeline::new(&config.stage, steps, config.fields.clone(), limits, threads)?;
-    let progress = Progress::new(plan.tasks.len());
+    let bytes_total: u64 = plan.tasks.iter().filter_map(|t| t.input.size).sum();
+    let progress = Progress::new(
+        plan.tasks.len(),
+        bytes_total,
+        args.log_format,
+        std::time::Duration::from_secs_f64(args.log_interval.max(0.1)),
+    );
+    eprintln!(
+        "curate {}: {} shard(s), {:.1} MB, {threads} thread(s) -> {}",
+        config.stage,
+        plan.tasks.len(),
+        bytes_total as f64 / 1e6,
+        output.display()
+    );
     let start = Instant::now();
     let (mut counts, resumed) = pipeline.run(&plan.tasks, &dir, threads, &progress)?;
-    progress.finish();
     let mut dedup_seconds = None;
     if pipeline.has_dedup() {
+        progress.set_phase("dedup across shards");
         let started = Instant::now();
         counts = pipeline.dedup(&plan.tasks, &dir, threads, &config.run.dedup_memory)?;
         dedup_seconds = Some(started.elapsed().as_secs_f64());
     }
+    progress.finish();
     verify(&dir, &plan, &counts, pipeline.has_dedup())?;
     let cold_start = if config.stage == "cold-start" {
         let option =
@@ -192,6 +237,9 @@ fn run_stage(args: RunArgs) -> Result<()> {
     manifest.reasoning_rl = reasoning_rl.as_ref();
     manifest.dedup_wall_seconds = dedup_seconds;
     dir.write_manifest(&manifest)?;
+    if !args.keep_intermediates {
+        dir.remove_intermediates()?;
+    }
     out!(
         "{}",
         summary::render(
@@ -224,6 +272,21 @@ fn run_stage(args: RunArgs) -> Result<()> {
     }
     for skipped in &manifest.skipped_judge_questions {
         outln!("skipped (--no-judge): {skipped}");
+    }
+    if let Some((ids, example, times)) = sql::repeated_ids(&output)? {
+        outln!(
+            "note: {ids} ids are carried by several records (`{example}` by {times}); joins on id and \
+             `duplicate_of` are ambiguous for them: give each record its own id, or leave the id field \
+             out and curate derives <file>:<line>"
+        );
+    }
+    if !config.dropped_preset_steps.is_empty() {
+        outln!(
+            "note: the config's [[steps]] list replaced the `{}` preset's steps; not run: {} \
+             (to change options of a preset step, write [steps.NAME] instead)",
+            config.stage,
+            config.dropped_preset_steps.join(", ")
+        );
     }
     if let Some(cs) = &cold_start {
         let domains: Vec<String> = cs.domains.iter().map(|(d, n)| format!("{d} {n}")).collect();

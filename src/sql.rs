@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use duckdb::arrow::array::{Array, ArrayRef};
-use duckdb::arrow::datatypes::DataType as ArrowType;
+use duckdb::arrow::datatypes::{DataType as ArrowType, Field, SchemaRef};
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::arrow::util::display::{ArrayFormatter, FormatOptions};
 use duckdb::Connection;
@@ -87,25 +87,70 @@ pub fn open(root: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
-/// Runs `query` and returns its result batches. SQL errors are DuckDB's own messages.
-pub fn query(conn: &Connection, query: &str) -> Result<Vec<RecordBatch>> {
-    let mut stmt = conn.prepare(query).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let batches = stmt.query_arrow([]).map_err(|e| anyhow::anyhow!("{e}"))?.collect();
-    Ok(batches)
+/// Ids that more than one record of the run carries: how many such ids, the most repeated one
+/// and how often it occurs. `None` when every id is unique.
+pub fn repeated_ids(root: &Path) -> Result<Option<(u64, String, u64)>> {
+    let conn = open(root)?;
+    let row = conn
+        .query_row(
+            "SELECT count(*), arg_max(id, n), max(n) FROM \
+             (SELECT id, count(*) AS n FROM (SELECT id FROM kept UNION ALL SELECT id FROM rejected) \
+              GROUP BY id HAVING count(*) > 1)",
+            [],
+            |r| Ok((r.get::<_, u64>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<u64>>(2)?)),
+        )
+        .context("counting repeated ids")?;
+    Ok(match row {
+        (0, _, _) => None,
+        (n, id, times) => Some((n, id.unwrap_or_default(), times.unwrap_or(0))),
+    })
 }
 
-/// Writes `batches` to `out` in `format`.
-pub fn print(batches: &[RecordBatch], format: OutputFormat, out: &mut impl Write) -> Result<()> {
+/// A query's result: its columns (known even when no row came) and its rows in batches.
+pub struct QueryResult {
+    /// The columns.
+    pub schema: SchemaRef,
+    /// The rows.
+    pub batches: Vec<RecordBatch>,
+}
+
+/// Runs `query` and returns its result. SQL errors are DuckDB's own messages.
+pub fn query(conn: &Connection, query: &str) -> Result<QueryResult> {
+    let mut stmt = conn.prepare(query).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let arrow = stmt.query_arrow([]).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let schema = arrow.get_schema();
+    Ok(QueryResult { schema, batches: arrow.collect() })
+}
+
+/// Characters of a cell shown in table output (the rest is cut, marked with `…`): texts can be
+/// long. CSV and JSON output give whole values.
+pub const TABLE_CELL_CHARS: usize = 120;
+
+/// Writes `result` to `out` in `format`.
+pub fn print(result: &QueryResult, format: OutputFormat, out: &mut impl Write) -> Result<()> {
+    let batches = &result.batches;
     match format {
         OutputFormat::Table => {
-            let table = duckdb::arrow::util::pretty::pretty_format_batches(batches)?;
+            let mut table = comfy_table::Table::new();
+            table.load_preset("||--+-++|    ++++++");
+            table.set_header(result.schema.fields().iter().map(|f| f.name().clone()));
+            let mut rows = 0;
+            for batch in batches {
+                let formatters = formatters(batch.columns())?;
+                for row in 0..batch.num_rows() {
+                    table
+                        .add_row(formatters.iter().map(|f| cut(&f.value(row).to_string(), TABLE_CELL_CHARS)));
+                    rows += 1;
+                }
+            }
             writeln!(out, "{table}")?;
+            if rows == 0 {
+                writeln!(out, "(0 rows)")?;
+            }
         }
         OutputFormat::Csv => {
             let mut w = csv::Writer::from_writer(out);
-            if let Some(first) = batches.first() {
-                w.write_record(first.schema().fields().iter().map(|f| f.name().as_str()))?;
-            }
+            w.write_record(result.schema.fields().iter().map(|f| f.name().as_str()))?;
             for batch in batches {
                 let formatters = formatters(batch.columns())?;
                 for row in 0..batch.num_rows() {
@@ -135,7 +180,7 @@ pub fn print(batches: &[RecordBatch], format: OutputFormat, out: &mut impl Write
                 for row in 0..batch.num_rows() {
                     let mut obj = serde_json::Map::new();
                     for ((field, col), f) in schema.fields().iter().zip(batch.columns()).zip(&formatters) {
-                        obj.insert(field.name().clone(), json_value(col, f, row));
+                        obj.insert(field.name().clone(), json_value(field, col, f, row));
                     }
                     writeln!(out, "{}", serde_json::Value::Object(obj))?;
                 }
@@ -150,15 +195,28 @@ fn formatters(columns: &[ArrayRef]) -> Result<Vec<ArrayFormatter<'_>>> {
     columns.iter().map(|c| ArrayFormatter::try_new(c.as_ref(), &options).map_err(Into::into)).collect()
 }
 
-fn json_value(col: &ArrayRef, f: &ArrayFormatter, row: usize) -> serde_json::Value {
+/// A cell as JSON. Columns that hold JSON text (`meta`, and DuckDB's JSON type) are written as
+/// the JSON they hold, not as a string of it.
+fn json_value(field: &Field, col: &ArrayRef, f: &ArrayFormatter, row: usize) -> serde_json::Value {
     use serde_json::Value;
     if col.is_null(row) {
         return Value::Null;
     }
     let text = f.value(row).to_string();
+    let holds_json = field.name() == "meta"
+        || field.metadata().get("ARROW:extension:name").is_some_and(|n| n == "arrow.json");
     match col.data_type() {
         ArrowType::Boolean => Value::Bool(text == "true"),
         t if t.is_numeric() => serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        _ if holds_json => serde_json::from_str(&text).unwrap_or(Value::String(text)),
         _ => Value::String(text),
+    }
+}
+
+/// `text` cut to `max` characters, marked with `…` when cut.
+fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
     }
 }

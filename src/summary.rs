@@ -114,8 +114,8 @@ pub fn render(
     );
     let _ = writeln!(
         s,
-        "\n{:<22} {:>10} {:>10} {:>7} {:>8}   top reasons",
-        "step", "seen", "dropped", "drop%", "cpu s"
+        "\n{:<22} {:>10} {:>10} {:>7} {:>8} {:>8}   top reasons",
+        "step", "seen", "dropped", "drop%", "cpu s", "wall s"
     );
     for step in &c.steps {
         let mut rules: Vec<(&String, &u64)> = step.rules.iter().collect();
@@ -123,12 +123,13 @@ pub fn render(
         let top: Vec<String> = rules.iter().take(3).map(|(r, n)| format!("{r} {n}")).collect();
         let _ = writeln!(
             s,
-            "{:<22} {:>10} {:>10} {:>6.1}% {:>8.2}   {}",
+            "{:<22} {:>10} {:>10} {:>6.1}% {:>8.2} {:>8.2}   {}",
             step.step,
             step.seen,
             step.rejected,
             pct(step.rejected, step.seen),
             step.seconds,
+            step.wall_seconds,
             top.join(", ")
         );
     }

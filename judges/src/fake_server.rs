@@ -1,6 +1,7 @@
 //! A local OpenAI-compatible server that answers like one and fails on demand, for tests and
 //! demos of the HTTP backend without a model: a prompt containing `FAIL_ONCE` gets a 500 the
 //! first time, `SLOW` a reply after 1.5 s the first time, `GARBAGE` a reply that is not JSON.
+//! `GET /models` lists one model (not counted as a request).
 //! Scores: "Yes" (and " yes") get 80% of the first-token probability when the prompt contains
 //! " and ", 20% otherwise; "No" and "Maybe" share the rest. Completions echo the prompt.
 
@@ -61,6 +62,8 @@ pub fn serve() -> FakeServer {
             std::thread::spawn(move || {
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
                 let mut length = 0;
+                let mut request_line = String::new();
+                let _ = reader.read_line(&mut request_line);
                 loop {
                     let mut line = String::new();
                     if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
@@ -72,6 +75,17 @@ pub fn serve() -> FakeServer {
                 }
                 let mut body = vec![0; length];
                 reader.read_exact(&mut body).unwrap();
+                if request_line.starts_with("GET ") {
+                    // The model list (what a client probes): not a judge question.
+                    let text = r#"{"object": "list", "data": [{"id": "fake", "object": "model"}]}"#;
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        text.len()
+                    );
+                    let _ = stream.write_all(head.as_bytes());
+                    let _ = stream.write_all(text.as_bytes());
+                    return;
+                }
                 counter.fetch_add(1, Ordering::SeqCst);
                 let body: Value = serde_json::from_slice(&body).unwrap();
                 let key = body.to_string();

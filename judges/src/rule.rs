@@ -121,7 +121,14 @@ impl JudgeRule {
                         JudgeError::Rule {
                             path: self.name.clone(),
                             message: format!(
-                                "the template uses {{{field}}}, but the record has no field `{field}`"
+                                "the template uses {{{field}}}, but the record has no field `{field}` \
+                                 (its fields: {}); `curate judge` fills it from another field with \
+                                 --field {field}=OTHER",
+                                record.as_object().map_or(String::new(), |o| o
+                                    .keys()
+                                    .map(String::as_str)
+                                    .collect::<Vec<_>>()
+                                    .join(", "))
                             ),
                         }
                     })?;

@@ -72,7 +72,7 @@ impl ArrowBatches {
                     source_file: source.to_string(),
                     line: 0,
                     byte_offset: None,
-                    error: format!("{source}: {e}"),
+                    error: e.to_string(),
                     raw: None,
                 })
             }
@@ -107,7 +107,7 @@ impl ArrowBatches {
                     source_file: self.source.to_string(),
                     line,
                     byte_offset: None,
-                    error: format!("{}:{line}: field `{text_name}` is null, expected a string", self.source),
+                    error: format!("field `{text_name}` is null, expected a string"),
                     raw: None,
                 }));
                 continue;

@@ -95,9 +95,8 @@ impl<R: BufRead> Iterator for LineBatches<R> {
                         line,
                         byte_offset: Some(self.offset),
                         error: format!(
-                            "{}:{line}: stream ends in error, the rest of the file is unread \
-                             (truncated or corrupt archive, or a dropped connection?): {e}",
-                            self.source
+                            "stream ends in error, the rest of the file is unread \
+                             (truncated or corrupt archive, or a dropped connection?): {e}"
                         ),
                         raw: (!buf.is_empty()).then(|| QuarantineRow::raw_excerpt(&buf)),
                     }));

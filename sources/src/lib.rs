@@ -13,6 +13,7 @@
 
 pub mod arrow_ipc;
 mod error;
+pub mod hf_layout;
 pub mod input;
 pub mod jsonl;
 pub mod open;

@@ -1,11 +1,9 @@
 //! `curate judge` against an OpenAI-compatible server (the local fake one: no model weights),
 //! with the verdict cache making a rerun free.
 
-mod common;
-
 use std::sync::atomic::Ordering;
 
-use common::*;
+use crate::common::*;
 
 #[test]
 fn judge_prints_probabilities_and_caches_verdicts() {
@@ -48,6 +46,7 @@ fn judge_prints_probabilities_and_caches_verdicts() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "embedded-judge"), ignore = "needs the embedded-judge feature")]
 fn judge_runs_a_real_gguf_in_process() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("queries.jsonl");
@@ -80,4 +79,78 @@ fn judge_runs_a_real_gguf_in_process() {
         input.to_str().unwrap(),
     ]);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("give a .gguf file"));
+}
+
+#[test]
+fn an_unreachable_judge_fails_at_start_and_an_unused_one_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("q.jsonl");
+    std::fs::write(&input, "{\"id\": \"q1\", \"query\": \"What is 2+2?\", \"reference_answer\": \"4\"}\n")
+        .unwrap();
+    let run = dir.path().join("run");
+    let start = std::time::Instant::now();
+    let out = curate(&[
+        "--stage",
+        "cold-start",
+        "--judge",
+        "http://127.0.0.1:9/v1",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        run.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(start.elapsed().as_secs() < 10, "{:?}", start.elapsed());
+    assert!(err.contains("cannot reach the server") && err.contains("Connection refused"), "{err}");
+    assert_eq!(err.matches("Connection refused").count(), 1, "said once: {err}");
+    assert!(!run.join("plan.json").exists(), "nothing written before the judge answered");
+
+    // A judge that no step asks is named, not silently accepted.
+    let server = curate_judges::fake_server::serve();
+    let text = dir.path().join("t.jsonl");
+    std::fs::write(&text, "{\"id\": \"a\", \"text\": \"Some words of text.\"}\n").unwrap();
+    let out = curate(&[
+        "--stage",
+        "pretrain",
+        "--judge",
+        &server.url,
+        "--input",
+        text.to_str().unwrap(),
+        "--output",
+        dir.path().join("pre").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--judge is not used"));
+}
+
+#[test]
+fn judge_fills_a_placeholder_from_another_field() {
+    let server = curate_judges::fake_server::serve();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("t.jsonl");
+    std::fs::write(&input, "{\"id\": \"a\", \"text\": \"Write a poem about the sea and the sky.\"}\n")
+        .unwrap();
+    let cache = dir.path().join("v.redb");
+    let base = [
+        "judge",
+        "--model",
+        &server.url,
+        "--rule",
+        "general_text",
+        "--input",
+        input.to_str().unwrap(),
+        "--cache",
+        cache.to_str().unwrap(),
+    ];
+    let out = curate(&base);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("{query}") && err.contains("--field query="), "{err}");
+    let mut mapped = base.to_vec();
+    mapped.extend(["--field", "query=text"]);
+    let out = curate_ok(&mapped);
+    let row: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(row["id"], "a");
+    // The fake server says Yes at 0.8 / 0.9 when the prompt holds " and ": the text was used.
+    assert!((row["probabilities"]["Yes"].as_f64().unwrap() - 0.8 / 0.9).abs() < 1e-9, "{row}");
 }
