@@ -9,9 +9,9 @@
 # compiling, once). Prints JSON lines; exits non-zero if a warm rerun differs from the cold run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/env.sh
 scripts/install-build-deps.sh
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/curate-target}
-data=${CURATE_DATA:-$HOME/.cache/curate-data}
+data=$CURATE_DATA
 model=${1:-$data/models/SmolLM2-135M-Instruct.Q4_1.gguf}
 n=${2:-200}
 threads_list=("${@:3}")

@@ -5,8 +5,9 @@
 # Usage: bench/pretrain-memory.sh [SMALL_MB] [LARGE_MB]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/curate-target}
-data=${CURATE_DATA:-$HOME/.cache/curate-data}
+. scripts/env.sh
+scripts/install-build-deps.sh
+data=$CURATE_DATA
 small=${1:-200}
 large=${2:-1000}
 work=${BENCH_DIR:-$HOME/.cache/curate-bench}

@@ -12,8 +12,8 @@
 # and llama.cpp's Python package for the judge part (scripts/install-llama-server.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/curate-target}
-data=${CURATE_DATA:-$HOME/.cache/curate-data}
+. scripts/env.sh
+data=$CURATE_DATA
 work=${BENCH_DIR:-$HOME/.cache/curate-bench}
 smoke=false
 if [ "${1:-}" = "--smoke" ]; then

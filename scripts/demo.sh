@@ -5,9 +5,9 @@
 # on candidates that avoid what cold-start kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/env.sh
 scripts/install-build-deps.sh
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/curate-target}
-data=${CURATE_DATA:-$HOME/.cache/curate-data}
+data=$CURATE_DATA
 run=${1:-runs/sample}
 
 scripts/fetch-data.sh "$data"

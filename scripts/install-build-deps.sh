@@ -3,13 +3,14 @@
 #   - Debian packages: cmake, libclang-dev and g++ (llama.cpp, the embedded judge, is compiled by
 #     the llama-cpp-sys-2 crate with CMake, and its bindings are made with libclang), pkg-config;
 #   - DuckDB's shared library, libduckdb.so 1.5.6, from npm's @duckdb/node-bindings-linux-<arch>
-#     package, into .deps/duckdb/ (see scripts/fetch-libduckdb.sh): linking it saves compiling
+#     package, into $DUCKDB_LIB_DIR (see scripts/fetch-libduckdb.sh): linking it saves compiling
 #     DuckDB's C++ (about 50 minutes on 2 cores). `cargo build --features bundled-duckdb` compiles
 #     DuckDB instead, for a binary with no shared library beside it.
 # Debian/Ubuntu only (apt-get). Elsewhere, install the same things by hand: a C++ compiler, CMake,
-# libclang (LLVM), and either libduckdb 1.5.6 in .deps/duckdb/ or the bundled-duckdb feature.
+# libclang (LLVM), and either libduckdb 1.5.6 in $DUCKDB_LIB_DIR or the bundled-duckdb feature.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/env.sh
 
 packages=(cmake libclang-dev g++ pkg-config)
 missing=()

@@ -5,12 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 prefix=${1:-$HOME/.local}
+. scripts/env.sh
 scripts/install-build-deps.sh
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/curate-target}
 scripts/cargo.sh build --release --locked
 install -d "$prefix/bin" "$prefix/lib/curate"
 install -m 755 "$CARGO_TARGET_DIR/release/curate" "$prefix/bin/curate"
-install -m 644 .deps/duckdb/libduckdb.so "$prefix/lib/curate/libduckdb.so"
+install -m 644 "$DUCKDB_LIB_DIR/libduckdb.so" "$prefix/lib/curate/libduckdb.so"
 echo "installed $prefix/bin/curate ($("$prefix/bin/curate" --version))"
 case ":$PATH:" in
   *":$prefix/bin:"*) ;;

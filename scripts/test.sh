@@ -3,9 +3,8 @@
 # ends with one line that adds up every test binary's results.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/env.sh
 scripts/install-build-deps.sh
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/curate-target}
-export CURATE_DATA=${CURATE_DATA:-$HOME/.cache/curate-data}
 scripts/fetch-data.sh "$CURATE_DATA" --with-qwen
 scripts/install-llama-server.sh
 scripts/install-test-python.sh
