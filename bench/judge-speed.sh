@@ -16,7 +16,7 @@ model=${1:-$data/models/SmolLM2-135M-Instruct.Q4_1.gguf}
 n=${2:-200}
 threads_list=("${@:3}")
 [ ${#threads_list[@]} -gt 0 ] || threads_list=(1 2)
-python=${CURATE_LLAMA_PYTHON:-$HOME/.cache/curate-py/llama/bin/python}
+python=${CURATE_LLAMA_PYTHON:-$CURATE_PY/llama/bin/python}
 scripts/fetch-data.sh "$data" >/dev/null
 [ -n "${CURATE_LLAMA_PYTHON:-}" ] || scripts/install-llama-server.sh
 work=$(mktemp -d)

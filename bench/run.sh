@@ -32,7 +32,7 @@ cargo fetch --locked
 python3 scripts/build-sample.py "$data" "${CARGO_HOME:-$HOME/.cargo}/registry/src" "$data/sample" >/dev/null
 scripts/cargo.sh build --release --locked -q --bin curate
 
-venv=${CURATE_DATATROVE_VENV:-$HOME/.cache/curate-py/datatrove}
+venv=${CURATE_DATATROVE_VENV:-$CURATE_PY/datatrove}
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import datatrove, fasttext, spacy" 2>/dev/null; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q "datatrove[processing]==0.10.1" "spacy==3.8.*" orjson aiohttp requests

@@ -40,9 +40,12 @@ impl Drop for Server {
 }
 
 fn start_server(dir: &std::path::Path) -> Server {
-    let python = std::env::var_os("CURATE_LLAMA_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| home().join(".cache/curate-py/llama/bin/python"));
+    let python = std::env::var_os("CURATE_LLAMA_PYTHON").map(PathBuf::from).unwrap_or_else(|| {
+        std::env::var_os("CURATE_PY")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| home().join(".cache/curate-py"))
+            .join("llama/bin/python")
+    });
     assert!(python.exists(), "{} missing: run scripts/install-llama-server.sh", python.display());
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let log = dir.join("server.log");
