@@ -29,8 +29,9 @@ with gzip.open(sys.argv[1], "rt") as f, open(sys.argv[2], "w") as out:
         doc = json.loads(line)["doc"]
         out.write(json.dumps({"id": f"gsm8k-{doc['id']}", "query": doc["question"]}) + "\n")
 PY
-scripts/cargo.sh build --release --locked -q -p curate-judges --example judge_speed
-scripts/cargo.sh build --release --locked -q --bin curate
+# --workspace: the features of the whole workspace, as the tests build it, so nothing (llama.cpp
+# above all) is built a second time with other features.
+scripts/cargo.sh build --release --locked -q --workspace --example judge_speed --bin curate
 speed=$CARGO_TARGET_DIR/release/examples/judge_speed
 curate=$CARGO_TARGET_DIR/release/curate
 rule=judges/rules/multi_part.toml
