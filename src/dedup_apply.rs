@@ -33,6 +33,7 @@ struct Duplicate {
     rep: u64,
     rep_id: String,
     rep_source: String,
+    rep_line: u64,
     score: f64,
 }
 
@@ -42,7 +43,7 @@ fn duplicates_of(dir: &RunDir, task_index: usize) -> Result<HashMap<u64, Duplica
     let lo = (task_index as u64) << 32;
     let hi = lo + (1u64 << 32);
     let mut stmt = conn.prepare(&format!(
-        "SELECT doc, step, rep, rep_id, rep_source, score FROM read_parquet('{}') WHERE doc >= {lo} AND doc < {hi}",
+        "SELECT doc, step, rep, rep_id, rep_source, rep_line, score FROM read_parquet('{}') WHERE doc >= {lo} AND doc < {hi}",
         path.to_string_lossy().replace('\'', "''")
     ))?;
     let mut rows = stmt.query([])?;
@@ -57,7 +58,8 @@ fn duplicates_of(dir: &RunDir, task_index: usize) -> Result<HashMap<u64, Duplica
                 rep: row.get(2)?,
                 rep_id: row.get(3)?,
                 rep_source: row.get(4)?,
-                score: row.get(5)?,
+                rep_line: row.get(5)?,
+                score: row.get(6)?,
             },
         );
     }
@@ -118,7 +120,10 @@ pub fn apply(
                         } else {
                             format!("near-duplicate (similarity {:.3})", d.score)
                         };
-                        let reason = format!("{}: {what} of `{}` in {}", step.name, d.rep_id, d.rep_source);
+                        let reason = format!(
+                            "{}: {what} of `{}` ({}:{})",
+                            step.name, d.rep_id, d.rep_source, d.rep_line
+                        );
                         let decision = row(false, Some(d.score), Some(reason), &doc);
                         decisions.0.push(decision.clone());
                         counts.steps[first_dedup + i].rejected += 1;

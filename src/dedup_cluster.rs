@@ -16,7 +16,8 @@
 //! Kept links are merged by union-find into clusters whose representative is the earliest
 //! document. Only documents that appear in a kept link are held in memory. Steps run in order;
 //! a document removed by one step takes no part in the next. The result is
-//! `duplicates.parquet`: doc, step, rep (the representative's doc), rep_id, rep_source, score.
+//! `duplicates.parquet`: doc, step, rep (the representative's doc), rep_id, rep_source, rep_line,
+//! score.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -190,7 +191,8 @@ fn write_duplicates(conn: &Connection, root: &Path) -> Result<()> {
     let out = root.join("duplicates.parquet");
     let tmp_out = curate_sources::writer::tmp_path(&out);
     conn.execute_batch(&format!(
-        "COPY (SELECT r.doc, r.step, r.rep, s.id AS rep_id, s.source_file AS rep_source, r.score
+        "COPY (SELECT r.doc, r.step, r.rep, s.id AS rep_id, s.source_file AS rep_source,
+                      s.source_line AS rep_line, r.score
                FROM removed r JOIN sig s ON s.doc = r.rep ORDER BY r.doc)
          TO {} (FORMAT parquet)",
         quote(&tmp_out.to_string_lossy())

@@ -64,8 +64,8 @@ pub struct Plan {
 
 /// Version of the dedup signatures stored in run directories: a run whose pending signatures
 /// were made by another format cannot be resumed (its duplicates would not be found). 2: 32-bit
-/// MinHash functions.
-pub const SIGNATURE_FORMAT: u32 = 2;
+/// MinHash functions. 3: the records' source lines, so a duplicate names the line it repeats.
+pub const SIGNATURE_FORMAT: u32 = 3;
 
 impl Plan {
     /// Plans one task per input file.

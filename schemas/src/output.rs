@@ -336,12 +336,13 @@ impl TableBuilder for QuarantineTable {
     }
 }
 
-/// Builder for a task's dedup signatures: `doc, id, source_file`, then `key_<i>` and `sig_<i>`
+/// Builder for a task's dedup signatures: `doc, id, source_file, source_line`, then `key_<i>` and `sig_<i>`
 /// for each dedup step `i`.
 pub struct SignatureTable {
     doc: Vec<u64>,
     id: Vec<String>,
     source_file: Vec<String>,
+    source_line: Vec<u64>,
     keys: Vec<Vec<u64>>,
     sigs: Vec<Vec<Vec<u8>>>,
     bytes: usize,
@@ -354,6 +355,7 @@ impl SignatureTable {
             doc: vec![],
             id: vec![],
             source_file: vec![],
+            source_line: vec![],
             keys: vec![vec![]; steps],
             sigs: vec![vec![]; steps],
             bytes: 0,
@@ -366,6 +368,7 @@ impl SignatureTable {
             Field::new("doc".into(), DataType::UInt64),
             Field::new("id".into(), DataType::String),
             Field::new("source_file".into(), DataType::String),
+            Field::new("source_line".into(), DataType::UInt64),
         ];
         for i in 0..steps {
             fields.push(Field::new(format!("key_{i}").into(), DataType::UInt64));
@@ -380,6 +383,7 @@ impl SignatureTable {
         self.doc.push(doc);
         self.id.push(d.id.clone());
         self.source_file.push(d.source.to_string());
+        self.source_line.push(d.line);
         for (i, (k, s)) in keys.iter().zip(sigs).enumerate() {
             self.keys[i].push(*k);
             self.sigs[i].push(s);
@@ -403,6 +407,7 @@ impl TableBuilder for SignatureTable {
             Column::new("doc".into(), std::mem::take(&mut self.doc)),
             Column::new("id".into(), std::mem::take(&mut self.id)),
             Column::new("source_file".into(), std::mem::take(&mut self.source_file)),
+            Column::new("source_line".into(), std::mem::take(&mut self.source_line)),
         ];
         for (i, (keys, sigs)) in self.keys.iter_mut().zip(self.sigs.iter_mut()).enumerate() {
             columns.push(Column::new(format!("key_{i}").into(), std::mem::take(keys)));

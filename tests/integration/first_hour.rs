@@ -195,3 +195,41 @@ fn a_step_table_changes_one_option_and_a_finished_run_is_tidy() {
     let table = curate_ok(&["sql", run.to_str().unwrap(), "select text from kept limit 1"]);
     assert!(table.lines().all(|l| l.chars().count() < 200), "{table}");
 }
+
+#[test]
+fn repeated_ids_are_named_and_a_duplicate_names_the_line_it_repeats() {
+    let dir = tempfile::tempdir().unwrap();
+    let speeches = stdlib_texts("sotu", 30);
+    // Five records share the id `x`; line 12 repeats line 2's speech word for word.
+    let mut lines = Vec::new();
+    for (i, t) in speeches.iter().enumerate().take(20) {
+        let id = if i < 5 { "x".to_string() } else { format!("s{i}") };
+        lines.push(serde_json::json!({"id": id, "text": t}).to_string());
+    }
+    lines[11] = serde_json::json!({"id": "copy", "text": speeches[1]}).to_string();
+    let input = dir.path().join("ids.jsonl");
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let run = dir.path().join("run");
+    let out = curate_ok(&[
+        "--stage",
+        "pretrain",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        run.to_str().unwrap(),
+    ]);
+    assert!(out.contains("note: 1 ids are carried by several records (`x` by 5)"), "{out}");
+    let dup = sql(&run, "select duplicate_of, reason from rejected where id = 'copy'");
+    assert_eq!(dup.len(), 1, "{dup:?}");
+    assert_eq!(dup[0][0], "x");
+    assert!(dup[0][1].contains(&format!("{}:2)", input.display())), "names the line: {dup:?}");
+    // Per step, CPU seconds never exceed wall seconds (thread CPU clocks, not wall time).
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
+    let steps = manifest["counts"]["steps"].as_array().unwrap();
+    assert!(!steps.is_empty());
+    for s in steps {
+        let (cpu, wall) = (s["seconds"].as_f64().unwrap(), s["wall_seconds"].as_f64().unwrap());
+        assert!(cpu > 0.0 && cpu <= wall + 1e-3, "{s}");
+    }
+}
