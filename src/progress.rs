@@ -150,17 +150,7 @@ impl Progress {
         let phase = self.phase.lock().map(|p| p.clone()).unwrap_or_default();
         let r = report(&self.counters, self.start, &phase, self.shards, self.bytes_total);
         self.bar.set_position(r.bytes_done);
-        self.bar.set_message(format!(
-            "shards {}/{} · {} records ({:.0}/s) · {:.1}/{:.1} MB ({:.1} MB/s) · kept {:.1}%",
-            r.shards_done,
-            r.shards,
-            r.records,
-            r.records_per_s,
-            r.bytes_done as f64 / 1e6,
-            r.bytes_total as f64 / 1e6,
-            r.mb_per_s,
-            100.0 * r.kept as f64 / r.records.max(1) as f64
-        ));
+        self.bar.set_message(r.counts());
     }
 
     /// Stops the live line and the log.
@@ -208,20 +198,30 @@ fn render(r: &Report, format: LogFormat) -> String {
     match format {
         LogFormat::Json => serde_json::to_string(r).unwrap_or_default(),
         LogFormat::Text => format!(
-            "[{}] {}: {} shards {}/{}, {} records ({:.0}/s), {:.1}/{:.1} MB ({:.1} MB/s), kept {:.1}%{}",
+            "[{}] {}: {} {}{}",
             clock(r.elapsed_s),
             r.phase,
             r.percent.map_or(String::new(), |p| format!("{p:.1}%,")),
-            r.shards_done,
-            r.shards,
-            r.records,
-            r.records_per_s,
-            r.bytes_done as f64 / 1e6,
-            r.bytes_total as f64 / 1e6,
-            r.mb_per_s,
-            100.0 * r.kept as f64 / r.records.max(1) as f64,
+            r.counts(),
             r.eta_s.map_or(String::new(), |s| format!(", eta {}", clock(s)))
         ),
+    }
+}
+
+impl Report<'_> {
+    /// Shards, records, bytes and the kept share, as the live line and the text log show them.
+    fn counts(&self) -> String {
+        format!(
+            "shards {}/{}, {} records ({:.0}/s), {:.1}/{:.1} MB ({:.1} MB/s), kept {:.1}%",
+            self.shards_done,
+            self.shards,
+            self.records,
+            self.records_per_s,
+            self.bytes_done as f64 / 1e6,
+            self.bytes_total as f64 / 1e6,
+            self.mb_per_s,
+            100.0 * self.kept as f64 / self.records.max(1) as f64
+        )
     }
 }
 

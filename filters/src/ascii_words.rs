@@ -116,18 +116,10 @@ mod tests {
     fn random_text_from_the_tricky_characters() {
         // Every ASCII class, short texts, a fixed pseudo-random sequence.
         let alphabet = b"aZ09_:.,;'\" \t\r\n\x0b\x0c-!?()";
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        for _ in 0..20_000 {
-            let len = (state % 12) as usize;
-            let text: String = (0..len)
-                .map(|_| {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    alphabet[(state % alphabet.len() as u64) as usize] as char
-                })
-                .collect();
-            same_as_unicode_segmentation(&text);
+        let texts = crate::random_strings::random_strings(alphabet, 0x2545_f491_4f6c_dd1d, 20_000, 12);
+        assert!(texts.iter().any(|t| t.len() > 8));
+        for text in &texts {
+            same_as_unicode_segmentation(text);
         }
     }
 }

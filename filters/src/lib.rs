@@ -17,6 +17,8 @@ pub mod gopher_quality;
 pub mod gopher_repetition;
 pub mod judge_rule;
 pub mod language_id;
+#[cfg(test)]
+mod random_strings;
 pub mod reasoning_rl;
 pub mod regex_rule;
 mod registry;

@@ -128,19 +128,11 @@ mod tests {
             Normalization { strip_punctuation: false, ..Default::default() },
             Normalization { collapse_whitespace: false, ..Default::default() },
         ];
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        for _ in 0..20_000 {
-            let len = (state % 16) as usize;
-            let text: String = (0..len)
-                .map(|_| {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    alphabet[(state % alphabet.len() as u64) as usize] as char
-                })
-                .collect();
+        let texts = crate::random_strings::random_strings(alphabet, 0x9e37_79b9_7f4a_7c15, 20_000, 16);
+        assert!(texts.iter().any(|t| t.len() > 12));
+        for text in &texts {
             for n in &configs {
-                assert_eq!(n.apply_ascii(&text), n.apply_general(&text), "{text:?} {n:?}");
+                assert_eq!(n.apply_ascii(text), n.apply_general(text), "{text:?} {n:?}");
             }
         }
     }
