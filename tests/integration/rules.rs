@@ -183,10 +183,20 @@ fn a_judge_rule_asks_the_model_about_each_record() {
 
 /// Writes `lines` (records) and runs the stage with the rules file `rules` after language ID.
 fn run_rules(dir: &std::path::Path, docs: &[String], rules: &str) -> (std::path::PathBuf, String) {
+    run_rules_in_batches(dir, docs, rules, "[run]\nbatch_records = 16\n")
+}
+
+/// [`run_rules`] with `run_options` (TOML, e.g. a `[run]` table) in the stage config.
+fn run_rules_in_batches(
+    dir: &std::path::Path,
+    docs: &[String],
+    rules: &str,
+    run_options: &str,
+) -> (std::path::PathBuf, String) {
     let input = dir.join("in.jsonl");
     std::fs::write(&input, docs.join("\n") + "\n").unwrap();
     let config = dir.join("c.toml");
-    std::fs::write(&config, "[run]\nbatch_records = 16\n[[steps]]\nfilter = \"language_id\"\n").unwrap();
+    std::fs::write(&config, format!("{run_options}[[steps]]\nfilter = \"language_id\"\n")).unwrap();
     let run = dir.join("run");
     let out = curate_ok(&[
         "--stage",
@@ -201,6 +211,14 @@ fn run_rules(dir: &std::path::Path, docs: &[String], rules: &str) -> (std::path:
         run.to_str().unwrap(),
     ]);
     (run, out)
+}
+
+/// Records that language ID let through to the rules.
+fn reached_rules(run: &std::path::Path) -> u64 {
+    sql_count(
+        run,
+        "select count(*) from decisions where step = 'language_id' and rule = 'language_allowed' and kept",
+    )
 }
 
 fn real_docs() -> Vec<String> {
@@ -220,10 +238,7 @@ fn a_python_command_rule_decides_every_record() {
     let docs = real_docs();
     let (run, _) = run_rules(dir.path(), &docs, &examples("command.toml"));
     // One decision per record that reached the rule, with the mean line length as score.
-    let reached = sql_count(
-        &run,
-        "select count(*) from decisions where step = 'language_id' and rule = 'language_allowed' and kept",
-    );
+    let reached = reached_rules(&run);
     let rows = sql(&run, "select id, score, kept, reason from decisions where step = 'short_lines'");
     assert_eq!(rows.len() as u64, reached);
     for r in &rows {
@@ -254,10 +269,7 @@ fn a_crashing_or_garbled_command_quarantines_its_batch_and_the_run_goes_on() {
         quarantined.iter().all(|r| r[0].contains("step `crashy`") && r[0].contains("exited")),
         "{quarantined:?}"
     );
-    let reached = sql_count(
-        &run,
-        "select count(*) from decisions where step = 'language_id' and rule = 'language_allowed' and kept",
-    );
+    let reached = reached_rules(&run);
     let answered = sql_count(&run, "select count(*) from decisions where step = 'crashy' and kept");
     assert!(answered > 0, "no batch after the crash was answered");
     assert_eq!(answered + quarantined.len() as u64, reached);
@@ -280,10 +292,7 @@ fn a_crashing_or_garbled_command_quarantines_its_batch_and_the_run_goes_on() {
     let dir2 = tempfile::tempdir().unwrap();
     let (run, _) = run_rules(dir2.path(), &docs, rules.to_str().unwrap());
     let errors = sql(&run, "select error from quarantine");
-    let reached = sql_count(
-        &run,
-        "select count(*) from decisions where step = 'language_id' and rule = 'language_allowed' and kept",
-    );
+    let reached = reached_rules(&run);
     assert!(reached > 0);
     assert_eq!(errors.len() as u64, reached, "every record that reached the rule is quarantined");
     assert_eq!(sql_count(&run, "select count(*) from decisions where step = 'garbled'"), 0);
@@ -340,28 +349,10 @@ fn run_command_rule(
         ),
     )
     .unwrap();
-    let input = dir.join("in.jsonl");
-    std::fs::write(&input, docs.join("\n") + "\n").unwrap();
-    let config = dir.join("c.toml");
-    std::fs::write(&config, "[[steps]]\nfilter = \"language_id\"\n").unwrap();
-    let run = dir.join("run");
-    let out = curate_ok(&[
-        "--stage",
-        "pretrain",
-        "--config",
-        config.to_str().unwrap(),
-        "--rules",
-        rules.to_str().unwrap(),
-        "--input",
-        input.to_str().unwrap(),
-        "--output",
-        run.to_str().unwrap(),
-    ]);
+    // Batches of the default size.
+    let (run, out) = run_rules_in_batches(dir, docs, rules.to_str().unwrap(), "");
     assert!(out.contains("check: input"), "{out}");
-    let reached = sql_count(
-        &run,
-        "select count(*) from decisions where step = 'language_id' and rule = 'language_allowed' and kept",
-    );
+    let reached = reached_rules(&run);
     assert!(reached > 100, "{reached}");
     (run, reached)
 }
