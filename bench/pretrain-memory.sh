@@ -15,7 +15,7 @@ work=${BENCH_DIR:-$HOME/.cache/curate-bench}
 scripts/fetch-data.sh "$data" >/dev/null
 cargo fetch --locked
 python3 scripts/build-sample.py "$data" "${CARGO_HOME:-$HOME/.cargo}/registry/src" "$data/sample" >/dev/null
-cargo build --release --locked
+scripts/cargo.sh build --release --locked
 curate="$CARGO_TARGET_DIR/release/curate"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB"
 for mb in "$small" "$large"; do

@@ -2,10 +2,14 @@
 # Runs cargo with the given arguments, its output shown as usual, and when it fails ends with one
 # line naming the likely cause and the fix (cargo's own message can be thousands of lines up).
 set -uo pipefail
+here=$(dirname "$0")
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+# A fresh clone reuses the last build of unchanged files (see source-mtimes.sh).
+"$here/source-mtimes.sh" restore || true
 cargo "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
+"$here/source-mtimes.sh" record || true
 [ "$rc" = 0 ] && exit 0
 explain() { echo; echo "curate: cargo $1 failed: $2" >&2; exit "$rc"; }
 grep -q 'Unable to find libclang' "$log" &&

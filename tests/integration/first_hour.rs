@@ -100,7 +100,7 @@ fn hugging_face_folders_are_read_as_their_metadata_says() {
         format!("{venvs}/hf/bin/python")
     });
     let status = std::process::Command::new(&python)
-        .arg(format!("{}/scripts/build-hf-sample.py", env!("CARGO_MANIFEST_DIR")))
+        .arg(repo_path("scripts/build-hf-sample.py"))
         .args([data.to_str().unwrap(), dir.path().to_str().unwrap()])
         .status()
         .unwrap_or_else(|e| panic!("{python}: {e} (scripts/install-test-python.sh installs it)"));

@@ -5,7 +5,7 @@
 use crate::common::*;
 
 fn examples(file: &str) -> String {
-    format!("{}/examples/rules/{file}", env!("CARGO_MANIFEST_DIR"))
+    repo_path(&format!("examples/rules/{file}"))
 }
 
 #[test]

@@ -45,10 +45,18 @@ pub fn json_lines(path: &Path) -> Vec<serde_json::Value> {
     lines(path).iter().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 
+/// A path in this checkout. Read when the test runs, not when it was compiled
+/// (`env!("CARGO_MANIFEST_DIR")`): test binaries are reused from a shared target directory by
+/// clones at other paths, and must read the files of the clone that runs them.
+pub fn repo_path(relative: &str) -> String {
+    let root = std::env::var("CARGO_MANIFEST_DIR").expect("tests run under cargo (CARGO_MANIFEST_DIR)");
+    format!("{root}/{relative}")
+}
+
 /// Runs `scripts/<script>` with python3 and asserts it succeeded.
 pub fn run_script(script: &str, args: &[&str]) {
     let status = Command::new("python3")
-        .arg(format!("{}/scripts/{script}", env!("CARGO_MANIFEST_DIR")))
+        .arg(repo_path(&format!("scripts/{script}")))
         .args(args)
         .status()
         .expect("python3");
