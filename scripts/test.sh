@@ -8,6 +8,8 @@ scripts/install-build-deps.sh
 scripts/fetch-data.sh "$CURATE_DATA" --with-qwen
 scripts/install-llama-server.sh
 scripts/install-test-python.sh
+# A real Slurm cluster on this machine for the `curate submit slurm` tests (sets SLURM_CONF).
+eval "$(scripts/slurm-local.sh start)"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 scripts/cargo.sh test --release --locked --workspace --lib --bins --tests 2>&1 | tee "$log"

@@ -21,7 +21,7 @@ pub struct Cli {
 }
 
 /// Options of a stage run.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct RunArgs {
     /// The stage preset to run (see `curate stages`).
     #[arg(long)]
@@ -149,6 +149,32 @@ pub enum Command {
         /// The rules file.
         file: PathBuf,
     },
+    /// Plan a run for another executor: list the inputs into tasks, write RUN/plan.json, print
+    /// the phases and their task counts. Takes the options of a stage run.
+    Plan(RunArgs),
+    /// Run one task of one phase of a planned run (what a cluster scheduler runs).
+    Task(crate::engine::task::TaskArgs),
+    /// Per phase, the tasks done, running, failed and pending, with failed tasks' errors and logs.
+    Status {
+        /// The run directory.
+        run: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Plan a run and submit its tasks to a cluster scheduler; again, submits what is not done.
+    Submit {
+        /// The scheduler.
+        #[command(subcommand)]
+        to: SubmitTo,
+    },
+}
+
+/// Schedulers `curate submit` submits to.
+#[derive(Debug, Subcommand)]
+pub enum SubmitTo {
+    /// Slurm: one array job per phase, chained with --dependency=afterok.
+    Slurm(crate::engine::slurm::SlurmArgs),
 }
 
 /// Options of `curate judge`.

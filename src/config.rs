@@ -324,6 +324,17 @@ impl StageConfig {
         Ok(built)
     }
 
+    /// Only the dedup steps: what the cluster and apply phases need (no models, no filters).
+    pub fn build_dedup_steps(&self) -> Result<BuiltSteps> {
+        let mut built = BuiltSteps { filters: Vec::new(), dedup: Vec::new() };
+        for (i, s) in self.steps.iter().enumerate().filter(|(_, s)| DedupMethod::is_dedup(&s.filter)) {
+            let method = DedupMethod::build(&s.filter, s.options.clone())
+                .with_context(|| format!("step {} (`{}`)", i + 1, s.name()))?;
+            built.dedup.push(DedupStep { name: s.name().to_string(), method });
+        }
+        Ok(built)
+    }
+
     /// Adds the rules of a rules file as steps, after the per-record filters and before dedup.
     pub fn add_rules(&mut self, rules: Vec<crate::rules_file::Rule>) -> Result<()> {
         let at = self.steps.iter().position(|s| DedupMethod::is_dedup(&s.filter)).unwrap_or(self.steps.len());

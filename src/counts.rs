@@ -62,6 +62,14 @@ impl TaskCounts {
 
     /// Adds `other` (with the same steps) to these counts.
     pub fn merge(&mut self, other: &TaskCounts) {
+        if self.steps.is_empty() {
+            // An empty total takes the steps of the first counts merged into it.
+            self.steps = other
+                .steps
+                .iter()
+                .map(|s| StepCounts { step: s.step.clone(), ..Default::default() })
+                .collect();
+        }
         self.input += other.input;
         self.kept += other.kept;
         self.rejected += other.rejected;

@@ -11,7 +11,7 @@ use duckdb::arrow::util::display::{ArrayFormatter, FormatOptions};
 use duckdb::Connection;
 use polars::prelude::DataType;
 
-use crate::run_dir::{RunDir, TABLES};
+use crate::engine::run_dir::{RunDir, TABLES};
 
 /// How `curate sql` prints results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::config::StageConfig;
 use crate::counts::TaskCounts;
-use crate::run_dir::Task;
+use crate::engine::run_dir::Task;
 
 /// Contents of `manifest.json`.
 #[derive(Debug, Serialize)]

@@ -4,12 +4,12 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{CachedJudge, GenerateRequest, Judge, JudgeError, ScoreRequest, VerdictCache};
 
 /// What a run asked its judge, for the manifest.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JudgeUsage {
     /// The backend and model.
     pub identity: String,

@@ -84,6 +84,17 @@ pub struct InputFile {
 }
 
 impl InputFile {
+    /// This input as it is now: its size and time (local) or the server's version (URLs), read
+    /// again, to compare with [`InputFile::changed`].
+    pub fn restat(&self) -> Result<InputFile, SourceError> {
+        let mut now = match &self.location {
+            Location::Local(path) => local(path)?,
+            Location::Url(url) => remote(url)?,
+        };
+        now.name = self.name.clone();
+        Ok(now)
+    }
+
     /// What differs between this input as planned and `now`, as a sentence; `None` when
     /// nothing known differs (what was unknown on either side is not compared).
     pub fn changed(&self, now: &InputFile) -> Option<String> {

@@ -17,3 +17,4 @@ mod judge_cli;
 mod language_id;
 mod reasoning_rl;
 mod rules;
+mod slurm;

@@ -13,8 +13,8 @@ use curate_sources::writer::ParquetShard;
 use duckdb::Connection;
 
 use crate::counts::TaskCounts;
-use crate::dataflow::flush;
-use crate::run_dir::{RunDir, Task};
+use crate::engine::pipeline::flush;
+use crate::engine::run_dir::{RunDir, Task};
 
 /// A dedup step as decisions name it.
 pub struct DedupStepInfo {

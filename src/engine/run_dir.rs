@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::StageConfig;
 use crate::counts::TaskCounts;
-use crate::run_lock::RunLock;
+use crate::engine::run_lock::RunLock;
 
 /// The tables every run has.
 pub const TABLES: [&str; 4] = ["kept", "rejected", "decisions", "quarantine"];
@@ -76,6 +76,11 @@ impl Plan {
             .map(|(i, input)| Task { id: task_id(i, &input.name), input })
             .collect();
         Self { config, tasks, signature_format: SIGNATURE_FORMAT }
+    }
+
+    /// Whether the stage has dedup steps (and so the cluster and apply phases).
+    pub fn has_dedup(&self) -> bool {
+        self.config.steps.iter().any(|s| curate_filters::dedup::DedupMethod::is_dedup(&s.filter))
     }
 }
 
@@ -154,9 +159,7 @@ impl RunDir {
                     config_difference(&old.config, &plan.config)
                 );
             }
-            let dedup =
-                plan.config.steps.iter().any(|s| curate_filters::dedup::DedupMethod::is_dedup(&s.filter));
-            if dedup && old.signature_format != plan.signature_format {
+            if plan.has_dedup() && old.signature_format != plan.signature_format {
                 bail!(
                     "{} holds a run made by another curate version, whose dedup signatures differ \
                      (format {} here, {} there); rerun into a new --output",
@@ -190,6 +193,35 @@ impl RunDir {
             write_atomic(&plan_path, &serde_json::to_vec_pretty(plan)?)?;
         }
         Ok(dir)
+    }
+
+    /// Opens an existing run to do one task of it, holding that task's lock (`scope`:
+    /// `<phase>-<index>`), so that other tasks run beside it and the same task does not.
+    pub fn open_task(root: &Path, scope: &str) -> Result<Self> {
+        let dir = Self::open(root)?;
+        Ok(Self { _lock: Some(RunLock::acquire(root, scope)?), ..dir })
+    }
+
+    /// The plan of the run.
+    pub fn plan(&self) -> Result<Plan> {
+        let path = self.root.join("plan.json");
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        serde_json::from_slice(&bytes).with_context(|| format!("reading {}", path.display()))
+    }
+
+    /// Whether the finish phase ran (its marker `done/finish.json`).
+    pub fn run_finished(&self) -> bool {
+        self.root.join("done").join("finish.json").exists()
+    }
+
+    /// Marks the finish phase done.
+    pub fn finish_run(&self) -> Result<()> {
+        write_atomic(&self.root.join("done").join("finish.json"), b"{}")
+    }
+
+    /// Forgets that the run finished (a filter task is redone).
+    pub fn unfinish_run(&self) -> Result<()> {
+        remove_with_tmp(&self.root.join("done").join("finish.json"))
     }
 
     /// Opens an existing run for reading.
@@ -249,35 +281,59 @@ impl RunDir {
         remove_with_tmp(&self.dedup_output("decisions", task))
     }
 
-    /// The final counts of a task whose dedup pass finished.
+    /// The final counts of a task whose dedup pass finished against the current clusters.
     pub fn finished_final(&self, task: &Task) -> Result<Option<TaskCounts>> {
-        read_marker(&self.root.join("done").join(format!("{}.final.json", task.id)))
+        let Some(clusters) = self.dedup_marker()? else { return Ok(None) };
+        let path = self.root.join("done").join(format!("{}.final.json", task.id));
+        // A marker of another generation of clusters (or an older curate's) is not done.
+        Ok(read_marker::<serde_json::Value>(&path)?
+            .and_then(|v| serde_json::from_value::<FinalMarker>(v).ok())
+            .filter(|m| m.generation == clusters.generation)
+            .map(|m| m.counts))
     }
 
     /// Marks the dedup pass over `task` finished, with its final counts.
     pub fn finish_final(&self, task: &Task, counts: &TaskCounts) -> Result<()> {
+        let generation = self.dedup_marker()?.context("the clusters are gone")?.generation;
         let path = self.root.join("done").join(format!("{}.final.json", task.id));
-        write_atomic(&path, &serde_json::to_vec_pretty(counts)?)
+        write_atomic(&path, &serde_json::to_vec_pretty(&FinalMarker { generation, counts: counts.clone() })?)
     }
 
-    /// Forgets the global dedup and every task's dedup pass, because some task's filter
-    /// results changed (it was redone after an interruption).
-    pub fn invalidate_dedup(&self, tasks: &[Task]) -> Result<()> {
-        remove_with_tmp(&self.root.join("done").join("dedup.json"))?;
-        for task in tasks {
-            remove_with_tmp(&self.root.join("done").join(format!("{}.final.json", task.id)))?;
-        }
-        Ok(())
+    /// Forgets the clusters of the run, because some task's filter results changed (it was
+    /// redone after an interruption). Every shard's split, made from them, is then stale.
+    pub fn invalidate_dedup(&self) -> Result<()> {
+        remove_with_tmp(&self.root.join("done").join("dedup.json"))
+    }
+
+    fn dedup_marker(&self) -> Result<Option<DedupMarker>> {
+        let path = self.root.join("done").join("dedup.json");
+        Ok(match read_marker::<serde_json::Value>(&path)? {
+            None => None,
+            // Before generations: a bare list of counts.
+            Some(serde_json::Value::Array(counts)) => Some(DedupMarker {
+                per_step: counts.iter().filter_map(serde_json::Value::as_u64).collect(),
+                generation: 0,
+            }),
+            Some(v) => {
+                Some(serde_json::from_value(v).with_context(|| format!("reading {}", path.display()))?)
+            }
+        })
     }
 
     /// Duplicates found per dedup step, if the global dedup finished.
     pub fn dedup_done(&self) -> Result<Option<Vec<u64>>> {
-        read_marker(&self.root.join("done").join("dedup.json"))
+        Ok(self.dedup_marker()?.map(|m| m.per_step))
     }
 
-    /// Marks the global dedup finished.
+    /// Marks the global dedup finished. Each clustering gets its own generation number, which
+    /// the shards' splits record: a split made from older clusters is not done.
     pub fn finish_dedup(&self, per_step: &[u64]) -> Result<()> {
-        write_atomic(&self.root.join("done").join("dedup.json"), &serde_json::to_vec(per_step)?)
+        let generation = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64)
+            .max(1);
+        let marker = DedupMarker { per_step: per_step.to_vec(), generation };
+        write_atomic(&self.root.join("done").join("dedup.json"), &serde_json::to_vec(&marker)?)
     }
 
     /// Marks `task` finished, with its counts.
@@ -330,6 +386,20 @@ impl RunDir {
     pub fn write_manifest(&self, manifest: &impl Serialize) -> Result<()> {
         write_atomic(&self.root.join("manifest.json"), &serde_json::to_vec_pretty(manifest)?)
     }
+}
+
+/// `done/dedup.json`: duplicates per step and the clusters' generation.
+#[derive(Serialize, Deserialize)]
+struct DedupMarker {
+    per_step: Vec<u64>,
+    generation: u64,
+}
+
+/// `done/<task>.final.json`: a shard's final counts and the clusters it was split by.
+#[derive(Serialize, Deserialize)]
+struct FinalMarker {
+    generation: u64,
+    counts: TaskCounts,
 }
 
 /// Bytes of the files under `path` (a file or a folder).

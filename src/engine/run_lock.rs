@@ -33,7 +33,17 @@ impl RunLock {
             .truncate(false)
             .open(&path)
             .with_context(|| format!("opening {}", path.display()))?;
-        match file.try_lock() {
+        // `curate status` holds a shared lock for an instant to see whether a task runs: a
+        // starter that meets it tries again for a moment before giving up.
+        let mut locked = file.try_lock();
+        for _ in 0..20 {
+            if !matches!(locked, Err(TryLockError::WouldBlock)) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+            locked = file.try_lock();
+        }
+        match locked {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
                 let mut holder = String::new();
@@ -65,8 +75,17 @@ impl RunLock {
     }
 }
 
+impl RunLock {
+    /// Whether a process holds the lock of `scope` in `root` now.
+    pub fn is_held(root: &Path, scope: &str) -> bool {
+        let path = root.join("locks").join(format!("{scope}.lock"));
+        let Ok(file) = File::open(&path) else { return false };
+        matches!(file.try_lock_shared(), Err(TryLockError::WouldBlock))
+    }
+}
+
 /// This machine's host name.
-fn hostname() -> String {
+pub fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
         .ok()

@@ -26,9 +26,9 @@ use rayon::prelude::*;
 use crate::config::{BuiltSteps, Step};
 use crate::counts::TaskCounts;
 use crate::cpu_time::thread_cpu_seconds;
-use crate::dedup_apply::DedupStepInfo;
+use crate::engine::apply::DedupStepInfo;
+use crate::engine::run_dir::{RunDir, Task};
 use crate::progress::Progress;
-use crate::run_dir::{RunDir, Task};
 
 /// A step ready to run, with the names its decisions carry.
 struct RunStep {
@@ -234,14 +234,11 @@ impl Pipeline {
                 None => pending.push((index, task)),
             }
         }
-        if self.has_dedup() && !pending.is_empty() {
-            if dir.intermediates_removed() && !finished.is_empty() {
-                // The finished tasks' signatures are gone: the dedup needs every task again.
-                dir.forget_all(tasks)?;
-                pending = tasks.iter().enumerate().collect();
-                finished.clear();
-            }
-            dir.invalidate_dedup(tasks)?;
+        if self.has_dedup() && !pending.is_empty() && dir.intermediates_removed() && !finished.is_empty() {
+            // The finished tasks' signatures are gone: the dedup needs every task again.
+            dir.forget_all(tasks)?;
+            pending = tasks.iter().enumerate().collect();
+            finished.clear();
         }
         let mut total = self.empty_counts();
         let resumed = finished.len();
@@ -260,8 +257,8 @@ impl Pipeline {
                     if i >= pending.len() || abort.load(Ordering::SeqCst) {
                         break;
                     }
-                    let (index, task) = pending[i];
-                    let result = self.run_task(task, index, dir, progress);
+                    let (index, _) = pending[i];
+                    let result = self.filter_task(tasks, index, dir, progress);
                     if result.is_err() {
                         abort.store(true, Ordering::SeqCst);
                     }
@@ -273,6 +270,47 @@ impl Pipeline {
             total.merge(&result?);
         }
         Ok((total, resumed))
+    }
+
+    /// Runs filter task `index` of `tasks` unless its marker says it is done; returns its counts.
+    pub fn filter_task(
+        &self,
+        tasks: &[Task],
+        index: usize,
+        dir: &RunDir,
+        progress: &Progress,
+    ) -> Result<TaskCounts> {
+        let task = &tasks[index];
+        if let Some(counts) = dir.finished(task)? {
+            return Ok(counts);
+        }
+        // The plan listed the input; a task may start hours later on another host. (Local files:
+        // a URL's version is checked when the run is resumed, not per task.)
+        let local = matches!(task.input.location, curate_sources::Location::Local(_));
+        if let Some(change) =
+            local.then(|| task.input.restat().ok()).flatten().and_then(|now| task.input.changed(&now))
+        {
+            bail!(
+                "input {} changed since the run was planned ({change}): its records would not be the ones \
+                 the other shards were deduplicated with. Restore it, or plan the run again into another \
+                 --output",
+                task.input.name
+            );
+        }
+        if self.has_dedup() {
+            if dir.intermediates_removed() {
+                bail!(
+                    "the run finished and removed the other shards' dedup signatures, so shard {} cannot \
+                     be redone alone: rerun the stage into this directory on one machine (it redoes every \
+                     shard), or into a new --output",
+                    task.input.name
+                );
+            }
+            // New filter results: the clusters, and every shard's split by them, are stale.
+            dir.invalidate_dedup()?;
+        }
+        dir.unfinish_run()?;
+        self.run_task(task, index, dir, progress)
     }
 
     /// Runs one task from scratch and marks it finished.
@@ -365,14 +403,60 @@ impl Pipeline {
         threads: usize,
         memory_limit: &str,
     ) -> Result<TaskCounts> {
+        self.cluster(dir, memory_limit)?;
+        let next = AtomicUsize::new(0);
+        let results: Mutex<Vec<Result<TaskCounts>>> = Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for _ in 0..threads.min(tasks.len()).max(1) {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    if i >= tasks.len() {
+                        break;
+                    }
+                    let result = self.apply_task(tasks, i, dir);
+                    results.lock().expect("results lock").push(result);
+                });
+            }
+        });
+        let mut total = self.empty_counts();
+        for result in results.into_inner().expect("results lock") {
+            total.merge(&result?);
+        }
+        Ok(total)
+    }
+
+    /// The cluster phase: finds the duplicates across every shard, unless they were found.
+    pub fn cluster(&self, dir: &RunDir, memory_limit: &str) -> Result<()> {
         if dir.dedup_done()?.is_none() {
             let methods: Vec<DedupMethod> = self.dedup.iter().map(|(_, m)| m.clone()).collect();
-            let per_step = crate::dedup_cluster::cluster(dir.root(), &methods, memory_limit)?;
+            let per_step = crate::engine::cluster::cluster(dir.root(), &methods, memory_limit)?;
             dir.finish_dedup(&per_step)?;
             crate::memory::release_free_memory();
         }
-        let infos: Vec<DedupStepInfo> = self
-            .dedup
+        Ok(())
+    }
+
+    /// Apply task `index`: splits the shard's pending records into kept and rejected by the
+    /// clusters, unless it was done against these clusters. Returns the shard's final counts.
+    pub fn apply_task(&self, tasks: &[Task], index: usize, dir: &RunDir) -> Result<TaskCounts> {
+        let task = &tasks[index];
+        (|| -> Result<TaskCounts> {
+            if let Some(done) = dir.finished_final(task)? {
+                return Ok(done);
+            }
+            let filtered = dir.finished(task)?.context("task has no filter results")?;
+            dir.clear_final(task)?;
+            let counts =
+                crate::engine::apply::apply(dir, task, index, &self.stage, &self.dedup_infos(), &filtered)?;
+            dir.finish_final(task, &counts)?;
+            crate::memory::release_free_memory();
+            Ok(counts)
+        })()
+        .with_context(|| format!("dedup of {}", task.input.name))
+    }
+
+    fn dedup_infos(&self) -> Vec<DedupStepInfo> {
+        self.dedup
             .iter()
             .map(|(name, method)| {
                 let (rule, threshold) = match method {
@@ -387,35 +471,7 @@ impl Pipeline {
                     threshold,
                 }
             })
-            .collect();
-        let next = AtomicUsize::new(0);
-        let results: Mutex<Vec<Result<TaskCounts>>> = Mutex::new(Vec::new());
-        std::thread::scope(|scope| {
-            for _ in 0..threads.min(tasks.len()).max(1) {
-                scope.spawn(|| loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(task) = tasks.get(i) else { break };
-                    let result = (|| -> Result<TaskCounts> {
-                        if let Some(done) = dir.finished_final(task)? {
-                            return Ok(done);
-                        }
-                        let filtered = dir.finished(task)?.context("task has no filter results")?;
-                        dir.clear_final(task)?;
-                        let counts = crate::dedup_apply::apply(dir, task, i, &self.stage, &infos, &filtered)?;
-                        dir.finish_final(task, &counts)?;
-                        crate::memory::release_free_memory();
-                        Ok(counts)
-                    })()
-                    .with_context(|| format!("dedup of {}", task.input.name));
-                    results.lock().expect("results lock").push(result);
-                });
-            }
-        });
-        let mut total = self.empty_counts();
-        for result in results.into_inner().expect("results lock") {
-            total.merge(&result?);
-        }
-        Ok(total)
+            .collect()
     }
 }
 

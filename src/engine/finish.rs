@@ -1,0 +1,205 @@
+//! The finish phase: the conservation check over the output files, the stage's own outputs
+//! (cold-start's SFT set, reasoning-RL's selection), the manifest, and the one-screen summary.
+
+use std::path::Path;
+
+use anyhow::{bail, Result};
+
+use super::invocation::Invocation;
+use super::run_dir::{Plan, RunDir};
+use super::session::Usage;
+use crate::cold_start_output::ColdStartOutputs;
+use crate::counts::TaskCounts;
+use crate::rl_select::RlOutputs;
+
+/// What the executor knows of its own invocation, for the manifest.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timing {
+    /// Tasks finished by an earlier invocation.
+    pub resumed: usize,
+    /// Wall seconds of this invocation.
+    pub wall_seconds: f64,
+    /// Wall seconds of the global dedup, when this invocation ran it.
+    pub dedup_seconds: Option<f64>,
+}
+
+/// What a finished run holds.
+pub struct Finished {
+    /// Counts over every shard.
+    pub counts: TaskCounts,
+    /// cold-start's outputs.
+    pub cold_start: Option<ColdStartOutputs>,
+    /// reasoning-rl's selection.
+    pub reasoning_rl: Option<RlOutputs>,
+    /// What the models were asked.
+    pub usage: Usage,
+}
+
+/// The final counts of every shard, from their markers.
+pub fn final_counts(dir: &RunDir, plan: &Plan) -> Result<TaskCounts> {
+    let mut total = TaskCounts::default();
+    for task in &plan.tasks {
+        let counts = if plan.has_dedup() { dir.finished_final(task)? } else { dir.finished(task)? };
+        let Some(counts) = counts else { bail!("task {} did not finish", task.id) };
+        total.merge(&counts);
+    }
+    Ok(total)
+}
+
+/// Runs the finish phase of the run in `dir` and marks it done.
+pub fn finish(dir: &RunDir, plan: &Plan, inv: &Invocation, usage: Usage, timing: Timing) -> Result<Finished> {
+    let counts = final_counts(dir, plan)?;
+    verify(dir, plan, &counts)?;
+    let config = &plan.config;
+    let output = dir.root();
+    let cold_start = if config.stage == "cold-start" {
+        let option =
+            |key: &str, default: &str| config.step_option("responses", key).unwrap_or(default).to_string();
+        Some(crate::cold_start_output::write(
+            output,
+            &option("responses_field", "responses"),
+            &option("response_text_key", "text"),
+            inv.sft_options(),
+        )?)
+    } else {
+        None
+    };
+    let reasoning_rl = match &config.selection {
+        Some(selection) => {
+            let option = |key: &str, default: &str| {
+                config.step_option("pass_rate", key).unwrap_or(default).to_string()
+            };
+            let fields = crate::rl_select::VerifierFields {
+                reference: option("reference_field", "reference_answer"),
+                tests: option("tests_field", "tests"),
+            };
+            Some(crate::rl_select::write(output, &config.stage, selection, &fields)?)
+        }
+        None => None,
+    };
+    let mut manifest =
+        crate::summary::Manifest::new(config, &plan.tasks, &counts, timing.resumed, timing.wall_seconds);
+    manifest.judge = usage.judge.clone();
+    manifest.responder = usage.responder.clone();
+    manifest.models = usage.models.clone();
+    manifest.skipped_judge_questions = usage.skipped_judge_questions.clone();
+    manifest.cold_start = cold_start.as_ref();
+    manifest.reasoning_rl = reasoning_rl.as_ref();
+    manifest.dedup_wall_seconds = timing.dedup_seconds;
+    dir.write_manifest(&manifest)?;
+    if !inv.keep_intermediates {
+        dir.remove_intermediates()?;
+    }
+    dir.finish_run()?;
+    Ok(Finished { counts, cold_start, reasoning_rl, usage })
+}
+
+/// Checks that every input is accounted for, against the rows actually in the output files.
+fn verify(dir: &RunDir, plan: &Plan, total: &TaskCounts) -> Result<()> {
+    use curate_sources::writer::parquet_rows;
+    let dedup = plan.has_dedup();
+    for task in &plan.tasks {
+        let counts = if dedup { dir.finished_final(task)? } else { dir.finished(task)? };
+        let Some(counts) = counts else { bail!("task {} did not finish", task.id) };
+        let dedup_rejected = if dedup { parquet_rows(&dir.dedup_output("rejected", task))? } else { 0 };
+        let files = (
+            parquet_rows(&dir.output("kept", task))?,
+            parquet_rows(&dir.output("rejected", task))? + dedup_rejected,
+            parquet_rows(&dir.output("quarantine", task))?,
+        );
+        if files != (counts.kept, counts.rejected, counts.quarantined) || !counts.balanced() {
+            bail!(
+                "conservation check failed for {}: {} inputs, files hold kept {} + rejected {} + quarantined {}",
+                task.input.name,
+                counts.input,
+                files.0,
+                files.1,
+                files.2
+            );
+        }
+    }
+    if !total.balanced() {
+        bail!(
+            "conservation check failed: input {} != kept {} + rejected {} + quarantined {}",
+            total.input,
+            total.kept,
+            total.rejected,
+            total.quarantined
+        );
+    }
+    Ok(())
+}
+
+/// Prints the one-screen summary of a finished run.
+pub fn print_summary(plan: &Plan, output: &Path, done: &Finished, timing: Timing) -> Result<()> {
+    let config = &plan.config;
+    let counts = &done.counts;
+    out!(
+        "{}",
+        crate::summary::render(
+            &config.stage,
+            counts,
+            plan.tasks.len(),
+            timing.resumed,
+            timing.wall_seconds,
+            &output.display().to_string()
+        )
+    );
+    if let Some(seconds) = timing.dedup_seconds {
+        outln!("global dedup (clusters across shards, then kept/rejected): {seconds:.2} s wall");
+    }
+    if let Some(judge) = &done.usage.judge {
+        outln!(
+            "judge {}: {} answers from the verdict cache, {} asked",
+            judge.identity,
+            judge.cache_hits,
+            judge.cache_misses
+        );
+    }
+    if let Some(r) = &done.usage.responder {
+        outln!(
+            "responder {}: {} samples from the cache, {} generated",
+            r.identity,
+            r.cache_hits,
+            r.cache_misses
+        );
+    }
+    for skipped in &done.usage.skipped_judge_questions {
+        outln!("skipped (--no-judge): {skipped}");
+    }
+    if let Some((ids, example, times)) = crate::sql::repeated_ids(output)? {
+        outln!(
+            "note: {ids} ids are carried by several records (`{example}` by {times}); joins on id and \
+             `duplicate_of` are ambiguous for them: give each record its own id, or leave the id field \
+             out and curate derives <file>:<line>"
+        );
+    }
+    if let Some(cs) = &done.cold_start {
+        let domains: Vec<String> = cs.domains.iter().map(|(d, n)| format!("{d} {n}")).collect();
+        outln!(
+            "kept queries by domain: {}",
+            if domains.is_empty() { "none".into() } else { domains.join(", ") }
+        );
+        if !cs.capped.is_empty() {
+            let capped: Vec<String> = cs.capped.iter().map(|(d, n)| format!("{d} {n}")).collect();
+            outln!("left out of sft/ by --max-per-domain: {}", capped.join(", "));
+        }
+        outln!(
+            "sft/sft.jsonl: {} records; annotation/queue.jsonl: {} queries for people to look at",
+            cs.sft_records,
+            cs.annotation_queue
+        );
+    }
+    if let Some(rl) = &done.reasoning_rl {
+        out!("{}", crate::rl_select::render(rl));
+        outln!("rl/rl.jsonl, rl/rl.parquet: {} query-verifier pairs", rl.selected);
+    }
+    outln!(
+        "check: input {} = kept {} + rejected {} + quarantined {}: ok",
+        counts.input,
+        counts.kept,
+        counts.rejected,
+        counts.quarantined
+    );
+    Ok(())
+}

@@ -1,0 +1,157 @@
+//! A process's share of a run: the stage's steps built once, with the models they ask, ready to
+//! run any task of the run. The local executor builds one for the whole run; `curate task`
+//! builds one per task process.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use anyhow::Result;
+use curate_judges::{JudgeUsage, SharedJudge};
+use curate_sources::jsonl::BatchLimits;
+use serde::{Deserialize, Serialize};
+
+use super::invocation::Invocation;
+use super::pipeline::Pipeline;
+use crate::config::StageConfig;
+
+/// Every model a process opened, by the spec that named it.
+type Models = Arc<Mutex<BTreeMap<String, Arc<SharedJudge>>>>;
+
+/// What a process asked its models, for the manifest: summed over processes at the end.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Usage {
+    /// The run's judge (`--judge`).
+    pub judge: Option<JudgeUsage>,
+    /// The responder or policy.
+    pub responder: Option<JudgeUsage>,
+    /// Every model asked, steps' own `judge_model`s included.
+    pub models: Vec<JudgeUsage>,
+    /// Judge questions skipped for want of a judge (`--no-judge`).
+    pub skipped_judge_questions: Vec<String>,
+}
+
+impl Usage {
+    /// Adds another process's usage (models matched by identity).
+    pub fn merge(&mut self, other: &Usage) {
+        fn add(mine: &mut Option<JudgeUsage>, theirs: &Option<JudgeUsage>) {
+            match (mine.as_mut(), theirs) {
+                (Some(m), Some(t)) => {
+                    m.cache_hits += t.cache_hits;
+                    m.cache_misses += t.cache_misses;
+                }
+                (None, Some(t)) => *mine = Some(t.clone()),
+                _ => {}
+            }
+        }
+        add(&mut self.judge, &other.judge);
+        add(&mut self.responder, &other.responder);
+        for model in &other.models {
+            match self.models.iter_mut().find(|m| m.identity == model.identity) {
+                Some(m) => {
+                    m.cache_hits += model.cache_hits;
+                    m.cache_misses += model.cache_misses;
+                }
+                None => self.models.push(model.clone()),
+            }
+        }
+        for skipped in &other.skipped_judge_questions {
+            if !self.skipped_judge_questions.contains(skipped) {
+                self.skipped_judge_questions.push(skipped.clone());
+            }
+        }
+    }
+}
+
+/// The steps of a run built in this process, with their models.
+pub struct Session {
+    /// The pipeline that runs the filter, cluster and apply tasks.
+    pub pipeline: Pipeline,
+    ctx: curate_filters::BuildContext,
+    models: Models,
+}
+
+impl Session {
+    /// Builds `config`'s steps with the models `invocation` names, running on `threads`.
+    pub fn new(config: &StageConfig, invocation: &Invocation, threads: usize) -> Result<Self> {
+        curate_sources::open::set_http_limits(curate_sources::open::HttpLimits {
+            connect: std::time::Duration::from_secs(config.run.http_connect_seconds),
+            stall: std::time::Duration::from_secs(config.run.http_stall_seconds),
+        });
+        let (ctx, models) = build_context(invocation)?;
+        let steps = config.build_steps(&ctx)?;
+        let limits = BatchLimits { records: config.run.batch_records, bytes: config.run.batch_bytes };
+        let pipeline = Pipeline::new(&config.stage, steps, config.fields.clone(), limits, threads)?;
+        Ok(Self { pipeline, ctx, models })
+    }
+
+    /// Only the dedup steps of `config`, for the cluster and apply phases.
+    pub fn dedup_only(config: &StageConfig, threads: usize) -> Result<Self> {
+        let steps = config.build_dedup_steps()?;
+        let limits = BatchLimits { records: config.run.batch_records, bytes: config.run.batch_bytes };
+        let pipeline = Pipeline::new(&config.stage, steps, config.fields.clone(), limits, threads)?;
+        let ctx = curate_filters::BuildContext::default();
+        Ok(Self { pipeline, ctx, models: Models::default() })
+    }
+
+    /// Whether the run's judge (`--judge`) is asked by no step.
+    pub fn judge_unused(&self) -> bool {
+        // The judge is held by the context and the model table; a step that asks it holds it too.
+        self.ctx.judge.as_ref().is_some_and(|j| Arc::strong_count(j) <= 2)
+    }
+
+    /// What this process asked its models so far.
+    pub fn usage(&self) -> Usage {
+        Usage {
+            judge: self.ctx.judge.as_ref().map(|j| j.usage()),
+            responder: self.ctx.responder.as_ref().map(|j| j.usage()),
+            models: self.models.lock().map(|m| m.values().map(|j| j.usage()).collect()).unwrap_or_default(),
+            skipped_judge_questions: self.ctx.skipped.lock().map(|s| s.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+/// The run's judge and responder models, and the ones steps name for themselves
+/// (`judge_model`), sharing one verdict cache; a model named twice is opened once.
+fn build_context(inv: &Invocation) -> Result<(curate_filters::BuildContext, Models)> {
+    let mut ctx = curate_filters::BuildContext { no_judge: inv.no_judge, ..Default::default() };
+    let cache_path = inv.judge_cache.clone().unwrap_or_else(crate::judge_cmd::default_cache);
+    let cache: Arc<Mutex<Option<Arc<curate_judges::VerdictCache>>>> = Arc::new(Mutex::new(None));
+    let models: Models = Arc::new(Mutex::new(BTreeMap::new()));
+    let opened = models.clone();
+    let (threads, api_key_env) = (inv.judge_threads, inv.judge_api_key_env.clone());
+    let open = move |spec: &str, default_name: &str| -> Result<Arc<SharedJudge>> {
+        let mut opened = opened.lock().map_err(|_| anyhow::anyhow!("model table lock poisoned"))?;
+        if let Some(j) = opened.get(spec) {
+            return Ok(j.clone());
+        }
+        let (model, name) = match spec.split_once('#') {
+            Some((url, name)) if url.starts_with("http") => (url, name),
+            _ => (spec, default_name),
+        };
+        let (judge, in_process) = crate::judge_backend::open(&crate::judge_backend::JudgeSpec {
+            model,
+            model_name: name,
+            threads,
+            api_key_env: api_key_env.clone(),
+            completions: false,
+        })?;
+        let mut cache = cache.lock().map_err(|_| anyhow::anyhow!("cache lock poisoned"))?;
+        if cache.is_none() {
+            *cache = Some(Arc::new(curate_judges::VerdictCache::open(&cache_path)?));
+        }
+        let shared = Arc::new(SharedJudge::new(judge, cache.clone(), in_process));
+        opened.insert(spec.to_string(), shared.clone());
+        Ok(shared)
+    };
+    if let Some(model) = &inv.judge {
+        ctx.judge = Some(open(model, &inv.judge_model_name)?);
+    }
+    if let Some(model) = &inv.responder {
+        ctx.responder = Some(open(model, &inv.responder_model_name)?);
+    }
+    let open = Arc::new(open);
+    ctx.open_model = Some(Arc::new(move |spec: &str| {
+        open(spec, "default").map_err(|e| format!("judge_model {spec}: {e:#}"))
+    }));
+    Ok((ctx, models))
+}

@@ -1,0 +1,218 @@
+//! Runs on a real Slurm cluster (`scripts/slurm-local.sh start`: slurmctld and three slurmd
+//! nodes on this machine, MaxArraySize 5): the pretrain stage over seven shards of real text with
+//! near-duplicates across shards, submitted with `curate submit slurm`, gives the local run's
+//! outputs; a cancelled array element and a failed task are resubmitted alone.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+
+/// Seven shards of State of the Union speeches and Moby-Dick chapters, with exact copies and
+/// edited copies of documents placed in other shards than their originals.
+fn shards(dir: &Path) -> Vec<String> {
+    let mut docs = Vec::new();
+    for (i, t) in stdlib_texts("sotu", 60).into_iter().enumerate() {
+        docs.push((format!("sotu-{i}"), t));
+    }
+    for (i, t) in stdlib_texts("moby-dick", 40).into_iter().enumerate() {
+        docs.push((format!("moby-{i}"), t));
+    }
+    let mut lines: Vec<String> =
+        docs.iter().map(|(id, t)| serde_json::json!({"id": id, "text": t}).to_string()).collect();
+    for (i, (id, text)) in docs.iter().enumerate().filter(|(i, _)| i % 4 == 0) {
+        let copy = if i % 8 == 0 {
+            text.clone()
+        } else {
+            let sentences: Vec<&str> = text.split_inclusive(". ").collect();
+            let mid = sentences.len() / 2;
+            sentences
+                .iter()
+                .enumerate()
+                .map(|(j, s)| if j == mid { "One sentence was rewritten here. " } else { s })
+                .collect()
+        };
+        lines.push(serde_json::json!({"id": format!("{id}-copy"), "text": copy}).to_string());
+    }
+    let mut paths = Vec::new();
+    for shard in 0..7 {
+        let path = dir.join(format!("shard-{shard}.jsonl"));
+        let part: Vec<&str> =
+            lines.iter().enumerate().filter(|(i, _)| i % 7 == shard).map(|(_, l)| l.as_str()).collect();
+        std::fs::write(&path, part.join("\n") + "\n").unwrap();
+        paths.push(path.to_string_lossy().into_owned());
+    }
+    paths
+}
+
+fn slurm_ready() {
+    let conf = std::env::var("SLURM_CONF").unwrap_or_default();
+    assert!(
+        !conf.is_empty() && Command::new("sinfo").arg("-h").output().is_ok_and(|o| o.status.success()),
+        "these tests need a Slurm cluster: eval \"$(scripts/slurm-local.sh start)\" (scripts/test.sh does)"
+    );
+}
+
+fn stage_args<'a>(inputs: &'a [String], run: &'a str) -> Vec<&'a str> {
+    let mut args = vec!["--stage", "pretrain", "--output", run, "--input"];
+    args.extend(inputs.iter().map(String::as_str));
+    args
+}
+
+/// Waits until Slurm holds no job of the run's last submission.
+fn wait_for_jobs(run: &Path) {
+    let jobs: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(run.join("slurm/jobs.json")).unwrap()).unwrap();
+    let ids: Vec<String> = jobs.iter().map(|j| j["job_id"].as_str().unwrap().to_string()).collect();
+    let start = Instant::now();
+    loop {
+        let out = Command::new("squeue").args(["-h", "-o", "%F"]).output().unwrap();
+        let queued = String::from_utf8_lossy(&out.stdout).to_string();
+        if !queued.lines().any(|l| ids.contains(&l.trim().to_string())) {
+            return;
+        }
+        assert!(start.elapsed() < Duration::from_secs(300), "jobs {ids:?} still queued after 5 min");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+fn status(run: &Path) -> serde_json::Value {
+    serde_json::from_str(&curate_ok(&["status", run.to_str().unwrap(), "--json"])).unwrap()
+}
+
+/// Every row of the run's tables, sorted, as text: what must not differ between executors.
+fn outputs(run: &Path) -> Vec<Vec<String>> {
+    let mut rows = sql(run, "select 'kept', id, hash(text)::varchar, language from kept");
+    rows.extend(sql(
+        run,
+        "select 'rejected', id, step, rule, reason, coalesce(duplicate_of, '') from rejected",
+    ));
+    rows.extend(sql(
+        run,
+        "select 'decision', id, step, rule, coalesce(item, ''), coalesce(score::varchar, ''), kept::varchar from decisions",
+    ));
+    rows.extend(sql(run, "select 'quarantine', source_file, line::varchar, error from quarantine"));
+    rows.sort();
+    rows
+}
+
+/// How many times a task of the run started (each start appends a line to its log).
+fn starts(run: &Path, phase: &str, index: usize) -> usize {
+    std::fs::read_to_string(run.join(format!("logs/{phase}-{index}.log")))
+        .map(|log| {
+            log.lines().filter(|l| l.starts_with("curate task ") && l.contains(" started on ")).count()
+        })
+        .unwrap_or(0)
+}
+
+fn local_run(dir: &Path, inputs: &[String]) -> PathBuf {
+    let local = dir.join("local");
+    curate_ok(&stage_args(inputs, local.to_str().unwrap()));
+    local
+}
+
+#[test]
+fn a_slurm_run_in_chunked_arrays_equals_the_local_run() {
+    slurm_ready();
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = shards(dir.path());
+    let local = local_run(dir.path(), &inputs);
+    assert!(
+        sql_count(
+            &local,
+            "select count(*) from rejected where step = 'minhash_dedup' or step = 'exact_dedup'"
+        ) >= 15,
+        "the corpus has near-duplicates across shards"
+    );
+
+    let run = dir.path().join("slurm");
+    let run_s = run.to_str().unwrap().to_string();
+    let mut args = vec!["submit", "slurm", "--mem", "1000", "--dry-run"];
+    args.extend(stage_args(&inputs, &run_s));
+    let dry = curate_ok(&args);
+    // Seven filter tasks with MaxArraySize 5: a chunk of indices 0-4 and one of 0-1 at offset 5.
+    assert!(dry.contains("#SBATCH --array=0-4\n") && dry.contains("#SBATCH --array=0-1\n"), "{dry}");
+    assert!(dry.contains("--phase filter --offset 5"), "{dry}");
+    assert!(dry.contains("--dependency=afterok:<filter-0>:<filter-5>"), "{dry}");
+    assert!(!run.join("slurm/jobs.json").exists(), "a dry run submits nothing");
+
+    args.retain(|a| *a != "--dry-run");
+    let submitted = curate_ok(&args);
+    assert!(submitted.contains("submitted filter tasks [0-4] (offset 0)"), "{submitted}");
+    assert!(submitted.contains("submitted filter tasks [0-1] (offset 5)"), "{submitted}");
+    wait_for_jobs(&run);
+    let s = status(&run);
+    for phase in s.as_array().unwrap() {
+        assert_eq!(phase["done"], phase["tasks"], "{s}");
+    }
+    assert_eq!(outputs(&run), outputs(&local), "the Slurm run's tables differ from the local run's");
+    // Again: nothing to do.
+    assert!(curate_ok(&args).contains("nothing to submit"));
+}
+
+#[test]
+fn a_cancelled_element_and_a_failed_task_are_resubmitted_alone() {
+    slurm_ready();
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = shards(dir.path());
+    let local = local_run(dir.path(), &inputs);
+    let run = dir.path().join("slurm");
+    let run_s = run.to_str().unwrap().to_string();
+    let mut args = vec!["submit", "slurm", "--mem", "1000"];
+    args.extend(stage_args(&inputs, &run_s));
+
+    // Shard 3 changes after the plan: its task must refuse it. Element 1 of the second chunk
+    // (task 6) is cancelled; three nodes are busy with tasks 0-2 meanwhile.
+    let shard3 = PathBuf::from(&inputs[3]);
+    let (content, mtime) =
+        (std::fs::read(&shard3).unwrap(), std::fs::metadata(&shard3).unwrap().modified().unwrap());
+    curate_ok(&args);
+    let mut changed = content.clone();
+    changed.extend_from_slice(b"{\"id\": \"late\", \"text\": \"added after the plan\"}\n");
+    std::fs::write(&shard3, &changed).unwrap();
+    let jobs: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(run.join("slurm/jobs.json")).unwrap()).unwrap();
+    let second_chunk = jobs.iter().find(|j| j["phase"] == "filter" && j["offset"] == 5).unwrap();
+    let element = format!("{}_1", second_chunk["job_id"].as_str().unwrap());
+    assert!(Command::new("scancel").arg(&element).status().unwrap().success());
+    wait_for_jobs(&run);
+
+    let s = status(&run);
+    let filter = &s[0];
+    assert_eq!(
+        (filter["done"].as_u64(), filter["failed"].as_u64(), filter["pending"].as_u64()),
+        (Some(5), Some(1), Some(1)),
+        "{s}"
+    );
+    let failure = &filter["failures"][0];
+    assert_eq!(failure["index"], 3);
+    assert!(failure["error"].as_str().unwrap().contains("changed since the run was planned"), "{failure}");
+    assert!(failure["log_tail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l.as_str().unwrap().contains("changed since")));
+    for later in &s.as_array().unwrap()[1..] {
+        assert_eq!(later["done"], 0, "nothing after a failed filter task runs: {s}");
+    }
+    let text = curate_ok(&["status", &run_s]);
+    assert!(text.contains("failed: filter 3:") && text.contains("rerun the same `curate submit`"), "{text}");
+
+    // Restored, the same command submits only what is not done.
+    std::fs::write(&shard3, &content).unwrap();
+    std::fs::File::options().write(true).open(&shard3).unwrap().set_modified(mtime).unwrap();
+    let again = curate_ok(&args);
+    assert!(again.contains("submitted filter tasks [3] (offset 0)"), "{again}");
+    assert!(again.contains("submitted filter tasks [1] (offset 5)"), "{again}");
+    wait_for_jobs(&run);
+    let s = status(&run);
+    for phase in s.as_array().unwrap() {
+        assert_eq!(phase["done"], phase["tasks"], "{s}");
+    }
+    assert_eq!(outputs(&run), outputs(&local));
+    for i in [0, 1, 2, 4, 5] {
+        assert_eq!(starts(&run, "filter", i), 1, "filter task {i} ran more than once");
+    }
+    assert_eq!(starts(&run, "filter", 3), 2, "the failed task ran again");
+}
