@@ -4,7 +4,7 @@
 # the verdict cache cold and warm (bench/judge-speed.sh). Prints the README's tables.
 #
 #   bench/run.sh [SIZES_MB] [RUNS]     default: 20,200 MB, 3 runs each
-#   bench/run.sh --smoke               1 MB, 1 run, judge part on 8 prompts: checks the harness (CI)
+#   bench/run.sh --smoke               1 MB, 1 run, judge part on 3 prompts: checks the harness (CI)
 #
 # Installs what it needs itself: the build dependencies (scripts/install-build-deps.sh), the data
 # (scripts/fetch-data.sh), datatrove 0.10.1 (PyPI) in a virtualenv under ~/.cache/curate-py/datatrove
@@ -53,7 +53,7 @@ assert r["overlap"]["curate"] > 0 and r["overlap"]["datatrove"] > 0, r["overlap"
 print("bench smoke: ok")
 PY
   # The judge part on a few prompts, one thread: that every engine answers and the cache holds.
-  bench/judge-speed.sh "$data/models/SmolLM2-135M-Instruct.Q4_1.gguf" 8 1 | tee "$work/judge.jsonl"
+  bench/judge-speed.sh "$data/models/SmolLM2-135M-Instruct.Q4_1.gguf" 3 1 | tee "$work/judge.jsonl"
   python3 - "$work/judge.jsonl" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]

@@ -96,7 +96,7 @@ pub struct StageConfig {
     pub steps: Vec<StepConfig>,
     /// How reasoning-rl picks its queries from the eligible ones (only that stage has it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub selection: Option<crate::rl_select::SelectionConfig>,
+    pub selection: Option<crate::outputs::reasoning_rl::SelectionConfig>,
     /// Steps of the preset that a `[[steps]]` list in the config left out (said in the summary).
     #[serde(skip)]
     pub dropped_preset_steps: Vec<String>,
@@ -115,7 +115,7 @@ struct ConfigFile<S> {
     /// Rules files (relative to the config file) whose rules run after the steps.
     rules: Option<Vec<String>>,
     /// The reasoning-rl selection.
-    selection: Option<crate::rl_select::SelectionConfig>,
+    selection: Option<crate::outputs::reasoning_rl::SelectionConfig>,
 }
 
 /// A built per-record step: its name and its filter.

@@ -3,21 +3,19 @@
 #[macro_use]
 mod stdout;
 mod cli;
-mod cold_start_output;
+mod commands;
 mod config;
 mod counts;
 mod cpu_time;
 mod engine;
 mod expr_rule;
 mod field_check;
-mod index_benchmarks;
 mod judge_backend;
-mod judge_cmd;
 mod memory;
+mod outputs;
 mod progress;
 mod records;
 mod registry;
-mod rl_select;
 mod rules_file;
 mod sql;
 mod stages;
@@ -38,8 +36,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Stages) => print_stages(),
         Some(Command::Sql { run, query, format }) => run_sql(&run, &query, format),
-        Some(Command::IndexBenchmarks(args)) => index_benchmarks::run(&args),
-        Some(Command::Judge(args)) => judge_cmd::run(&args),
+        Some(Command::IndexBenchmarks(args)) => commands::index_benchmarks::run(&args),
+        Some(Command::Judge(args)) => commands::judge::run(&args),
         Some(Command::CheckRules { file }) => check_rules(&file),
         Some(Command::Plan(args)) => plan_only(&args),
         Some(Command::Task(args)) => engine::task::run(&args),

@@ -40,14 +40,14 @@ pub struct Manifest<'a> {
     pub skipped_judge_questions: Vec<String>,
     /// The cold-start stage's outputs (SFT records, annotation queue, domains).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cold_start: Option<&'a crate::cold_start_output::ColdStartOutputs>,
+    pub cold_start: Option<&'a crate::outputs::cold_start::ColdStartOutputs>,
     /// Wall seconds of the global dedup pass (clustering across shards, then the split of
     /// each shard into kept and rejected); the steps' `seconds` hold their signature time.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dedup_wall_seconds: Option<f64>,
     /// The reasoning-rl selection (domains, quotas, pass rates).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reasoning_rl: Option<&'a crate::rl_select::RlOutputs>,
+    pub reasoning_rl: Option<&'a crate::outputs::reasoning_rl::RlOutputs>,
 }
 
 impl<'a> Manifest<'a> {

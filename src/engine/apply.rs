@@ -13,7 +13,7 @@ use curate_sources::writer::ParquetShard;
 use duckdb::Connection;
 
 use crate::counts::TaskCounts;
-use crate::engine::pipeline::flush;
+use crate::engine::row_groups::flush;
 use crate::engine::run_dir::{RunDir, Task};
 
 /// A dedup step as decisions name it.

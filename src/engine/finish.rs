@@ -8,9 +8,9 @@ use anyhow::{bail, Result};
 use super::invocation::Invocation;
 use super::run_dir::{Plan, RunDir};
 use super::session::Usage;
-use crate::cold_start_output::ColdStartOutputs;
 use crate::counts::TaskCounts;
-use crate::rl_select::RlOutputs;
+use crate::outputs::cold_start::ColdStartOutputs;
+use crate::outputs::reasoning_rl::RlOutputs;
 
 /// What the executor knows of its own invocation, for the manifest.
 #[derive(Debug, Clone, Copy, Default)]
@@ -55,7 +55,7 @@ pub fn finish(dir: &RunDir, plan: &Plan, inv: &Invocation, usage: Usage, timing:
     let cold_start = if config.stage == "cold-start" {
         let option =
             |key: &str, default: &str| config.step_option("responses", key).unwrap_or(default).to_string();
-        Some(crate::cold_start_output::write(
+        Some(crate::outputs::cold_start::write(
             output,
             &option("responses_field", "responses"),
             &option("response_text_key", "text"),
@@ -69,11 +69,11 @@ pub fn finish(dir: &RunDir, plan: &Plan, inv: &Invocation, usage: Usage, timing:
             let option = |key: &str, default: &str| {
                 config.step_option("pass_rate", key).unwrap_or(default).to_string()
             };
-            let fields = crate::rl_select::VerifierFields {
+            let fields = crate::outputs::reasoning_rl::VerifierFields {
                 reference: option("reference_field", "reference_answer"),
                 tests: option("tests_field", "tests"),
             };
-            Some(crate::rl_select::write(output, &config.stage, selection, &fields)?)
+            Some(crate::outputs::reasoning_rl::write(output, &config.stage, selection, &fields)?)
         }
         None => None,
     };
@@ -191,7 +191,7 @@ pub fn print_summary(plan: &Plan, output: &Path, done: &Finished, timing: Timing
         );
     }
     if let Some(rl) = &done.reasoning_rl {
-        out!("{}", crate::rl_select::render(rl));
+        out!("{}", crate::outputs::reasoning_rl::render(rl));
         outln!("rl/rl.jsonl, rl/rl.parquet: {} query-verifier pairs", rl.selected);
     }
     outln!(

@@ -11,7 +11,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::cli::RunArgs;
-use crate::cold_start_output::SftOptions;
+use crate::outputs::cold_start::SftOptions;
 
 /// The file in the run directory.
 pub const FILE: &str = "invocation.json";

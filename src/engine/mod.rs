@@ -7,7 +7,8 @@
 //! - [`pipeline`], [`cluster`], [`apply`], [`finish`]: what the tasks of each phase do
 //! - [`session`]: a process's built steps and models
 //! - [`local`], [`task`], [`slurm`]: the executors; [`status`]: `curate status`
-//! - [`run_dir`], [`run_lock`]: the directory layout, markers and locks
+//! - [`run_dir`], [`run_lock`]: the directory layout, markers and locks; [`row_groups`]: bounded
+//!   Parquet writing
 
 pub mod apply;
 pub mod cluster;
@@ -17,6 +18,7 @@ pub mod local;
 pub mod phase;
 pub mod pipeline;
 pub mod planner;
+pub mod row_groups;
 pub mod run_dir;
 pub mod run_lock;
 pub mod session;

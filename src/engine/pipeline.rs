@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::{bail, Context, Result};
 use curate_filters::dedup::{DedupMethod, Signature};
 use curate_schemas::output::{
-    self, BandTable, DecisionTable, DocumentTable, QuarantineTable, SignatureTable, TableBuilder,
+    self, BandTable, DecisionTable, DocumentTable, QuarantineTable, SignatureTable,
 };
 use curate_schemas::{DecisionRow, Document, QuarantineRow};
 use curate_sources::jsonl::{BatchLimits, LineBatches};
@@ -27,6 +27,7 @@ use crate::config::{BuiltSteps, Step};
 use crate::counts::TaskCounts;
 use crate::cpu_time::thread_cpu_seconds;
 use crate::engine::apply::DedupStepInfo;
+use crate::engine::row_groups::flush;
 use crate::engine::run_dir::{RunDir, Task};
 use crate::progress::Progress;
 
@@ -533,13 +534,6 @@ fn read_task(
     }
 }
 
-/// Rows buffered per table before they are written as a row group.
-const FLUSH_ROWS: usize = 64 * 1024;
-/// Bytes buffered per table before they are written as a row group. A task holds up to this
-/// much in each of its tables, twice while a row group is built, whatever the size of its
-/// input file: 8 MB keeps a task near 100 MB (32 MB made it ~190 MB on 100 MB input files).
-const FLUSH_BYTES: usize = 8 << 20;
-
 /// The outputs of a task, buffered into row groups.
 struct TaskWriter {
     /// Kept records, or pending ones when dedup follows.
@@ -551,17 +545,6 @@ struct TaskWriter {
     dedup: Option<((SignatureTable, ParquetShard), (BandTable, ParquetShard))>,
     /// `doc` number of the next pending record: task index << 32 | ordinal.
     next_doc: u64,
-}
-
-/// Writes `table`'s buffered rows as a row group once they reach the row or byte bound, or
-/// whatever is buffered when `force` is set.
-pub(crate) fn flush<T: TableBuilder>(table: &mut (T, ParquetShard), force: bool) -> Result<()> {
-    let (builder, shard) = table;
-    if !builder.is_empty() && (force || builder.len() >= FLUSH_ROWS || builder.bytes() >= FLUSH_BYTES) {
-        let frame = builder.take_frame().context("building a row group")?;
-        shard.write(&frame)?;
-    }
-    Ok(())
 }
 
 impl TaskWriter {

@@ -73,11 +73,23 @@ pub struct Session {
 impl Session {
     /// Builds `config`'s steps with the models `invocation` names, running on `threads`.
     pub fn new(config: &StageConfig, invocation: &Invocation, threads: usize) -> Result<Self> {
+        Self::with_cache_fallback(config, invocation, threads, None)
+    }
+
+    /// [`Session::new`] for one task of a distributed run: when the verdict cache is held by
+    /// another process (tasks of one run on one host; the cache is one file a process holds),
+    /// answers are cached in `fallback` instead, and the task goes on.
+    pub fn with_cache_fallback(
+        config: &StageConfig,
+        invocation: &Invocation,
+        threads: usize,
+        fallback: Option<std::path::PathBuf>,
+    ) -> Result<Self> {
         curate_sources::open::set_http_limits(curate_sources::open::HttpLimits {
             connect: std::time::Duration::from_secs(config.run.http_connect_seconds),
             stall: std::time::Duration::from_secs(config.run.http_stall_seconds),
         });
-        let (ctx, models) = build_context(invocation)?;
+        let (ctx, models) = build_context(invocation, fallback)?;
         let steps = config.build_steps(&ctx)?;
         let limits = BatchLimits { records: config.run.batch_records, bytes: config.run.batch_bytes };
         let pipeline = Pipeline::new(&config.stage, steps, config.fields.clone(), limits, threads)?;
@@ -112,9 +124,12 @@ impl Session {
 
 /// The run's judge and responder models, and the ones steps name for themselves
 /// (`judge_model`), sharing one verdict cache; a model named twice is opened once.
-fn build_context(inv: &Invocation) -> Result<(curate_filters::BuildContext, Models)> {
+fn build_context(
+    inv: &Invocation,
+    fallback: Option<std::path::PathBuf>,
+) -> Result<(curate_filters::BuildContext, Models)> {
     let mut ctx = curate_filters::BuildContext { no_judge: inv.no_judge, ..Default::default() };
-    let cache_path = inv.judge_cache.clone().unwrap_or_else(crate::judge_cmd::default_cache);
+    let cache_path = inv.judge_cache.clone().unwrap_or_else(crate::commands::judge::default_cache);
     let cache: Arc<Mutex<Option<Arc<curate_judges::VerdictCache>>>> = Arc::new(Mutex::new(None));
     let models: Models = Arc::new(Mutex::new(BTreeMap::new()));
     let opened = models.clone();
@@ -137,7 +152,19 @@ fn build_context(inv: &Invocation) -> Result<(curate_filters::BuildContext, Mode
         })?;
         let mut cache = cache.lock().map_err(|_| anyhow::anyhow!("cache lock poisoned"))?;
         if cache.is_none() {
-            *cache = Some(Arc::new(curate_judges::VerdictCache::open(&cache_path)?));
+            let opened = match (curate_judges::VerdictCache::open(&cache_path), &fallback) {
+                (Ok(c), _) => c,
+                (Err(e), Some(other)) => {
+                    eprintln!(
+                        "note: verdict cache {} not usable ({e}); this task caches in {}",
+                        cache_path.display(),
+                        other.display()
+                    );
+                    curate_judges::VerdictCache::open(other)?
+                }
+                (Err(e), None) => return Err(e.into()),
+            };
+            *cache = Some(Arc::new(opened));
         }
         let shared = Arc::new(SharedJudge::new(judge, cache.clone(), in_process));
         opened.insert(spec.to_string(), shared.clone());

@@ -129,7 +129,8 @@ fn run_phase(dir: &RunDir, phase: Phase, index: usize) -> Result<()> {
     };
     match phase {
         Phase::Filter => {
-            let session = Session::new(&plan.config, &inv, threads)?;
+            let fallback = dir.root().join("cache").join(format!("{}.redb", Phase::Filter.scope(index)));
+            let session = Session::with_cache_fallback(&plan.config, &inv, threads, Some(fallback))?;
             let task = &plan.tasks[index];
             let progress = Progress::new(
                 1,

@@ -21,7 +21,7 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::engine::pipeline::flush;
+use crate::engine::row_groups::flush;
 use crate::records::meta_json;
 
 /// Options of the selection (`[selection]` in a reasoning-rl config).

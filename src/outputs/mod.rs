@@ -1,0 +1,5 @@
+//! What stages hand on beyond the kept and rejected tables, written by the finish phase:
+//! cold-start's SFT set, answer pairs and annotation queue; reasoning-RL's selection.
+
+pub mod cold_start;
+pub mod reasoning_rl;
