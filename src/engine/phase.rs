@@ -172,3 +172,66 @@ pub fn check_index(plan: &Plan, phase: Phase, index: usize) -> Result<()> {
         Some(_) => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::StageConfig;
+    use crate::counts::TaskCounts;
+
+    fn todo(dir: &RunDir, plan: &Plan) -> Vec<(&'static str, Vec<usize>)> {
+        unfinished(dir, plan).unwrap().into_iter().map(|(p, t)| (p.name(), t)).collect()
+    }
+
+    #[test]
+    fn what_is_left_follows_the_markers_and_new_clusters_redo_every_split() {
+        let root = tempfile::tempdir().unwrap();
+        let config = StageConfig::load(Some("pretrain"), None).unwrap();
+        let names: Vec<String> = ["a.jsonl", "b.jsonl"]
+            .iter()
+            .map(|n| root.path().join(n).to_string_lossy().into_owned())
+            .collect();
+        for name in &names {
+            std::fs::write(name, "{}\n").unwrap();
+        }
+        let inputs = curate_sources::input::expand(&names).unwrap();
+        let plan = Plan::new(config, inputs);
+        assert!(plan.has_dedup());
+        let dir = RunDir::prepare(&root.path().join("run"), &plan).unwrap();
+        let all = |n: usize| (0..n).collect::<Vec<_>>();
+        assert_eq!(
+            todo(&dir, &plan),
+            [("filter", all(2)), ("cluster", all(1)), ("apply", all(2)), ("finish", all(1))]
+        );
+        let counts = TaskCounts::default();
+        dir.finish(&plan.tasks[1], &counts).unwrap();
+        assert_eq!(todo(&dir, &plan)[0], ("filter", vec![0]));
+        dir.finish(&plan.tasks[0], &counts).unwrap();
+        dir.finish_dedup(&[0]).unwrap();
+        dir.finish_final(&plan.tasks[0], &counts).unwrap();
+        assert_eq!(todo(&dir, &plan), [("apply", vec![1]), ("finish", all(1))]);
+        assert_eq!(state(&dir, &plan, Phase::Apply, 0).unwrap(), TaskState::Done);
+
+        // Clusters found again (a filter task was redone): every shard's split is stale.
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        dir.finish_dedup(&[0]).unwrap();
+        assert_eq!(todo(&dir, &plan), [("apply", all(2)), ("finish", all(1))]);
+        // Clusters forgotten: they and everything after are left to do.
+        dir.invalidate_dedup().unwrap();
+        assert_eq!(todo(&dir, &plan), [("cluster", all(1)), ("apply", all(2)), ("finish", all(1))]);
+
+        // A failure is recorded per task; a held lock means running.
+        let failure = failure_path(dir.root(), Phase::Cluster, 0);
+        std::fs::create_dir_all(failure.parent().unwrap()).unwrap();
+        let record = Failure { error: "boom".into(), host: "h".into(), at_unix: 0 };
+        std::fs::write(&failure, serde_json::to_vec(&record).unwrap()).unwrap();
+        assert_eq!(
+            state(&dir, &plan, Phase::Cluster, 0).unwrap(),
+            TaskState::Failed { error: "boom".into() }
+        );
+        let _held = super::super::run_lock::RunLock::acquire(dir.root(), &Phase::Apply.scope(1)).unwrap();
+        assert_eq!(state(&dir, &plan, Phase::Apply, 1).unwrap(), TaskState::Running);
+        assert_eq!(state(&dir, &plan, Phase::Apply, 0).unwrap(), TaskState::Pending);
+        assert!(check_index(&plan, Phase::Apply, 2).is_err());
+    }
+}
