@@ -31,14 +31,18 @@ def measure(label, cmd):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def write_config(lid, path):
+    """bench/pretrain.toml, with the path of the fastText model datatrove is given too."""
+    with open(f"{HERE}/pretrain.toml") as f:
+        config = f.read().replace('fasttext_model = "lid.176.ftz"', f'fasttext_model = "{lid}"')
+    with open(path, "w") as f:
+        f.write(config)
+    return path
+
+
 def run_curate(args, corpus, out):
     shutil.rmtree(out, ignore_errors=True)
-    # bench/pretrain.toml, with the path of the fastText model datatrove is given too.
-    with open(f"{HERE}/pretrain.toml") as f:
-        config = f.read().replace('fasttext_model = "lid.176.ftz"', f'fasttext_model = "{args.lid}"')
-    config_path = f"{os.path.dirname(out)}/curate-pretrain.toml"
-    with open(config_path, "w") as f:
-        f.write(config)
+    config_path = write_config(args.lid, f"{os.path.dirname(out)}/curate-pretrain.toml")
     m = measure("curate", [args.curate, "--config", config_path, "--input", corpus, "--output", out])
     with open(f"{out}/manifest.json") as f:
         manifest = json.load(f)

@@ -18,6 +18,8 @@ import shutil
 import subprocess
 import sys
 
+from compare import write_config
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -49,11 +51,7 @@ def main():
     size = sum(os.path.getsize(f"{corpus}/{f}") for f in os.listdir(corpus))
     run = f"{args.work}/phases-{args.mb:g}mb"
     shutil.rmtree(run, ignore_errors=True)
-    with open(f"{HERE}/pretrain.toml") as f:
-        config = f.read().replace('fasttext_model = "lid.176.ftz"', f'fasttext_model = "{args.lid}"')
-    config_path = f"{args.work}/phases-pretrain.toml"
-    with open(config_path, "w") as f:
-        f.write(config)
+    config_path = write_config(args.lid, f"{args.work}/phases-pretrain.toml")
     plan = subprocess.run([args.curate, "plan", "--config", config_path, "--input", corpus, "--output", run,
                            "--threads", str(args.threads), "--keep-intermediates"],
                           check=True, capture_output=True, text=True).stdout

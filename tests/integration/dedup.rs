@@ -19,7 +19,8 @@ fn originals() -> Vec<(String, String)> {
     docs
 }
 
-fn change_a_sentence(text: &str) -> String {
+/// `text` with its middle sentence rewritten: a near-duplicate.
+pub(crate) fn change_a_sentence(text: &str) -> String {
     let sentences: Vec<&str> = text.split_inclusive(". ").collect();
     let mid = sentences.len() / 2;
     sentences

@@ -22,17 +22,7 @@ fn shards(dir: &Path) -> Vec<String> {
     let mut lines: Vec<String> =
         docs.iter().map(|(id, t)| serde_json::json!({"id": id, "text": t}).to_string()).collect();
     for (i, (id, text)) in docs.iter().enumerate().filter(|(i, _)| i % 4 == 0) {
-        let copy = if i % 8 == 0 {
-            text.clone()
-        } else {
-            let sentences: Vec<&str> = text.split_inclusive(". ").collect();
-            let mid = sentences.len() / 2;
-            sentences
-                .iter()
-                .enumerate()
-                .map(|(j, s)| if j == mid { "One sentence was rewritten here. " } else { s })
-                .collect()
-        };
+        let copy = if i % 8 == 0 { text.clone() } else { crate::dedup::change_a_sentence(text) };
         lines.push(serde_json::json!({"id": format!("{id}-copy"), "text": copy}).to_string());
     }
     let mut paths = Vec::new();
@@ -79,6 +69,13 @@ fn wait_for_jobs(run: &Path) {
 
 fn status(run: &Path) -> serde_json::Value {
     serde_json::from_str(&curate_ok(&["status", run.to_str().unwrap(), "--json"])).unwrap()
+}
+
+fn assert_finished(run: &Path) {
+    let s = status(run);
+    for phase in s.as_array().unwrap() {
+        assert_eq!(phase["done"], phase["tasks"], "{s}");
+    }
 }
 
 /// Every row of the run's tables, sorted, as text: what must not differ between executors.
@@ -142,10 +139,7 @@ fn a_slurm_run_in_chunked_arrays_equals_the_local_run() {
     assert!(submitted.contains("submitted filter tasks [0-4] (offset 0)"), "{submitted}");
     assert!(submitted.contains("submitted filter tasks [0-1] (offset 5)"), "{submitted}");
     wait_for_jobs(&run);
-    let s = status(&run);
-    for phase in s.as_array().unwrap() {
-        assert_eq!(phase["done"], phase["tasks"], "{s}");
-    }
+    assert_finished(&run);
     assert_eq!(outputs(&run), outputs(&local), "the Slurm run's tables differ from the local run's");
     // Again: nothing to do.
     assert!(curate_ok(&args).contains("nothing to submit"));
@@ -206,10 +200,7 @@ fn a_cancelled_element_and_a_failed_task_are_resubmitted_alone() {
     assert!(again.contains("submitted filter tasks [3] (offset 0)"), "{again}");
     assert!(again.contains("submitted filter tasks [1] (offset 5)"), "{again}");
     wait_for_jobs(&run);
-    let s = status(&run);
-    for phase in s.as_array().unwrap() {
-        assert_eq!(phase["done"], phase["tasks"], "{s}");
-    }
+    assert_finished(&run);
     assert_eq!(outputs(&run), outputs(&local));
     for i in [0, 1, 2, 4, 5] {
         assert_eq!(starts(&run, "filter", i), 1, "filter task {i} ran more than once");
