@@ -153,7 +153,7 @@ pub enum Command {
     /// the phases and their task counts. Takes the options of a stage run.
     Plan(RunArgs),
     /// Run one task of one phase of a planned run (what a cluster scheduler runs).
-    Task(crate::engine::task::TaskArgs),
+    Task(TaskArgs),
     /// Per phase, the tasks done, running, failed and pending, with failed tasks' errors and logs.
     Status {
         /// The run directory.
@@ -174,7 +174,7 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum SubmitTo {
     /// Slurm: one array job per phase, chained with --dependency=afterok.
-    Slurm(crate::engine::slurm::SlurmArgs),
+    Slurm(SlurmArgs),
 }
 
 /// Options of `curate judge`.
@@ -246,4 +246,56 @@ pub struct IndexArgs {
     /// Tokens per n-gram (characters for unspaced scripts such as Chinese).
     #[arg(long, default_value_t = 13)]
     pub ngram: usize,
+}
+
+/// Options of `curate task`.
+#[derive(Debug, clap::Args)]
+pub struct TaskArgs {
+    /// The run directory (made by `curate plan` or `curate submit`).
+    #[arg(long)]
+    pub run: PathBuf,
+    /// The phase.
+    #[arg(long, value_enum)]
+    pub phase: crate::engine::phase::Phase,
+    /// The task number in the phase (default: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX).
+    #[arg(long)]
+    pub index: Option<usize>,
+    /// Added to the scheduler's task number.
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+}
+
+/// Options of `curate submit slurm`.
+#[derive(Debug, clap::Args)]
+pub struct SlurmArgs {
+    /// The stage run, as for `curate --stage ...`.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// The partition (`sbatch --partition`).
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// The account to charge (`sbatch --account`).
+    #[arg(long)]
+    pub account: Option<String>,
+    /// CPUs per task; the task's worker threads follow it.
+    #[arg(long, default_value_t = 1)]
+    pub cpus_per_task: usize,
+    /// Memory per task (`sbatch --mem`, e.g. 4G).
+    #[arg(long)]
+    pub mem: Option<String>,
+    /// Time limit per task (`sbatch --time`, e.g. 2:00:00).
+    #[arg(long)]
+    pub time: Option<String>,
+    /// Most tasks of one array running at once (`--array=...%N`).
+    #[arg(long)]
+    pub max_parallel: Option<usize>,
+    /// Another `sbatch` option for every job (repeatable), e.g. `--sbatch-arg=--qos=low`.
+    #[arg(long = "sbatch-arg", allow_hyphen_values = true)]
+    pub sbatch_args: Vec<String>,
+    /// The curate binary the tasks run (default: this one; it must be reachable from the nodes).
+    #[arg(long)]
+    pub curate_bin: Option<PathBuf>,
+    /// Write and print the batch scripts; submit nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }

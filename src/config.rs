@@ -11,6 +11,8 @@ use curate_sources::FieldNames;
 use serde::{Deserialize, Serialize};
 
 use crate::stages;
+use crate::step_config::line_of;
+pub use crate::step_config::StepConfig;
 
 /// How a run uses the machine.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,31 +57,6 @@ impl RunOptions {
     }
 }
 
-/// One step of a stage: a registered filter and its options.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StepConfig {
-    /// The registered filter (`curate stages` lists them).
-    pub filter: String,
-    /// The step's name in decisions; defaults to the filter's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// The filter's options; missing ones take their defaults.
-    #[serde(flatten)]
-    pub options: toml::Table,
-}
-
-impl StepConfig {
-    /// A step running `filter` with its default options.
-    pub fn of(filter: &str) -> Self {
-        Self { filter: filter.into(), name: None, options: toml::Table::new() }
-    }
-
-    /// The step's name in decisions.
-    pub fn name(&self) -> &str {
-        self.name.as_deref().unwrap_or(&self.filter)
-    }
-}
-
 /// The effective configuration of a stage.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -96,7 +73,7 @@ pub struct StageConfig {
     pub steps: Vec<StepConfig>,
     /// How reasoning-rl picks its queries from the eligible ones (only that stage has it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub selection: Option<crate::outputs::reasoning_rl::SelectionConfig>,
+    pub selection: Option<crate::selection_config::SelectionConfig>,
     /// Steps of the preset that a `[[steps]]` list in the config left out (said in the summary).
     #[serde(skip)]
     pub dropped_preset_steps: Vec<String>,
@@ -115,7 +92,7 @@ struct ConfigFile<S> {
     /// Rules files (relative to the config file) whose rules run after the steps.
     rules: Option<Vec<String>>,
     /// The reasoning-rl selection.
-    selection: Option<crate::outputs::reasoning_rl::SelectionConfig>,
+    selection: Option<crate::selection_config::SelectionConfig>,
 }
 
 /// A built per-record step: its name and its filter.
@@ -140,11 +117,6 @@ pub struct BuiltSteps {
     pub filters: Vec<Step>,
     /// Dedup steps, in order, after every filter.
     pub dedup: Vec<DedupStep>,
-}
-
-/// The 1-based line of byte `offset` in `source`.
-pub(crate) fn line_of(source: &str, offset: usize) -> usize {
-    source[..offset.min(source.len())].matches('\n').count() + 1
 }
 
 impl StageConfig {

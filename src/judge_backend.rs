@@ -1,6 +1,8 @@
 //! Opening a judge from the command line: a GGUF file runs in-process (llama.cpp), a URL is an
 //! OpenAI-compatible server.
 
+use std::path::PathBuf;
+
 use anyhow::{bail, Result};
 #[cfg(feature = "embedded-judge")]
 use curate_judges::LlamaJudge;
@@ -50,4 +52,12 @@ fn open_embedded(spec: &JudgeSpec) -> Result<(Box<dyn Judge>, bool)> {
          rebuild with it, or serve the model over an OpenAI-compatible API and give its /v1 URL",
         spec.model
     )
+}
+
+/// Where verdicts are cached unless `--judge-cache` (`--cache` of `curate judge`) says otherwise.
+pub fn default_cache() -> PathBuf {
+    let base = std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| ".".into())).join(".cache")
+    });
+    base.join("curate").join("verdicts.redb")
 }

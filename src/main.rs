@@ -17,8 +17,10 @@ mod progress;
 mod records;
 mod registry;
 mod rules_file;
+mod selection_config;
 mod sql;
 mod stages;
+mod step_config;
 mod summary;
 
 use std::path::Path;

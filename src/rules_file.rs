@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
-use crate::config::StepConfig;
+use crate::step_config::StepConfig;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,7 +34,7 @@ pub fn load(path: &Path) -> Result<Vec<Rule>> {
     let base = path.parent().unwrap_or(Path::new("."));
     let mut out = Vec::new();
     for spanned in file.rules {
-        let line = crate::config::line_of(&text, spanned.span().start);
+        let line = crate::step_config::line_of(&text, spanned.span().start);
         let mut table = spanned.into_inner();
         let at = |what: &str| format!("{}:{line}: {what}", path.display());
         let name = match table.remove("name") {

@@ -4,7 +4,7 @@ use anyhow::{bail, Result};
 
 use curate_sources::FieldNames;
 
-use crate::config::StepConfig;
+use crate::step_config::StepConfig;
 
 /// A named stage and the steps it runs by default.
 pub struct Preset {

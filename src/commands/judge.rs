@@ -1,21 +1,11 @@
 //! `curate judge`: try a judge rule on a few records before a run.
 
-use std::path::PathBuf;
-
 use anyhow::{Context, Result};
 use curate_judges::{CachedJudge, Judge, JudgeRule, RuleKind, VerdictCache};
 use serde_json::{json, Value};
 
 use crate::cli::JudgeArgs;
 use crate::records::{records, tempfile_dir};
-
-/// Where verdicts are cached unless `--cache` says otherwise.
-pub fn default_cache() -> PathBuf {
-    let base = std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| ".".into())).join(".cache")
-    });
-    base.join("curate").join("verdicts.redb")
-}
 
 /// Runs the rule over the input's first records and prints one JSON line per record.
 pub fn run(args: &JudgeArgs) -> Result<()> {
@@ -28,7 +18,7 @@ pub fn run(args: &JudgeArgs) -> Result<()> {
         completions: args.completions,
     })?;
     let backend = backend.as_ref();
-    let cache_path = args.cache.clone().unwrap_or_else(default_cache);
+    let cache_path = args.cache.clone().unwrap_or_else(crate::judge_backend::default_cache);
     let cache = VerdictCache::open(&cache_path)?;
     let judge = CachedJudge::new(backend, &cache, &format!("{}@{}", rule.name, rule.version));
 

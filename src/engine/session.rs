@@ -129,7 +129,7 @@ fn build_context(
     fallback: Option<std::path::PathBuf>,
 ) -> Result<(curate_filters::BuildContext, Models)> {
     let mut ctx = curate_filters::BuildContext { no_judge: inv.no_judge, ..Default::default() };
-    let cache_path = inv.judge_cache.clone().unwrap_or_else(crate::commands::judge::default_cache);
+    let cache_path = inv.judge_cache.clone().unwrap_or_else(crate::judge_backend::default_cache);
     let cache: Arc<Mutex<Option<Arc<curate_judges::VerdictCache>>>> = Arc::new(Mutex::new(None));
     let models: Models = Arc::new(Mutex::new(BTreeMap::new()));
     let opened = models.clone();

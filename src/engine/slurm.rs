@@ -4,7 +4,7 @@
 //! task appends its output to `RUN/logs/<phase>-<index>.log`. Submitting again submits only
 //! the tasks that are not done.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
@@ -12,42 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::phase::{self, Phase};
 use super::run_dir::write_atomic;
-use crate::cli::RunArgs;
-
-/// Options of `curate submit slurm`.
-#[derive(Debug, clap::Args)]
-pub struct SlurmArgs {
-    /// The stage run, as for `curate --stage ...`.
-    #[command(flatten)]
-    pub run: RunArgs,
-    /// The partition (`sbatch --partition`).
-    #[arg(long)]
-    pub partition: Option<String>,
-    /// The account to charge (`sbatch --account`).
-    #[arg(long)]
-    pub account: Option<String>,
-    /// CPUs per task; the task's worker threads follow it.
-    #[arg(long, default_value_t = 1)]
-    pub cpus_per_task: usize,
-    /// Memory per task (`sbatch --mem`, e.g. 4G).
-    #[arg(long)]
-    pub mem: Option<String>,
-    /// Time limit per task (`sbatch --time`, e.g. 2:00:00).
-    #[arg(long)]
-    pub time: Option<String>,
-    /// Most tasks of one array running at once (`--array=...%N`).
-    #[arg(long)]
-    pub max_parallel: Option<usize>,
-    /// Another `sbatch` option for every job (repeatable), e.g. `--sbatch-arg=--qos=low`.
-    #[arg(long = "sbatch-arg", allow_hyphen_values = true)]
-    pub sbatch_args: Vec<String>,
-    /// The curate binary the tasks run (default: this one; it must be reachable from the nodes).
-    #[arg(long)]
-    pub curate_bin: Option<PathBuf>,
-    /// Write and print the batch scripts; submit nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-}
+use crate::cli::SlurmArgs;
 
 /// A submitted job, as `RUN/slurm/jobs.json` records it.
 #[derive(Debug, Clone, Serialize, Deserialize)]

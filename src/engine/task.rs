@@ -12,24 +12,8 @@ use super::invocation::Invocation;
 use super::phase::{self, Failure, Phase};
 use super::run_dir::{write_atomic, RunDir};
 use super::session::{Session, Usage};
+use crate::cli::TaskArgs;
 use crate::progress::Progress;
-
-/// Options of `curate task`.
-#[derive(Debug, clap::Args)]
-pub struct TaskArgs {
-    /// The run directory (made by `curate plan` or `curate submit`).
-    #[arg(long)]
-    pub run: PathBuf,
-    /// The phase.
-    #[arg(long, value_enum)]
-    pub phase: Phase,
-    /// The task number in the phase (default: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX).
-    #[arg(long)]
-    pub index: Option<usize>,
-    /// Added to the scheduler's task number.
-    #[arg(long, default_value_t = 0)]
-    pub offset: usize,
-}
 
 /// The task number: `--index`, or the scheduler's index plus `--offset`.
 fn task_index(args: &TaskArgs) -> Result<usize> {

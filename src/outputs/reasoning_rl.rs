@@ -18,33 +18,13 @@ use curate_schemas::output::{self, DecisionTable};
 use curate_schemas::DecisionRow;
 use curate_sources::writer::ParquetShard;
 use polars::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::engine::row_groups::flush;
 use crate::records::meta_json;
 
-/// Options of the selection (`[selection]` in a reasoning-rl config).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SelectionConfig {
-    /// How many queries to select (0: every eligible one); `--target` sets it.
-    pub target: usize,
-    /// Fewest queries a domain gets when it has that many eligible (the floor under the
-    /// proportional quotas).
-    pub min_per_domain: usize,
-    /// Fixed quotas by domain label (e.g. `code = 500`); the other domains share the rest of the
-    /// target in proportion to their eligible queries.
-    pub quotas: BTreeMap<String, usize>,
-    /// Seed of the order among equally hard queries.
-    pub seed: u64,
-}
-
-impl Default for SelectionConfig {
-    fn default() -> Self {
-        Self { target: 0, min_per_domain: 1, quotas: BTreeMap::new(), seed: 0 }
-    }
-}
+pub use crate::selection_config::SelectionConfig;
 
 /// Where the selection reads the verifier from: the `pass_rate` step's fields.
 pub struct VerifierFields {
