@@ -27,6 +27,10 @@ pub struct RunOptions {
     /// Memory DuckDB may use for the global dedup before spilling to disk (e.g. "2GB");
     /// empty leaves DuckDB's default (80% of RAM).
     pub dedup_memory: String,
+    /// Tasks of the buckets phase of near-duplicate dedup (MinHash, SimHash): the join of
+    /// documents sharing a band is split by band hash into this many parts, each a task that
+    /// another machine can run. Any number gives the same duplicates.
+    pub dedup_buckets: usize,
     /// Seconds to wait for a connection to an http(s) input.
     pub http_connect_seconds: u64,
     /// Seconds an http(s) input may send nothing (headers, then each read of the body) before
@@ -41,6 +45,7 @@ impl Default for RunOptions {
             batch_records: 1024,
             batch_bytes: 8 << 20,
             dedup_memory: String::new(),
+            dedup_buckets: 16,
             http_connect_seconds: 30,
             http_stall_seconds: 60,
         }
@@ -294,6 +299,16 @@ impl StageConfig {
             }
         }
         Ok(built)
+    }
+
+    /// Tasks of the buckets phase: 0 without near-duplicate dedup steps (MinHash, SimHash).
+    pub fn dedup_buckets(&self) -> usize {
+        let near = self.steps.iter().any(|s| s.filter == "minhash_dedup" || s.filter == "simhash_dedup");
+        if near {
+            self.run.dedup_buckets.max(1)
+        } else {
+            0
+        }
     }
 
     /// Only the dedup steps: what the cluster and apply phases need (no models, no filters).

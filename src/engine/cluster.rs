@@ -1,21 +1,20 @@
-//! The global half of deduplication: finding duplicates across every shard of a run.
+//! The cluster phase: the duplicates across every shard of a run.
 //!
-//! Each shard's task writes, for the records its filters kept, one signature row
+//! Each shard's filter task writes, for the records its filters kept, one signature row
 //! (`signatures/<task>.parquet`: doc, id, source_file, `key_<i>`, `sig_<i>` per dedup step) and
-//! one row per LSH band (`bands/<task>.parquet`: doc, step, band, key). `doc` is
+//! one row per LSH band (`bands/<task>.parquet`), which the buckets phase turns into candidate
+//! pairs (`candidates/<bucket>.parquet`, see [`super::buckets`]). `doc` is
 //! `task_index << 32 | ordinal`, so "first" means first in input order.
 //!
-//! This module joins them in DuckDB, which spills to disk past its memory limit, so the
-//! clustering finishes whatever the number of signatures:
+//! Steps run in order, in DuckDB (which spills to disk past its memory limit):
 //! - exact: rows grouped by their normalized-text hash; all but the first are duplicates;
-//! - MinHash: documents sharing a band are linked to their predecessor in that band, the link is
-//!   kept when the estimated Jaccard similarity reaches the threshold;
-//! - SimHash: inside each fingerprint block, documents are linked to their `window` nearest
-//!   fingerprints, and the link is kept within the Hamming distance.
+//! - MinHash: candidate pairs (a document and its predecessor in a band) are kept when the
+//!   signatures' estimated Jaccard similarity reaches the threshold;
+//! - SimHash: candidate pairs within the Hamming distance, as the buckets found them.
 //!
-//! Kept links are merged by union-find into clusters whose representative is the earliest
-//! document. Only documents that appear in a kept link are held in memory. Steps run in order;
-//! a document removed by one step takes no part in the next. The result is
+//! A document removed by an earlier step stands for the document that removed it. Kept links
+//! are merged by union-find into clusters whose representative is the earliest document; only
+//! documents in a kept link are held in memory, and pairs stream from DuckDB. The result is
 //! `duplicates.parquet`: doc, step, rep (the representative's doc), rep_id, rep_source, rep_line,
 //! score.
 
@@ -25,7 +24,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use curate_filters::dedup::minhash::estimated_jaccard;
 use curate_filters::dedup::{decode_sig, DedupMethod};
-use duckdb::arrow::array::{Array, BinaryArray, Int64Array, StructArray, UInt64Array};
+use duckdb::arrow::array::{Array, BinaryArray, Float64Array, StructArray, UInt64Array};
 use duckdb::{params, Connection};
 
 /// Union-find over document numbers; the root of a set is its smallest member.
@@ -82,15 +81,16 @@ impl Clusters {
     }
 }
 
-fn quote(s: &str) -> String {
+/// A SQL string literal.
+pub(crate) fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-/// Finds the duplicates of a run whose tasks wrote signatures; writes `duplicates.parquet`.
-/// Returns the number of duplicates per step.
-pub fn cluster(root: &Path, methods: &[DedupMethod], memory_limit: &str) -> Result<Vec<u64>> {
+/// An in-memory DuckDB for a dedup task: spilling into `RUN/tmp/duckdb-<scratch>`, held to
+/// `memory_limit` when one is set.
+pub(crate) fn open_duckdb(root: &Path, memory_limit: &str, scratch: &str) -> Result<Connection> {
     let conn = Connection::open_in_memory().context("opening DuckDB")?;
-    let tmp = root.join("tmp").join("duckdb");
+    let tmp = root.join("tmp").join(format!("duckdb-{scratch}"));
     std::fs::create_dir_all(&tmp)?;
     let mut setup = format!(
         "SET temp_directory = {}; SET preserve_insertion_order = false;",
@@ -100,14 +100,27 @@ pub fn cluster(root: &Path, methods: &[DedupMethod], memory_limit: &str) -> Resu
         setup.push_str(&format!(" SET memory_limit = {};", quote(memory_limit)));
     }
     conn.execute_batch(&setup).context("configuring DuckDB")?;
+    Ok(conn)
+}
+
+/// Finds the duplicates of a run whose tasks wrote signatures and whose buckets wrote candidate
+/// pairs; writes `duplicates.parquet`. Returns the number of duplicates per step.
+pub fn cluster(root: &Path, methods: &[DedupMethod], memory_limit: &str) -> Result<Vec<u64>> {
+    let conn = open_duckdb(root, memory_limit, "cluster")?;
     let sig_glob = quote(&root.join("signatures").join("*.parquet").to_string_lossy());
-    let band_glob = quote(&root.join("bands").join("*.parquet").to_string_lossy());
+    let near = methods.iter().any(|m| !matches!(m, DedupMethod::Exact(_)));
+    let candidates = if near {
+        format!("read_parquet({})", quote(&root.join("candidates").join("*.parquet").to_string_lossy()))
+    } else {
+        "(SELECT NULL::UINTEGER AS step, NULL::UBIGINT AS a, NULL::UBIGINT AS b, NULL::DOUBLE AS score WHERE false)"
+            .into()
+    };
     conn.execute_batch(&format!(
         "CREATE VIEW sig AS SELECT * FROM read_parquet({sig_glob});
-         CREATE VIEW bands AS SELECT * FROM read_parquet({band_glob});
+         CREATE VIEW candidates AS SELECT * FROM {candidates};
          CREATE TABLE removed (doc UBIGINT, step UINTEGER, rep UBIGINT, score DOUBLE);"
     ))
-    .context("reading signatures")?;
+    .context("reading signatures and candidate pairs")?;
 
     let mut per_step = Vec::with_capacity(methods.len());
     for (i, method) in methods.iter().enumerate() {
@@ -138,18 +151,11 @@ fn cluster_step(conn: &Connection, i: usize, method: &DedupMethod) -> Result<u64
             ))?;
         }
         DedupMethod::MinHash(config, _) => {
+            let alias = Alias::of_removed(conn)?;
             let mut clusters = Clusters::default();
-            // Candidate pairs go to a table first (spillable), and only then meet the signatures.
-            conn.execute_batch(&format!(
-                "CREATE OR REPLACE TEMP TABLE pairs AS
-                 SELECT DISTINCT a, d AS b FROM (
-                   SELECT doc AS d, lag(doc) OVER (PARTITION BY band ORDER BY doc) AS a FROM bands
-                   WHERE step = {i} AND doc NOT IN (SELECT doc FROM removed))
-                 WHERE a IS NOT NULL"
-            ))?;
             let mut stmt = conn.prepare(&format!(
-                "SELECT p.a, p.b, sa.sig_{i}, sb.sig_{i} FROM pairs p
-                 JOIN sig sa ON sa.doc = p.a JOIN sig sb ON sb.doc = p.b"
+                "SELECT c.a, c.b, sa.sig_{i}, sb.sig_{i} FROM candidates c
+                 JOIN sig sa ON sa.doc = c.a JOIN sig sb ON sb.doc = c.b WHERE c.step = {i}"
             ))?;
             stream_chunks(&mut stmt, |chunk| {
                 let (a, b) = (column::<UInt64Array>(chunk, 0)?, column::<UInt64Array>(chunk, 1)?);
@@ -157,31 +163,22 @@ fn cluster_step(conn: &Connection, i: usize, method: &DedupMethod) -> Result<u64
                 for r in 0..chunk.len() {
                     let j = estimated_jaccard(&decode_sig(sa.value(r)), &decode_sig(sb.value(r)));
                     if j >= config.threshold {
-                        clusters.union(a.value(r), b.value(r), j);
+                        alias.link(&mut clusters, a.value(r), b.value(r), j);
                     }
                 }
                 Ok(())
             })?;
             append_removed(conn, i, clusters)?;
         }
-        DedupMethod::SimHash(config) => {
+        DedupMethod::SimHash(_) => {
+            let alias = Alias::of_removed(conn)?;
             let mut clusters = Clusters::default();
-            let lags: Vec<String> = (1..=config.window)
-                .map(|j| format!("SELECT doc AS d, key AS kd, lag(doc, {j}) OVER w{j} AS a, lag(key, {j}) OVER w{j} AS ka FROM b WINDOW w{j} AS (PARTITION BY band ORDER BY key, doc)"))
-                .collect();
-            let mut stmt = conn.prepare(&format!(
-                "WITH b AS (SELECT doc, band, key FROM bands WHERE step = {i} AND doc NOT IN (SELECT doc FROM removed)),
-                 p AS ({})
-                 SELECT DISTINCT least(a, d), greatest(a, d), bit_count(xor(ka, kd))::BIGINT FROM p
-                 WHERE a IS NOT NULL AND bit_count(xor(ka, kd)) <= {}",
-                lags.join(" UNION ALL "),
-                config.max_distance
-            ))?;
+            let mut stmt = conn.prepare(&format!("SELECT a, b, score FROM candidates WHERE step = {i}"))?;
             stream_chunks(&mut stmt, |chunk| {
                 let (a, b) = (column::<UInt64Array>(chunk, 0)?, column::<UInt64Array>(chunk, 1)?);
-                let dist = column::<Int64Array>(chunk, 2)?;
+                let score = column::<Float64Array>(chunk, 2)?;
                 for r in 0..chunk.len() {
-                    clusters.union(a.value(r), b.value(r), 1.0 - dist.value(r) as f64 / 64.0);
+                    alias.link(&mut clusters, a.value(r), b.value(r), score.value(r));
                 }
                 Ok(())
             })?;
@@ -190,6 +187,41 @@ fn cluster_step(conn: &Connection, i: usize, method: &DedupMethod) -> Result<u64
     }
     let after: i64 = conn.query_row("SELECT count(*) FROM removed", [], |r| r.get(0))?;
     Ok((after - before) as u64)
+}
+
+/// Documents removed by earlier steps, each standing for the document that removed it: a link
+/// of a later step that touches one links its representative instead.
+struct Alias(HashMap<u64, u64>);
+
+impl Alias {
+    fn of_removed(conn: &Connection) -> Result<Self> {
+        let mut map = HashMap::new();
+        let mut stmt = conn.prepare("SELECT doc, rep FROM removed")?;
+        stream_chunks(&mut stmt, |chunk| {
+            let (doc, rep) = (column::<UInt64Array>(chunk, 0)?, column::<UInt64Array>(chunk, 1)?);
+            for r in 0..chunk.len() {
+                map.insert(doc.value(r), rep.value(r));
+            }
+            Ok(())
+        })?;
+        Ok(Self(map))
+    }
+
+    /// The document `doc` stands for now.
+    fn resolve(&self, mut doc: u64) -> u64 {
+        while let Some(&rep) = self.0.get(&doc) {
+            doc = rep;
+        }
+        doc
+    }
+
+    /// Links `a` and `b` (as the documents they stand for) with similarity `score`.
+    fn link(&self, clusters: &mut Clusters, a: u64, b: u64, score: f64) {
+        let (a, b) = (self.resolve(a), self.resolve(b));
+        if a != b {
+            clusters.union(a, b, score);
+        }
+    }
 }
 
 /// Runs `stmt` and hands each chunk of its result to `each` as DuckDB produces it. (Reading

@@ -3,14 +3,15 @@
 //! Slurm array jobs; any scheduler that passes a task number can run `curate task`).
 //!
 //! - [`planner`]: lists the inputs once into `plan.json`, the command line into `invocation.json`
-//! - [`phase`]: the phases (filter, cluster, apply, finish), their tasks and where each stands
-//! - [`pipeline`], [`cluster`], [`apply`], [`finish`]: what the tasks of each phase do
+//! - [`phase`]: the phases (filter, buckets, cluster, apply, finish), their tasks and where each stands
+//! - [`pipeline`], [`buckets`], [`cluster`], [`apply`], [`finish`]: what the tasks of each phase do
 //! - [`session`]: a process's built steps and models
 //! - [`local`], [`task`], [`slurm`]: the executors; [`status`]: `curate status`
 //! - [`run_dir`], [`run_lock`]: the directory layout, markers and locks; [`row_groups`]: bounded
 //!   Parquet writing
 
 pub mod apply;
+pub mod buckets;
 pub mod cluster;
 pub mod finish;
 pub mod invocation;

@@ -5,6 +5,7 @@
 //! | phase | tasks | what one task does | done when |
 //! |---|---|---|---|
 //! | `filter` | one per input shard | the stage's steps; with dedup, pending records and signatures | `done/<task>.json` |
+//! | `buckets` | `[run] dedup_buckets` (near-duplicate dedup) | the candidate pairs of one part of the bands | `done/buckets/<k>.json` |
 //! | `cluster` | 1 (stages with dedup) | the duplicates across all shards | `done/dedup.json` |
 //! | `apply` | one per input shard (with dedup) | splits pending records into kept and rejected | `done/<task>.final.json` |
 //! | `finish` | 1 | conservation check, the stage's own outputs, the manifest | `done/finish.json` |
@@ -28,6 +29,8 @@ use super::run_dir::{Plan, RunDir};
 pub enum Phase {
     /// The stage's steps, per input shard.
     Filter,
+    /// Candidate pairs of near-duplicate dedup, per part of the band hashes.
+    Buckets,
     /// The duplicates across all shards (stages with dedup steps).
     Cluster,
     /// Each shard split into kept and rejected by the duplicates found (stages with dedup).
@@ -41,6 +44,7 @@ impl Phase {
     pub fn name(self) -> &'static str {
         match self {
             Phase::Filter => "filter",
+            Phase::Buckets => "buckets",
             Phase::Cluster => "cluster",
             Phase::Apply => "apply",
             Phase::Finish => "finish",
@@ -50,8 +54,14 @@ impl Phase {
     /// The phases of `plan`, in order, with their numbers of tasks.
     pub fn of(plan: &Plan) -> Vec<(Phase, usize)> {
         let shards = plan.tasks.len();
+        let buckets = plan.config.dedup_buckets();
         if plan.has_dedup() {
-            vec![(Phase::Filter, shards), (Phase::Cluster, 1), (Phase::Apply, shards), (Phase::Finish, 1)]
+            let mut phases = vec![(Phase::Filter, shards)];
+            if buckets > 0 {
+                phases.push((Phase::Buckets, buckets));
+            }
+            phases.extend([(Phase::Cluster, 1), (Phase::Apply, shards), (Phase::Finish, 1)]);
+            phases
         } else {
             vec![(Phase::Filter, shards), (Phase::Finish, 1)]
         }
@@ -106,6 +116,7 @@ pub fn is_done(dir: &RunDir, plan: &Plan, phase: Phase, index: usize) -> Result<
     let task = || plan.tasks.get(index).with_context(|| format!("no task {index} in phase {}", phase.name()));
     Ok(match phase {
         Phase::Filter => dir.finished(task()?)?.is_some(),
+        Phase::Buckets => dir.bucket_done(index),
         Phase::Cluster => dir.dedup_done()?.is_some(),
         Phase::Apply => dir.finished_final(task()?)?.is_some(),
         Phase::Finish => dir.run_finished(),
@@ -199,14 +210,27 @@ mod tests {
         assert!(plan.has_dedup());
         let dir = RunDir::prepare(&root.path().join("run"), &plan).unwrap();
         let all = |n: usize| (0..n).collect::<Vec<_>>();
+        let b = plan.config.dedup_buckets();
+        assert!(b > 0, "pretrain has MinHash dedup");
         assert_eq!(
             todo(&dir, &plan),
-            [("filter", all(2)), ("cluster", all(1)), ("apply", all(2)), ("finish", all(1))]
+            [
+                ("filter", all(2)),
+                ("buckets", all(b)),
+                ("cluster", all(1)),
+                ("apply", all(2)),
+                ("finish", all(1))
+            ]
         );
         let counts = TaskCounts::default();
         dir.finish(&plan.tasks[1], &counts).unwrap();
         assert_eq!(todo(&dir, &plan)[0], ("filter", vec![0]));
         dir.finish(&plan.tasks[0], &counts).unwrap();
+        for k in 1..b {
+            dir.finish_bucket(k, 0).unwrap();
+        }
+        assert_eq!(todo(&dir, &plan)[0], ("buckets", vec![0]));
+        dir.finish_bucket(0, 0).unwrap();
         dir.finish_dedup(&[0]).unwrap();
         dir.finish_final(&plan.tasks[0], &counts).unwrap();
         assert_eq!(todo(&dir, &plan), [("apply", vec![1]), ("finish", all(1))]);
@@ -216,9 +240,12 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(2));
         dir.finish_dedup(&[0]).unwrap();
         assert_eq!(todo(&dir, &plan), [("apply", all(2)), ("finish", all(1))]);
-        // Clusters forgotten: they and everything after are left to do.
+        // Clusters forgotten (a filter task redone): the buckets and everything after are left.
         dir.invalidate_dedup().unwrap();
-        assert_eq!(todo(&dir, &plan), [("cluster", all(1)), ("apply", all(2)), ("finish", all(1))]);
+        assert_eq!(
+            todo(&dir, &plan),
+            [("buckets", all(b)), ("cluster", all(1)), ("apply", all(2)), ("finish", all(1))]
+        );
 
         // A failure is recorded per task; a held lock means running.
         let failure = failure_path(dir.root(), Phase::Cluster, 0);

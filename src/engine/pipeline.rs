@@ -58,6 +58,9 @@ pub struct Pipeline {
     fields: FieldNames,
     limits: BatchLimits,
     window: usize,
+    /// Tasks of the buckets phase (0: no near-duplicate dedup step); band files are sorted by
+    /// bucket when a filter task ends.
+    buckets: usize,
     /// The workers that parse and filter batches. A pool of our own: libraries (lingua) may
     /// have set up rayon's global pool with another size before the run starts.
     pool: rayon::ThreadPool,
@@ -100,7 +103,22 @@ impl Pipeline {
                 step,
             })
             .collect();
-        Ok(Self { stage: Arc::from(stage), steps, dedup, fields, limits, window: threads.max(2), pool })
+        Ok(Self {
+            stage: Arc::from(stage),
+            steps,
+            dedup,
+            fields,
+            limits,
+            window: threads.max(2),
+            buckets: 0,
+            pool,
+        })
+    }
+
+    /// Sets the number of buckets of near-duplicate dedup ([`crate::config::StageConfig::dedup_buckets`]).
+    pub fn with_buckets(mut self, buckets: usize) -> Self {
+        self.buckets = buckets;
+        self
     }
 
     /// Whether the stage has dedup steps, which run across all shards after the filters.
@@ -332,6 +350,13 @@ impl Pipeline {
         counts.blank_lines = blank_lines;
         counts.bytes_read = bytes.task.load(Ordering::Relaxed);
         writer.commit()?;
+        if self.buckets > 0 {
+            crate::engine::buckets::sort_by_bucket(
+                &dir.output("bands", task),
+                self.buckets,
+                &dir.tmp().join(format!("duckdb-sort-{}", task.id)),
+            )?;
+        }
         if !counts.balanced() {
             bail!(
                 "task {}: {} inputs but {} kept + {} rejected + {} quarantined",
@@ -404,6 +429,24 @@ impl Pipeline {
         threads: usize,
         memory_limit: &str,
     ) -> Result<TaskCounts> {
+        let next = AtomicUsize::new(0);
+        let errors: Mutex<Vec<anyhow::Error>> = Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for _ in 0..threads.min(self.buckets).max(1) {
+                scope.spawn(|| loop {
+                    let k = next.fetch_add(1, Ordering::SeqCst);
+                    if k >= self.buckets {
+                        break;
+                    }
+                    if let Err(e) = self.buckets_task(dir, k, memory_limit) {
+                        errors.lock().expect("errors lock").push(e);
+                    }
+                });
+            }
+        });
+        if let Some(e) = errors.into_inner().expect("errors lock").into_iter().next() {
+            return Err(e);
+        }
         self.cluster(dir, memory_limit)?;
         let next = AtomicUsize::new(0);
         let results: Mutex<Vec<Result<TaskCounts>>> = Mutex::new(Vec::new());
@@ -424,6 +467,20 @@ impl Pipeline {
             total.merge(&result?);
         }
         Ok(total)
+    }
+
+    /// Buckets task `bucket`: the candidate pairs of its bands, unless they were found.
+    pub fn buckets_task(&self, dir: &RunDir, bucket: usize, memory_limit: &str) -> Result<()> {
+        if dir.bucket_done(bucket) {
+            return Ok(());
+        }
+        let steps: Vec<(usize, DedupMethod)> =
+            self.dedup.iter().enumerate().map(|(i, (_, m))| (i, m.clone())).collect();
+        let pairs = crate::engine::buckets::find_candidates(dir.root(), bucket, &steps, memory_limit)
+            .with_context(|| format!("bucket {bucket} of the near-duplicate dedup"))?;
+        dir.finish_bucket(bucket, pairs)?;
+        crate::memory::release_free_memory();
+        Ok(())
     }
 
     /// The cluster phase: finds the duplicates across every shard, unless they were found.

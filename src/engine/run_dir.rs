@@ -38,7 +38,7 @@ pub const TABLES: [&str; 4] = ["kept", "rejected", "decisions", "quarantine"];
 const INTERMEDIATES_REMOVED: &str = "intermediates-removed.json";
 
 /// Folders of a task's intermediate files when a stage has dedup steps.
-const DEDUP_DIRS: [&str; 3] = ["pending", "signatures", "bands"];
+const DEDUP_DIRS: [&str; 4] = ["pending", "signatures", "bands", "candidates"];
 
 /// One independent unit of work: one input shard. Tasks share nothing, so any subset can run
 /// anywhere (threads here, or nodes of a cluster).
@@ -302,7 +302,24 @@ impl RunDir {
     /// Forgets the clusters of the run, because some task's filter results changed (it was
     /// redone after an interruption). Every shard's split, made from them, is then stale.
     pub fn invalidate_dedup(&self) -> Result<()> {
+        match std::fs::remove_dir_all(self.root.join("done").join("buckets")) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).context("forgetting the buckets phase"),
+        }
         remove_with_tmp(&self.root.join("done").join("dedup.json"))
+    }
+
+    /// Whether buckets task `bucket` found its candidate pairs (`done/buckets/<bucket>.json`).
+    pub fn bucket_done(&self, bucket: usize) -> bool {
+        self.root.join("done").join("buckets").join(format!("{bucket}.json")).exists()
+    }
+
+    /// Marks buckets task `bucket` done, with its number of candidate pairs.
+    pub fn finish_bucket(&self, bucket: usize, pairs: u64) -> Result<()> {
+        let dir = self.root.join("done").join("buckets");
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        write_atomic(&dir.join(format!("{bucket}.json")), format!("{{\"pairs\": {pairs}}}").as_bytes())
     }
 
     fn dedup_marker(&self) -> Result<Option<DedupMarker>> {

@@ -92,7 +92,8 @@ impl Session {
         let (ctx, models) = build_context(invocation, fallback)?;
         let steps = config.build_steps(&ctx)?;
         let limits = BatchLimits { records: config.run.batch_records, bytes: config.run.batch_bytes };
-        let pipeline = Pipeline::new(&config.stage, steps, config.fields.clone(), limits, threads)?;
+        let pipeline = Pipeline::new(&config.stage, steps, config.fields.clone(), limits, threads)?
+            .with_buckets(config.dedup_buckets());
         Ok(Self { pipeline, ctx, models })
     }
 
@@ -100,7 +101,8 @@ impl Session {
     pub fn dedup_only(config: &StageConfig, threads: usize) -> Result<Self> {
         let steps = config.build_dedup_steps()?;
         let limits = BatchLimits { records: config.run.batch_records, bytes: config.run.batch_bytes };
-        let pipeline = Pipeline::new(&config.stage, steps, config.fields.clone(), limits, threads)?;
+        let pipeline = Pipeline::new(&config.stage, steps, config.fields.clone(), limits, threads)?
+            .with_buckets(config.dedup_buckets());
         let ctx = curate_filters::BuildContext::default();
         Ok(Self { pipeline, ctx, models: Models::default() })
     }

@@ -127,8 +127,13 @@ fn run_phase(dir: &RunDir, phase: Phase, index: usize) -> Result<()> {
             std::fs::create_dir_all(dir.root().join("usage"))?;
             write_atomic(&usage_path(dir.root(), index), &serde_json::to_vec_pretty(&session.usage())?)?;
         }
-        Phase::Cluster => {
+        Phase::Buckets => {
             need(Phase::Filter)?;
+            let session = Session::dedup_only(&plan.config, threads)?;
+            session.pipeline.buckets_task(dir, index, &plan.config.run.dedup_memory)?;
+        }
+        Phase::Cluster => {
+            need(if plan.config.dedup_buckets() > 0 { Phase::Buckets } else { Phase::Filter })?;
             let session = Session::dedup_only(&plan.config, threads)?;
             session.pipeline.cluster(dir, &plan.config.run.dedup_memory)?;
         }

@@ -187,6 +187,38 @@ fn dedup_spans_shards_and_spills_under_a_small_memory_limit() {
     assert!(p >= 0.99 && r >= 0.95, "precision {p}, recall {r}");
 }
 
+#[test]
+fn the_duplicates_do_not_depend_on_the_number_of_buckets() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("corpus.jsonl");
+    let corpus = write_corpus(&input);
+    // Exact, MinHash and SimHash in one run, the buckets phase in 1, 5 and 13 parts.
+    let decided = |buckets: usize| {
+        let config = dir.path().join(format!("c{buckets}.toml"));
+        dedup_only(
+            &config,
+            &format!(
+                "[run]\ndedup_buckets = {buckets}\n\n[[steps]]\nfilter = \"exact_dedup\"\n\n[[steps]]\n\
+                 filter = \"minhash_dedup\"\n\n[[steps]]\nfilter = \"simhash_dedup\"\n"
+            ),
+        );
+        let run = dir.path().join(format!("run{buckets}"));
+        curate_ok(&[
+            "--config",
+            config.to_str().unwrap(),
+            "--output",
+            run.to_str().unwrap(),
+            "--input",
+            input.to_str().unwrap(),
+        ]);
+        sql(&run, "select id, step, duplicate_of, score from rejected order by all")
+    };
+    let one = decided(1);
+    assert!(one.len() >= corpus.exact.len() + corpus.near.len() * 9 / 10, "{} rejected", one.len());
+    assert_eq!(decided(5), one);
+    assert_eq!(decided(13), one);
+}
+
 /// Distinct 5-word shingles of a text, computed here independently of curate's code: lowercase,
 /// every character that is not a letter or digit a space, words split on whitespace, each
 /// shingle hashed with the standard library's hasher.

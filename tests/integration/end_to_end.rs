@@ -325,7 +325,7 @@ fn interrupted_runs_resume_without_duplicates() {
     let done: Vec<PathBuf> = done
         .into_iter()
         .filter(|p| !p.to_string_lossy().contains(".final"))
-        .filter(|p| !p.ends_with("dedup.json") && !p.ends_with("finish.json"))
+        .filter(|p| p.is_file() && !p.ends_with("dedup.json") && !p.ends_with("finish.json"))
         .collect();
     assert_eq!(done.len(), 4);
     let task = done[1].file_stem().unwrap().to_string_lossy().to_string();

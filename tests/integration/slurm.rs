@@ -44,8 +44,15 @@ fn slurm_ready() {
     );
 }
 
-fn stage_args<'a>(inputs: &'a [String], run: &'a str) -> Vec<&'a str> {
-    let mut args = vec!["--stage", "pretrain", "--output", run, "--input"];
+/// The pretrain stage with `buckets` tasks in the buckets phase of its MinHash dedup.
+fn config(dir: &Path, buckets: usize) -> String {
+    let path = dir.join(format!("pretrain-{buckets}.toml"));
+    std::fs::write(&path, format!("stage = \"pretrain\"\n[run]\ndedup_buckets = {buckets}\n")).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+fn stage_args<'a>(config: &'a str, inputs: &'a [String], run: &'a str) -> Vec<&'a str> {
+    let mut args = vec!["--config", config, "--output", run, "--input"];
     args.extend(inputs.iter().map(String::as_str));
     args
 }
@@ -103,9 +110,11 @@ fn starts(run: &Path, phase: &str, index: usize) -> usize {
         .unwrap_or(0)
 }
 
+/// The local run, with one bucket: the Slurm runs use others, and must not differ.
 fn local_run(dir: &Path, inputs: &[String]) -> PathBuf {
     let local = dir.join("local");
-    curate_ok(&stage_args(inputs, local.to_str().unwrap()));
+    let one = config(dir, 1);
+    curate_ok(&stage_args(&one, inputs, local.to_str().unwrap()));
     local
 }
 
@@ -125,13 +134,17 @@ fn a_slurm_run_in_chunked_arrays_equals_the_local_run() {
 
     let run = dir.path().join("slurm");
     let run_s = run.to_str().unwrap().to_string();
+    let seven = config(dir.path(), 7);
     let mut args = vec!["submit", "slurm", "--mem", "1000", "--dry-run"];
-    args.extend(stage_args(&inputs, &run_s));
+    args.extend(stage_args(&seven, &inputs, &run_s));
     let dry = curate_ok(&args);
     // Seven filter tasks with MaxArraySize 5: a chunk of indices 0-4 and one of 0-1 at offset 5.
     assert!(dry.contains("#SBATCH --array=0-4\n") && dry.contains("#SBATCH --array=0-1\n"), "{dry}");
     assert!(dry.contains("--phase filter --offset 5"), "{dry}");
     assert!(dry.contains("--dependency=afterok:<filter-0>:<filter-5>"), "{dry}");
+    // Seven buckets in two chunks too; the cluster task waits for both.
+    assert!(dry.contains("--phase buckets --offset 5"), "{dry}");
+    assert!(dry.contains("--dependency=afterok:<buckets-0>:<buckets-5>"), "{dry}");
     assert!(!run.join("slurm/jobs.json").exists(), "a dry run submits nothing");
 
     args.retain(|a| *a != "--dry-run");
@@ -153,8 +166,9 @@ fn a_cancelled_element_and_a_failed_task_are_resubmitted_alone() {
     let local = local_run(dir.path(), &inputs);
     let run = dir.path().join("slurm");
     let run_s = run.to_str().unwrap().to_string();
+    let three = config(dir.path(), 3);
     let mut args = vec!["submit", "slurm", "--mem", "1000"];
-    args.extend(stage_args(&inputs, &run_s));
+    args.extend(stage_args(&three, &inputs, &run_s));
 
     // Shard 3 changes after the plan: its task must refuse it. Element 1 of the second chunk
     // (task 6) is cancelled; three nodes are busy with tasks 0-2 meanwhile.

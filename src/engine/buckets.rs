@@ -1,0 +1,112 @@
+//! The buckets phase of near-duplicate dedup: the join of documents that share an LSH band,
+//! split by band hash into tasks.
+//!
+//! Each filter task leaves its band rows (`bands/<task>.parquet`: doc, step, band, key) sorted by
+//! `bucket = band % B` in small row groups ([`sort_by_bucket`]), so the task of bucket `k` reads
+//! only its row groups of every shard's file (Parquet statistics skip the others). It writes the
+//! candidate pairs of its bands to `candidates/<k>.parquet` (step, a, b, score): for MinHash, each
+//! document and its predecessor in a band (verified against the signatures by the cluster
+//! phase); for SimHash, each document and its `window` nearest fingerprints in a band within the
+//! Hamming distance (score = 1 - distance / 64). Every band lies in exactly one bucket, so the
+//! pairs do not depend on the number of buckets.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use curate_filters::dedup::DedupMethod;
+use duckdb::Connection;
+
+use super::cluster::{open_duckdb, quote};
+
+/// Rows per row group of a sorted band file: small enough that a bucket's rows span few groups
+/// besides its own.
+const ROW_GROUP_ROWS: usize = 16 * 1024;
+
+/// Rewrites the band file `path` sorted by bucket (`band % buckets`), with a `bucket` column
+/// whose row-group statistics let each bucket task skip the rest.
+pub fn sort_by_bucket(path: &Path, buckets: usize, scratch: &Path) -> Result<()> {
+    let conn = Connection::open_in_memory().context("opening DuckDB")?;
+    std::fs::create_dir_all(scratch)?;
+    conn.execute_batch(&format!(
+        "SET threads = 1; SET memory_limit = '256MB'; SET temp_directory = {};",
+        quote(&scratch.to_string_lossy())
+    ))?;
+    let sorted = curate_sources::writer::tmp_path(path);
+    conn.execute_batch(&format!(
+        "COPY (SELECT doc, step, band, key, (band % {buckets})::UINTEGER AS bucket
+               FROM read_parquet({}) ORDER BY bucket, step, band, doc)
+         TO {} (FORMAT parquet, ROW_GROUP_SIZE {ROW_GROUP_ROWS})",
+        quote(&path.to_string_lossy()),
+        quote(&sorted.to_string_lossy())
+    ))
+    .with_context(|| format!("sorting {} by bucket", path.display()))?;
+    std::fs::rename(&sorted, path).with_context(|| format!("renaming {}", sorted.display()))?;
+    let _ = std::fs::remove_dir_all(scratch);
+    Ok(())
+}
+
+/// The candidate pairs of bucket `bucket` for every near-duplicate step (`(index, method)`);
+/// writes `candidates/<bucket>.parquet` and returns its number of rows.
+pub fn find_candidates(
+    root: &Path,
+    bucket: usize,
+    steps: &[(usize, DedupMethod)],
+    memory_limit: &str,
+) -> Result<u64> {
+    let conn = open_duckdb(root, memory_limit, &format!("buckets-{bucket}"))?;
+    let band_glob = quote(&root.join("bands").join("*.parquet").to_string_lossy());
+    conn.execute_batch(&format!(
+        "CREATE VIEW bands AS SELECT doc, step, band, key FROM read_parquet({band_glob}) WHERE bucket = {bucket}"
+    ))
+    .context("reading band files")?;
+    let mut parts = Vec::new();
+    for (i, method) in steps {
+        match method {
+            DedupMethod::Exact(_) => {}
+            DedupMethod::MinHash(..) => parts.push(format!(
+                "SELECT DISTINCT {i}::UINTEGER AS step, a, d AS b, NULL::DOUBLE AS score FROM (
+                   SELECT doc AS d, lag(doc) OVER (PARTITION BY band ORDER BY doc) AS a FROM bands
+                   WHERE step = {i})
+                 WHERE a IS NOT NULL"
+            )),
+            DedupMethod::SimHash(config) => {
+                let lags: Vec<String> = (1..=config.window)
+                    .map(|j| {
+                        format!(
+                            "SELECT doc AS d, key AS kd, lag(doc, {j}) OVER w{j} AS a, lag(key, {j}) OVER w{j} AS ka \
+                             FROM bands WHERE step = {i} WINDOW w{j} AS (PARTITION BY band ORDER BY key, doc)"
+                        )
+                    })
+                    .collect();
+                parts.push(format!(
+                    "SELECT DISTINCT {i}::UINTEGER AS step, least(a, d) AS a, greatest(a, d) AS b,
+                            1.0 - bit_count(xor(ka, kd))::DOUBLE / 64.0 AS score
+                     FROM ({}) WHERE a IS NOT NULL AND bit_count(xor(ka, kd)) <= {}",
+                    lags.join(" UNION ALL "),
+                    config.max_distance
+                ));
+            }
+        }
+    }
+    let out = root.join("candidates").join(format!("{bucket}.parquet"));
+    std::fs::create_dir_all(out.parent().expect("candidates/"))?;
+    let tmp = curate_sources::writer::tmp_path(&out);
+    let query = if parts.is_empty() {
+        "SELECT NULL::UINTEGER AS step, NULL::UBIGINT AS a, NULL::UBIGINT AS b, NULL::DOUBLE AS score WHERE false"
+            .to_string()
+    } else {
+        parts.join(" UNION ALL ")
+    };
+    conn.execute_batch(&format!(
+        "COPY ({query} ORDER BY step, a, b) TO {} (FORMAT parquet)",
+        quote(&tmp.to_string_lossy())
+    ))
+    .with_context(|| format!("candidate pairs of bucket {bucket}"))?;
+    std::fs::rename(&tmp, &out).with_context(|| format!("renaming {}", tmp.display()))?;
+    let rows: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM read_parquet({})", quote(&out.to_string_lossy())),
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(rows as u64)
+}
