@@ -301,10 +301,9 @@ impl StageConfig {
         Ok(built)
     }
 
-    /// Tasks of the buckets phase: 0 without near-duplicate dedup steps (MinHash, SimHash).
+    /// Tasks of the buckets phase: 0 without dedup steps.
     pub fn dedup_buckets(&self) -> usize {
-        let near = self.steps.iter().any(|s| s.filter == "minhash_dedup" || s.filter == "simhash_dedup");
-        if near {
+        if self.steps.iter().any(|s| DedupMethod::is_dedup(&s.filter)) {
             self.run.dedup_buckets.max(1)
         } else {
             0

@@ -1,14 +1,16 @@
-//! The buckets phase of near-duplicate dedup: the join of documents that share an LSH band,
-//! split by band hash into tasks.
+//! The buckets phase of dedup: the joins of documents that share an LSH band or a text hash,
+//! split by that hash into tasks.
 //!
-//! Each filter task leaves its band rows (`bands/<task>.parquet`: doc, step, band, key) sorted by
+//! Each filter task leaves its band rows (`bands/<task>.parquet`: doc, step, band, key; exact
+//! dedup's text hash is its step's one band) sorted by
 //! `bucket = band % B` in small row groups ([`sort_by_bucket`]), so the task of bucket `k` reads
 //! only its row groups of every shard's file (Parquet statistics skip the others). It writes the
 //! candidate pairs of its bands to `candidates/<k>.parquet` (step, a, b, score): for MinHash, each
 //! document and its predecessor in a band (verified against the signatures by the cluster
 //! phase); for SimHash, each document and its `window` nearest fingerprints in a band within the
-//! Hamming distance (score = 1 - distance / 64). Every band lies in exactly one bucket, so the
-//! pairs do not depend on the number of buckets.
+//! Hamming distance (score = 1 - distance / 64); for exact dedup, each document and the first one
+//! with its normalized-text hash (which filter tasks write as the step's one band). Every band
+//! lies in exactly one bucket, so the pairs do not depend on the number of buckets.
 
 use std::path::Path;
 
@@ -45,7 +47,7 @@ pub fn sort_by_bucket(path: &Path, buckets: usize, scratch: &Path) -> Result<()>
     Ok(())
 }
 
-/// The candidate pairs of bucket `bucket` for every near-duplicate step (`(index, method)`);
+/// The candidate pairs of bucket `bucket` for every dedup step (`(index, method)`);
 /// writes `candidates/<bucket>.parquet` and returns its number of rows.
 pub fn find_candidates(
     root: &Path,
@@ -62,7 +64,14 @@ pub fn find_candidates(
     let mut parts = Vec::new();
     for (i, method) in steps {
         match method {
-            DedupMethod::Exact(_) => {}
+            // Exact duplicates: documents sharing a normalized-text hash (the step's one band),
+            // each linked to the first of them.
+            DedupMethod::Exact(_) => parts.push(format!(
+                "SELECT {i}::UINTEGER AS step, first_value(doc) OVER w AS a, doc AS b, 1.0::DOUBLE AS score
+                 FROM bands WHERE step = {i}
+                 WINDOW w AS (PARTITION BY band ORDER BY doc)
+                 QUALIFY row_number() OVER w > 1"
+            )),
             DedupMethod::MinHash(..) => parts.push(format!(
                 "SELECT DISTINCT {i}::UINTEGER AS step, a, d AS b, NULL::DOUBLE AS score FROM (
                    SELECT doc AS d, lag(doc) OVER (PARTITION BY band ORDER BY doc) AS a FROM bands

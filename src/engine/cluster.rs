@@ -7,7 +7,7 @@
 //! `task_index << 32 | ordinal`, so "first" means first in input order.
 //!
 //! Steps run in order, in DuckDB (which spills to disk past its memory limit):
-//! - exact: rows grouped by their normalized-text hash; all but the first are duplicates;
+//! - exact: documents linked to the first with their normalized-text hash, as the buckets found;
 //! - MinHash: candidate pairs (a document and its predecessor in a band) are kept when the
 //!   signatures' estimated Jaccard similarity reaches the threshold;
 //! - SimHash: candidate pairs within the Hamming distance, as the buckets found them.
@@ -108,8 +108,7 @@ pub(crate) fn open_duckdb(root: &Path, memory_limit: &str, scratch: &str) -> Res
 pub fn cluster(root: &Path, methods: &[DedupMethod], memory_limit: &str) -> Result<Vec<u64>> {
     let conn = open_duckdb(root, memory_limit, "cluster")?;
     let sig_glob = quote(&root.join("signatures").join("*.parquet").to_string_lossy());
-    let near = methods.iter().any(|m| !matches!(m, DedupMethod::Exact(_)));
-    let candidates = if near {
+    let candidates = if !methods.is_empty() {
         format!("read_parquet({})", quote(&root.join("candidates").join("*.parquet").to_string_lossy()))
     } else {
         "(SELECT NULL::UINTEGER AS step, NULL::UBIGINT AS a, NULL::UBIGINT AS b, NULL::DOUBLE AS score WHERE false)"
@@ -141,21 +140,18 @@ pub fn cluster(root: &Path, methods: &[DedupMethod], memory_limit: &str) -> Resu
 fn cluster_step(conn: &Connection, i: usize, method: &DedupMethod) -> Result<u64> {
     let before: i64 = conn.query_row("SELECT count(*) FROM removed", [], |r| r.get(0))?;
     match method {
-        DedupMethod::Exact(_) => {
-            conn.execute_batch(&format!(
-                "INSERT INTO removed
-                 SELECT doc, {i}, first_value(doc) OVER w, 1.0 FROM sig
-                 WHERE doc NOT IN (SELECT doc FROM removed)
-                 WINDOW w AS (PARTITION BY key_{i} ORDER BY doc)
-                 QUALIFY row_number() OVER w > 1"
-            ))?;
-        }
         DedupMethod::MinHash(config, _) => {
             let alias = Alias::of_removed(conn)?;
             let mut clusters = Clusters::default();
+            // A pair shares several bands, which may lie in several buckets: each pair once
+            // before the signatures are joined (at 10^7 pairs the copies filled the disk with
+            // DuckDB's spill files).
+            conn.execute_batch(&format!(
+                "CREATE OR REPLACE TEMP TABLE pairs AS SELECT DISTINCT a, b FROM candidates WHERE step = {i}"
+            ))?;
             let mut stmt = conn.prepare(&format!(
-                "SELECT c.a, c.b, sa.sig_{i}, sb.sig_{i} FROM candidates c
-                 JOIN sig sa ON sa.doc = c.a JOIN sig sb ON sb.doc = c.b WHERE c.step = {i}"
+                "SELECT p.a, p.b, sa.sig_{i}, sb.sig_{i} FROM pairs p
+                 JOIN sig sa ON sa.doc = p.a JOIN sig sb ON sb.doc = p.b"
             ))?;
             stream_chunks(&mut stmt, |chunk| {
                 let (a, b) = (column::<UInt64Array>(chunk, 0)?, column::<UInt64Array>(chunk, 1)?);
@@ -170,7 +166,8 @@ fn cluster_step(conn: &Connection, i: usize, method: &DedupMethod) -> Result<u64
             })?;
             append_removed(conn, i, clusters)?;
         }
-        DedupMethod::SimHash(_) => {
+        // Pairs found whole by the buckets: exact duplicates (score 1), SimHash neighbours.
+        DedupMethod::Exact(_) | DedupMethod::SimHash(_) => {
             let alias = Alias::of_removed(conn)?;
             let mut clusters = Clusters::default();
             let mut stmt = conn.prepare(&format!("SELECT a, b, score FROM candidates WHERE step = {i}"))?;

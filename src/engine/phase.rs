@@ -5,7 +5,7 @@
 //! | phase | tasks | what one task does | done when |
 //! |---|---|---|---|
 //! | `filter` | one per input shard | the stage's steps; with dedup, pending records and signatures | `done/<task>.json` |
-//! | `buckets` | `[run] dedup_buckets` (near-duplicate dedup) | the candidate pairs of one part of the bands | `done/buckets/<k>.json` |
+//! | `buckets` | `[run] dedup_buckets` (stages with dedup) | the candidate pairs of one part of the band and text hashes | `done/buckets/<k>.json` |
 //! | `cluster` | 1 (stages with dedup) | the duplicates across all shards | `done/dedup.json` |
 //! | `apply` | one per input shard (with dedup) | splits pending records into kept and rejected | `done/<task>.final.json` |
 //! | `finish` | 1 | conservation check, the stage's own outputs, the manifest | `done/finish.json` |
@@ -29,7 +29,7 @@ use super::run_dir::{Plan, RunDir};
 pub enum Phase {
     /// The stage's steps, per input shard.
     Filter,
-    /// Candidate pairs of near-duplicate dedup, per part of the band hashes.
+    /// Candidate pairs of dedup, per part of the band and text hashes.
     Buckets,
     /// The duplicates across all shards (stages with dedup steps).
     Cluster,

@@ -335,7 +335,8 @@ impl Pipeline {
     /// Runs one task from scratch and marks it finished.
     fn run_task(&self, task: &Task, index: usize, dir: &RunDir, progress: &Progress) -> Result<TaskCounts> {
         dir.clear(task)?;
-        let mut writer = TaskWriter::create(dir, task, index, self.dedup.len())?;
+        let exact: Vec<bool> = self.dedup.iter().map(|(_, m)| matches!(m, DedupMethod::Exact(_))).collect();
+        let mut writer = TaskWriter::create(dir, task, index, exact)?;
         let bytes = ByteCount::default();
         let (tx, rx) = sync_channel::<(Vec<RawItem>, u64)>(self.window * 2);
         let mut counts = self.empty_counts();
@@ -469,7 +470,7 @@ impl Pipeline {
         Ok(total)
     }
 
-    /// Buckets task `bucket`: the candidate pairs of its bands, unless they were found.
+    /// Buckets task `bucket`: the candidate pairs of its bands and hashes, unless they were found.
     pub fn buckets_task(&self, dir: &RunDir, bucket: usize, memory_limit: &str) -> Result<()> {
         if dir.bucket_done(bucket) {
             return Ok(());
@@ -602,10 +603,14 @@ struct TaskWriter {
     dedup: Option<((SignatureTable, ParquetShard), (BandTable, ParquetShard))>,
     /// `doc` number of the next pending record: task index << 32 | ordinal.
     next_doc: u64,
+    /// Per dedup step, whether it is exact dedup, whose text hash goes to the band file as the
+    /// step's one band (so the buckets phase finds it by bucket like the LSH bands).
+    exact: Vec<bool>,
 }
 
 impl TaskWriter {
-    fn create(dir: &RunDir, task: &Task, index: usize, dedup_steps: usize) -> Result<Self> {
+    fn create(dir: &RunDir, task: &Task, index: usize, exact: Vec<bool>) -> Result<Self> {
+        let dedup_steps = exact.len();
         let kept_path = if dedup_steps > 0 { dir.pending(task) } else { dir.output("kept", task) };
         let dedup = if dedup_steps > 0 {
             Some((
@@ -630,6 +635,7 @@ impl TaskWriter {
         Ok(Self {
             dedup,
             next_doc: (index as u64) << 32,
+            exact,
             kept: (DocumentTable::kept(), ParquetShard::create(&kept_path, &output::kept_schema())?),
             rejected: (
                 DocumentTable::rejected(),
@@ -653,6 +659,9 @@ impl TaskWriter {
                 self.next_doc += 1;
                 let keys: Vec<u64> = signatures.iter().map(|s| s.key).collect();
                 for (step, s) in signatures.iter().enumerate() {
+                    if self.exact[step] {
+                        bands.push(number, step as u32, s.key, s.key);
+                    }
                     for band in &s.bands {
                         bands.push(number, step as u32, *band, s.key);
                     }

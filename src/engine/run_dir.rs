@@ -15,8 +15,9 @@
 //! last. A task without a marker is redone from scratch on resume.
 //!
 //! With dedup steps, a task writes the records its filters kept to `pending/<task>.parquet`
-//! with their signatures (`signatures/`, `bands/`); once every task is done, the duplicates of
-//! the whole run are found (`duplicates.parquet`, marker `done/dedup.json`), and each task
+//! with their signatures (`signatures/`, `bands/`); once every task is done, the buckets phase
+//! writes candidate pairs (`candidates/<k>.parquet`, markers `done/buckets/<k>.json`), the
+//! duplicates of the whole run are found (`duplicates.parquet`, marker `done/dedup.json`), and each task
 //! splits its pending records into `kept/<task>.parquet` and `rejected/<task>.dedup.parquet`
 //! (marker `done/<task>.final.json`). `pending/` stays, so that the dedup can be redone when a
 //! task's filter results are redone.
