@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 HERE = os.path.dirname(os.path.abspath(__file__))
 BANDS, ROWS, CLUSTER = 14, 8, 10
 CHUNK = 500_000  # documents per row group written
-BUCKETS = 16  # [run] dedup_buckets's default
+BUCKETS = 16  # [run] dedup_buckets
 
 
 def chunk_bands(start, n, seed):
@@ -100,7 +100,7 @@ def main():
     config = f"{args.work}/minhash.toml"
     with open(config, "w") as f:
         memory = f'dedup_memory = "{args.memory}"\n' if args.memory else ""
-        f.write(f'stage = "pretrain"\n[run]\n{memory}\n[[steps]]\nfilter = "minhash_dedup"\n')
+        f.write(f'stage = "pretrain"\n[run]\n{memory}dedup_buckets = {BUCKETS}\n\n[[steps]]\nfilter = "minhash_dedup"\n')
     print("| edges | documents | signature + band files | buckets phase: CPU (16 tasks), largest peak | "
           "cluster: wall, CPU, peak |")
     print("|---|---|---|---|---|")

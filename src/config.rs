@@ -45,7 +45,7 @@ impl Default for RunOptions {
             batch_records: 1024,
             batch_bytes: 8 << 20,
             dedup_memory: String::new(),
-            dedup_buckets: 16,
+            dedup_buckets: 0,
             http_connect_seconds: 30,
             http_stall_seconds: 60,
         }
@@ -301,12 +301,15 @@ impl StageConfig {
         Ok(built)
     }
 
-    /// Tasks of the buckets phase: 0 without dedup steps.
-    pub fn dedup_buckets(&self) -> usize {
-        if self.steps.iter().any(|s| DedupMethod::is_dedup(&s.filter)) {
-            self.run.dedup_buckets.max(1)
-        } else {
+    /// Tasks of the buckets phase of a run over `shards` input shards: 0 without dedup steps;
+    /// `[run] dedup_buckets`, or when that is 0, one per shard up to 16.
+    pub fn dedup_buckets(&self, shards: usize) -> usize {
+        if !self.steps.iter().any(|s| DedupMethod::is_dedup(&s.filter)) {
             0
+        } else if self.run.dedup_buckets == 0 {
+            shards.clamp(1, 16)
+        } else {
+            self.run.dedup_buckets
         }
     }
 

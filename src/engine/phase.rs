@@ -5,7 +5,7 @@
 //! | phase | tasks | what one task does | done when |
 //! |---|---|---|---|
 //! | `filter` | one per input shard | the stage's steps; with dedup, pending records and signatures | `done/<task>.json` |
-//! | `buckets` | `[run] dedup_buckets` (stages with dedup) | the candidate pairs of one part of the band and text hashes | `done/buckets/<k>.json` |
+//! | `buckets` | `[run] dedup_buckets`, else one per shard up to 16 (stages with dedup) | the candidate pairs of one part of the band and text hashes | `done/buckets/<k>.json` |
 //! | `cluster` | 1 (stages with dedup) | the duplicates across all shards | `done/dedup.json` |
 //! | `apply` | one per input shard (with dedup) | splits pending records into kept and rejected | `done/<task>.final.json` |
 //! | `finish` | 1 | conservation check, the stage's own outputs, the manifest | `done/finish.json` |
@@ -54,7 +54,7 @@ impl Phase {
     /// The phases of `plan`, in order, with their numbers of tasks.
     pub fn of(plan: &Plan) -> Vec<(Phase, usize)> {
         let shards = plan.tasks.len();
-        let buckets = plan.config.dedup_buckets();
+        let buckets = plan.buckets();
         if plan.has_dedup() {
             let mut phases = vec![(Phase::Filter, shards)];
             if buckets > 0 {
@@ -210,7 +210,7 @@ mod tests {
         assert!(plan.has_dedup());
         let dir = RunDir::prepare(&root.path().join("run"), &plan).unwrap();
         let all = |n: usize| (0..n).collect::<Vec<_>>();
-        let b = plan.config.dedup_buckets();
+        let b = plan.buckets();
         assert!(b > 0, "pretrain has MinHash dedup");
         assert_eq!(
             todo(&dir, &plan),

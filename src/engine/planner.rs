@@ -78,7 +78,8 @@ pub fn plan(args: &RunArgs, config: &StageConfig) -> Result<Planned> {
     for note in &expanded.notes {
         eprintln!("note: {note}");
     }
-    let session = Session::new(config, &invocation, threads)?;
+    let buckets = config.dedup_buckets(expanded.files.len());
+    let session = Session::new(config, &invocation, threads, buckets)?;
     if session.judge_unused() {
         eprintln!(
             "note: --judge is not used: no step of stage `{}` asks a judge question (judge rules and the \

@@ -79,6 +79,11 @@ impl Plan {
         Self { config, tasks, signature_format: SIGNATURE_FORMAT }
     }
 
+    /// Tasks of the buckets phase (0 without dedup steps).
+    pub fn buckets(&self) -> usize {
+        self.config.dedup_buckets(self.tasks.len())
+    }
+
     /// Whether the stage has dedup steps (and so the cluster and apply phases).
     pub fn has_dedup(&self) -> bool {
         self.config.steps.iter().any(|s| curate_filters::dedup::DedupMethod::is_dedup(&s.filter))

@@ -71,9 +71,15 @@ pub struct Session {
 }
 
 impl Session {
-    /// Builds `config`'s steps with the models `invocation` names, running on `threads`.
-    pub fn new(config: &StageConfig, invocation: &Invocation, threads: usize) -> Result<Self> {
-        Self::with_cache_fallback(config, invocation, threads, None)
+    /// Builds `config`'s steps with the models `invocation` names, running on `threads`, for a
+    /// run whose buckets phase has `buckets` tasks.
+    pub fn new(
+        config: &StageConfig,
+        invocation: &Invocation,
+        threads: usize,
+        buckets: usize,
+    ) -> Result<Self> {
+        Self::with_cache_fallback(config, invocation, threads, buckets, None)
     }
 
     /// [`Session::new`] for one task of a distributed run: when the verdict cache is held by
@@ -83,6 +89,7 @@ impl Session {
         config: &StageConfig,
         invocation: &Invocation,
         threads: usize,
+        buckets: usize,
         fallback: Option<std::path::PathBuf>,
     ) -> Result<Self> {
         curate_sources::open::set_http_limits(curate_sources::open::HttpLimits {
@@ -93,16 +100,16 @@ impl Session {
         let steps = config.build_steps(&ctx)?;
         let limits = BatchLimits { records: config.run.batch_records, bytes: config.run.batch_bytes };
         let pipeline = Pipeline::new(&config.stage, steps, config.fields.clone(), limits, threads)?
-            .with_buckets(config.dedup_buckets());
+            .with_buckets(buckets);
         Ok(Self { pipeline, ctx, models })
     }
 
-    /// Only the dedup steps of `config`, for the cluster and apply phases.
-    pub fn dedup_only(config: &StageConfig, threads: usize) -> Result<Self> {
+    /// Only the dedup steps of `config`, for the buckets, cluster and apply phases.
+    pub fn dedup_only(config: &StageConfig, threads: usize, buckets: usize) -> Result<Self> {
         let steps = config.build_dedup_steps()?;
         let limits = BatchLimits { records: config.run.batch_records, bytes: config.run.batch_bytes };
         let pipeline = Pipeline::new(&config.stage, steps, config.fields.clone(), limits, threads)?
-            .with_buckets(config.dedup_buckets());
+            .with_buckets(buckets);
         let ctx = curate_filters::BuildContext::default();
         Ok(Self { pipeline, ctx, models: Models::default() })
     }

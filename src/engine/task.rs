@@ -114,7 +114,8 @@ fn run_phase(dir: &RunDir, phase: Phase, index: usize) -> Result<()> {
     match phase {
         Phase::Filter => {
             let fallback = dir.root().join("cache").join(format!("{}.redb", Phase::Filter.scope(index)));
-            let session = Session::with_cache_fallback(&plan.config, &inv, threads, Some(fallback))?;
+            let session =
+                Session::with_cache_fallback(&plan.config, &inv, threads, plan.buckets(), Some(fallback))?;
             let task = &plan.tasks[index];
             let progress = Progress::new(
                 1,
@@ -129,17 +130,17 @@ fn run_phase(dir: &RunDir, phase: Phase, index: usize) -> Result<()> {
         }
         Phase::Buckets => {
             need(Phase::Filter)?;
-            let session = Session::dedup_only(&plan.config, threads)?;
+            let session = Session::dedup_only(&plan.config, threads, plan.buckets())?;
             session.pipeline.buckets_task(dir, index, &plan.config.run.dedup_memory)?;
         }
         Phase::Cluster => {
-            need(if plan.config.dedup_buckets() > 0 { Phase::Buckets } else { Phase::Filter })?;
-            let session = Session::dedup_only(&plan.config, threads)?;
+            need(if plan.buckets() > 0 { Phase::Buckets } else { Phase::Filter })?;
+            let session = Session::dedup_only(&plan.config, threads, plan.buckets())?;
             session.pipeline.cluster(dir, &plan.config.run.dedup_memory)?;
         }
         Phase::Apply => {
             need(Phase::Cluster)?;
-            let session = Session::dedup_only(&plan.config, threads)?;
+            let session = Session::dedup_only(&plan.config, threads, plan.buckets())?;
             session.pipeline.apply_task(&plan.tasks, index, dir)?;
         }
         Phase::Finish => {
