@@ -17,13 +17,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from compare import measure
+
 BANDS, ROWS, CLUSTER = 14, 8, 10
 CHUNK = 500_000  # documents per row group written
 BUCKETS = 16  # [run] dedup_buckets
@@ -77,13 +77,8 @@ def write_synthetic(run, docs):
                 ], schema=band_schema))
 
 
-def measure(phase, index, curate, run):
-    out = subprocess.run([sys.executable, f"{HERE}/measure.py", "--json", phase, "--",
-                          curate, "task", "--run", run, "--phase", phase, "--index", str(index)],
-                         capture_output=True, text=True)
-    if out.returncode != 0:
-        sys.exit(f"{phase} {index} failed: {out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def task(phase, index, curate, run):
+    return measure(f"{phase} {index}", [curate, "task", "--run", run, "--phase", phase, "--index", str(index)])
 
 
 def main():
@@ -115,8 +110,8 @@ def main():
         write_synthetic(run, docs)
         size = sum(os.path.getsize(os.path.join(d, f)) for sub in ("signatures", "bands")
                    for d, _, fs in os.walk(f"{run}/{sub}") for f in fs)
-        buckets = [measure("buckets", k, args.curate, run) for k in range(BUCKETS)]
-        m = measure("cluster", 0, args.curate, run)
+        buckets = [task("buckets", k, args.curate, run) for k in range(BUCKETS)]
+        m = task("cluster", 0, args.curate, run)
         with open(f"{run}/done/dedup.json") as f:
             found = json.load(f)["per_step"][0]
         assert found == docs - -(-docs // CLUSTER), (found, docs)

@@ -18,17 +18,9 @@ import shutil
 import subprocess
 import sys
 
-from compare import write_config
+from compare import measure, write_config
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def measure(cmd, env):
-    out = subprocess.run([sys.executable, f"{HERE}/measure.py", "--json", "task", "--", *cmd],
-                         capture_output=True, text=True, env=env)
-    if out.returncode != 0:
-        sys.exit(f"failed ({out.returncode}): {' '.join(cmd)}\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def files_under(path):
@@ -57,13 +49,12 @@ def main():
                           check=True, capture_output=True, text=True).stdout
     phases = [(line.split()[1], int(line.split()[2])) for line in plan.splitlines()
               if line.strip().startswith("phase ")]
-    env = dict(os.environ, RUST_LOG="warn")
     rows = []
     for phase, count in phases:
         before = files_under(run)
         cpu, peak, wall = 0.0, 0.0, 0.0
         for i in range(count):
-            m = measure([args.curate, "task", "--run", run, "--phase", phase, "--index", str(i)], env)
+            m = measure(f"{phase} {i}", [args.curate, "task", "--run", run, "--phase", phase, "--index", str(i)])
             cpu += m["cpu"]
             wall += m["wall"]
             peak = max(peak, m["peak_tree_mb"])

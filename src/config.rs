@@ -53,6 +53,14 @@ impl Default for RunOptions {
 }
 
 impl RunOptions {
+    /// The limits of http(s) inputs these options set.
+    pub fn http_limits(&self) -> curate_sources::open::HttpLimits {
+        curate_sources::open::HttpLimits {
+            connect: std::time::Duration::from_secs(self.http_connect_seconds),
+            stall: std::time::Duration::from_secs(self.http_stall_seconds),
+        }
+    }
+
     /// The number of worker threads to use.
     pub fn threads(&self) -> usize {
         match self.threads {

@@ -421,53 +421,13 @@ impl Pipeline {
 }
 
 impl Pipeline {
-    /// After every task ran its filters: finds the duplicates of the whole run, then splits
-    /// each task's pending records into kept and rejected. Returns the final counts.
-    pub fn dedup(
-        &self,
-        tasks: &[Task],
-        dir: &RunDir,
-        threads: usize,
-        memory_limit: &str,
-    ) -> Result<TaskCounts> {
-        let next = AtomicUsize::new(0);
-        let errors: Mutex<Vec<anyhow::Error>> = Mutex::new(Vec::new());
-        std::thread::scope(|scope| {
-            for _ in 0..threads.min(self.buckets).max(1) {
-                scope.spawn(|| loop {
-                    let k = next.fetch_add(1, Ordering::SeqCst);
-                    if k >= self.buckets {
-                        break;
-                    }
-                    if let Err(e) = self.buckets_task(dir, k, memory_limit) {
-                        errors.lock().expect("errors lock").push(e);
-                    }
-                });
-            }
-        });
-        if let Some(e) = errors.into_inner().expect("errors lock").into_iter().next() {
-            return Err(e);
-        }
+    /// After every task ran its filters: the buckets, the duplicates of the whole run, then
+    /// each task's pending records split into kept and rejected (each task marks its counts).
+    pub fn dedup(&self, tasks: &[Task], dir: &RunDir, threads: usize, memory_limit: &str) -> Result<()> {
+        on_threads(self.buckets, threads, |k| self.buckets_task(dir, k, memory_limit))?;
         self.cluster(dir, memory_limit)?;
-        let next = AtomicUsize::new(0);
-        let results: Mutex<Vec<Result<TaskCounts>>> = Mutex::new(Vec::new());
-        std::thread::scope(|scope| {
-            for _ in 0..threads.min(tasks.len()).max(1) {
-                scope.spawn(|| loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    if i >= tasks.len() {
-                        break;
-                    }
-                    let result = self.apply_task(tasks, i, dir);
-                    results.lock().expect("results lock").push(result);
-                });
-            }
-        });
-        let mut total = self.empty_counts();
-        for result in results.into_inner().expect("results lock") {
-            total.merge(&result?);
-        }
-        Ok(total)
+        on_threads(tasks.len(), threads, |i| self.apply_task(tasks, i, dir))?;
+        Ok(())
     }
 
     /// Buckets task `bucket`: the candidate pairs of its bands and hashes, unless they were found.
@@ -532,6 +492,27 @@ impl Pipeline {
             })
             .collect()
     }
+}
+
+/// Runs `task(0..count)` on up to `threads` threads, each taking the next number; the first
+/// error, if any, once all ran.
+fn on_threads<T>(count: usize, threads: usize, task: impl Fn(usize) -> Result<T> + Sync) -> Result<()> {
+    let next = AtomicUsize::new(0);
+    let errors: Mutex<Vec<anyhow::Error>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..threads.min(count).max(1) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= count {
+                    break;
+                }
+                if let Err(e) = task(i) {
+                    errors.lock().expect("errors lock").push(e);
+                }
+            });
+        }
+    });
+    errors.into_inner().expect("errors lock").into_iter().next().map_or(Ok(()), Err)
 }
 
 /// Reads a task's input into batches on `tx`; returns the blank lines it skipped.

@@ -70,10 +70,7 @@ pub fn plan(args: &RunArgs, config: &StageConfig) -> Result<Planned> {
     let threads = args.threads.unwrap_or_else(|| config.run.threads()).max(1);
     let invocation = Invocation::from_args(args, threads)?;
     // The HTTP limits apply to listing the inputs too.
-    curate_sources::open::set_http_limits(curate_sources::open::HttpLimits {
-        connect: std::time::Duration::from_secs(config.run.http_connect_seconds),
-        stall: std::time::Duration::from_secs(config.run.http_stall_seconds),
-    });
+    curate_sources::open::set_http_limits(config.run.http_limits());
     let expanded = curate_sources::input::expand_split(&args.input, args.split.as_deref())?;
     for note in &expanded.notes {
         eprintln!("note: {note}");

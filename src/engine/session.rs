@@ -33,24 +33,20 @@ pub struct Usage {
 impl Usage {
     /// Adds another process's usage (models matched by identity).
     pub fn merge(&mut self, other: &Usage) {
-        fn add(mine: &mut Option<JudgeUsage>, theirs: &Option<JudgeUsage>) {
+        fn add(mine: &mut JudgeUsage, theirs: &JudgeUsage) {
+            mine.cache_hits += theirs.cache_hits;
+            mine.cache_misses += theirs.cache_misses;
+        }
+        for (mine, theirs) in [(&mut self.judge, &other.judge), (&mut self.responder, &other.responder)] {
             match (mine.as_mut(), theirs) {
-                (Some(m), Some(t)) => {
-                    m.cache_hits += t.cache_hits;
-                    m.cache_misses += t.cache_misses;
-                }
+                (Some(m), Some(t)) => add(m, t),
                 (None, Some(t)) => *mine = Some(t.clone()),
                 _ => {}
             }
         }
-        add(&mut self.judge, &other.judge);
-        add(&mut self.responder, &other.responder);
         for model in &other.models {
             match self.models.iter_mut().find(|m| m.identity == model.identity) {
-                Some(m) => {
-                    m.cache_hits += model.cache_hits;
-                    m.cache_misses += model.cache_misses;
-                }
+                Some(m) => add(m, model),
                 None => self.models.push(model.clone()),
             }
         }
@@ -92,10 +88,7 @@ impl Session {
         buckets: usize,
         fallback: Option<std::path::PathBuf>,
     ) -> Result<Self> {
-        curate_sources::open::set_http_limits(curate_sources::open::HttpLimits {
-            connect: std::time::Duration::from_secs(config.run.http_connect_seconds),
-            stall: std::time::Duration::from_secs(config.run.http_stall_seconds),
-        });
+        curate_sources::open::set_http_limits(config.run.http_limits());
         let (ctx, models) = build_context(invocation, fallback)?;
         let steps = config.build_steps(&ctx)?;
         let limits = BatchLimits { records: config.run.batch_records, bytes: config.run.batch_bytes };
