@@ -4,13 +4,16 @@
 //! Each filter task leaves its band rows (`bands/<task>.parquet`: doc, step, band, key; exact
 //! dedup's text hash is its step's one band) sorted by
 //! `bucket = band % B` in small row groups ([`sort_by_bucket`]), so the task of bucket `k` reads
-//! only its row groups of every shard's file (Parquet statistics skip the others). It writes the
-//! candidate pairs of its bands to `candidates/<k>.parquet` (step, a, b, score): for MinHash, each
-//! document and its predecessor in a band (verified against the signatures by the cluster
-//! phase); for SimHash, each document and its `window` nearest fingerprints in a band within the
-//! Hamming distance (score = 1 - distance / 64); for exact dedup, each document and the first one
-//! with its normalized-text hash (which filter tasks write as the step's one band). Every band
-//! lies in exactly one bucket, so the pairs do not depend on the number of buckets.
+//! only its row groups of every shard's file (Parquet statistics skip the others). It writes:
+//! - `candidates/<k>.parquet` (step, a, b, part): for MinHash, each document `b` and its
+//!   predecessor `a` in a band, sorted by `part` = the filter task of `a` in small row groups,
+//!   which the attach and verify phases check against the signatures ([`super::verify`]);
+//! - `edges/bucket-<k>.parquet` (step, a, b, score): the pairs found whole here. For SimHash,
+//!   each document and its `window` nearest fingerprints in a band within the Hamming distance
+//!   (score = 1 - distance / 64); for exact dedup, each document and the first one with its
+//!   normalized-text hash (which filter tasks write as the step's one band; score 1).
+//!
+//! Every band lies in exactly one bucket, so the pairs do not depend on the number of buckets.
 
 use std::path::Path;
 
@@ -47,8 +50,11 @@ pub fn sort_by_bucket(path: &Path, buckets: usize, scratch: &Path) -> Result<()>
     Ok(())
 }
 
-/// The candidate pairs of bucket `bucket` for every dedup step (`(index, method)`);
-/// writes `candidates/<bucket>.parquet` and returns its number of rows.
+/// Rows per row group of a candidate file: one attach task reads only the groups of its part.
+pub(crate) const PAIR_ROW_GROUP_ROWS: usize = 16 * 1024;
+
+/// The pairs of bucket `bucket` for every dedup step (`(index, method)`): writes
+/// `candidates/<bucket>.parquet` and `edges/bucket-<bucket>.parquet`; returns their rows.
 pub fn find_candidates(
     root: &Path,
     bucket: usize,
@@ -61,19 +67,20 @@ pub fn find_candidates(
         "CREATE VIEW bands AS SELECT doc, step, band, key FROM read_parquet({band_glob}) WHERE bucket = {bucket}"
     ))
     .context("reading band files")?;
-    let mut parts = Vec::new();
+    let mut candidates = Vec::new();
+    let mut edges = Vec::new();
     for (i, method) in steps {
         match method {
             // Exact duplicates: documents sharing a normalized-text hash (the step's one band),
             // each linked to the first of them.
-            DedupMethod::Exact(_) => parts.push(format!(
+            DedupMethod::Exact(_) => edges.push(format!(
                 "SELECT {i}::UINTEGER AS step, first_value(doc) OVER w AS a, doc AS b, 1.0::DOUBLE AS score
                  FROM bands WHERE step = {i}
                  WINDOW w AS (PARTITION BY band ORDER BY doc)
                  QUALIFY row_number() OVER w > 1"
             )),
-            DedupMethod::MinHash(..) => parts.push(format!(
-                "SELECT DISTINCT {i}::UINTEGER AS step, a, d AS b, NULL::DOUBLE AS score FROM (
+            DedupMethod::MinHash(..) => candidates.push(format!(
+                "SELECT DISTINCT {i}::UINTEGER AS step, a, d AS b, (a >> 32)::UINTEGER AS part FROM (
                    SELECT doc AS d, lag(doc) OVER (PARTITION BY band ORDER BY doc) AS a FROM bands
                    WHERE step = {i})
                  WHERE a IS NOT NULL"
@@ -87,7 +94,7 @@ pub fn find_candidates(
                         )
                     })
                     .collect();
-                parts.push(format!(
+                edges.push(format!(
                     "SELECT DISTINCT {i}::UINTEGER AS step, least(a, d) AS a, greatest(a, d) AS b,
                             1.0 - bit_count(xor(ka, kd))::DOUBLE / 64.0 AS score
                      FROM ({}) WHERE a IS NOT NULL AND bit_count(xor(ka, kd)) <= {}",
@@ -97,21 +104,52 @@ pub fn find_candidates(
             }
         }
     }
-    let out = root.join("candidates").join(format!("{bucket}.parquet"));
-    std::fs::create_dir_all(out.parent().expect("candidates/"))?;
-    let tmp = curate_sources::writer::tmp_path(&out);
-    let query = if parts.is_empty() {
-        "SELECT NULL::UINTEGER AS step, NULL::UBIGINT AS a, NULL::UBIGINT AS b, NULL::DOUBLE AS score WHERE false"
-            .to_string()
-    } else {
-        parts.join(" UNION ALL ")
+    let union_or = |parts: Vec<String>, empty: &str| {
+        if parts.is_empty() {
+            format!("{empty} WHERE false")
+        } else {
+            parts.join(" UNION ALL ")
+        }
     };
+    let mut rows = copy_sorted(
+        &conn,
+        &union_or(
+            candidates,
+            "SELECT NULL::UINTEGER AS step, NULL::UBIGINT AS a, NULL::UBIGINT AS b, NULL::UINTEGER AS part",
+        ),
+        "part, step, a, b",
+        &root.join("candidates").join(format!("{bucket}.parquet")),
+    )
+    .with_context(|| format!("candidate pairs of bucket {bucket}"))?;
+    rows += copy_sorted(
+        &conn,
+        &union_or(
+            edges,
+            "SELECT NULL::UINTEGER AS step, NULL::UBIGINT AS a, NULL::UBIGINT AS b, NULL::DOUBLE AS score",
+        ),
+        "step, a, b",
+        &edge_file(root, &format!("bucket-{bucket}")),
+    )
+    .with_context(|| format!("exact and SimHash pairs of bucket {bucket}"))?;
+    Ok(rows)
+}
+
+/// The edge file `edges/<name>.parquet`: linked pairs (step, a, b, score) the cluster phase reads.
+pub(crate) fn edge_file(root: &Path, name: &str) -> std::path::PathBuf {
+    root.join("edges").join(format!("{name}.parquet"))
+}
+
+/// Writes the rows of `query` sorted by `order` to `out` (through a temp file, in row groups of
+/// [`PAIR_ROW_GROUP_ROWS`]); returns how many there were.
+pub(crate) fn copy_sorted(conn: &Connection, query: &str, order: &str, out: &Path) -> Result<u64> {
+    std::fs::create_dir_all(out.parent().expect("a folder of the run"))?;
+    let tmp = curate_sources::writer::tmp_path(out);
     conn.execute_batch(&format!(
-        "COPY ({query} ORDER BY step, a, b) TO {} (FORMAT parquet)",
+        "COPY ({query} ORDER BY {order}) TO {} (FORMAT parquet, ROW_GROUP_SIZE {PAIR_ROW_GROUP_ROWS})",
         quote(&tmp.to_string_lossy())
     ))
-    .with_context(|| format!("candidate pairs of bucket {bucket}"))?;
-    std::fs::rename(&tmp, &out).with_context(|| format!("renaming {}", tmp.display()))?;
+    .with_context(|| format!("writing {}", out.display()))?;
+    std::fs::rename(&tmp, out).with_context(|| format!("renaming {}", tmp.display()))?;
     let rows: i64 = conn.query_row(
         &format!("SELECT count(*) FROM read_parquet({})", quote(&out.to_string_lossy())),
         [],

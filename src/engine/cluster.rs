@@ -1,44 +1,40 @@
-//! The cluster phase: the duplicates across every shard of a run.
+//! The cluster phase: the duplicates across every shard of a run, from the edges the earlier
+//! phases found.
 //!
 //! Each shard's filter task writes, for the records its filters kept, one signature row
 //! (`signatures/<task>.parquet`: doc, id, source_file, `key_<i>`, `sig_<i>` per dedup step) and
-//! one row per LSH band (`bands/<task>.parquet`), which the buckets phase turns into candidate
-//! pairs (`candidates/<bucket>.parquet`, see [`super::buckets`]). `doc` is
+//! one row per LSH band (`bands/<task>.parquet`). The buckets phase ([`super::buckets`]) turns
+//! the bands into pairs: exact and SimHash pairs are edges at once (`edges/bucket-<k>.parquet`);
+//! MinHash candidates become edges once the attach and verify phases ([`super::verify`]) found
+//! their signatures similar enough (`edges/<task>.parquet`). `doc` is
 //! `task_index << 32 | ordinal`, so "first" means first in input order.
 //!
-//! Steps run in order, in DuckDB (which spills to disk past its memory limit):
-//! - exact: documents linked to the first with their normalized-text hash, as the buckets found;
-//! - MinHash: candidate pairs (a document and its predecessor in a band) are kept when the
-//!   signatures' estimated Jaccard similarity reaches the threshold;
-//! - SimHash: candidate pairs within the Hamming distance, as the buckets found them.
-//!
-//! A document removed by an earlier step stands for the document that removed it. Kept links
-//! are merged by union-find into clusters whose representative is the earliest document; only
-//! documents in a kept link are held in memory, and pairs stream from DuckDB. The result is
-//! `duplicates.parquet`: doc, step, rep (the representative's doc), rep_id, rep_source, rep_line,
-//! score.
+//! This phase is one task that streams the edge files step by step (a scan, no join): a
+//! document removed by an earlier step stands for the document that removed it, and the links
+//! are merged by union-find into clusters whose representative is the earliest document. Only
+//! documents in a link are held in memory (one hash-map entry each, see [`Clusters`]). The result
+//! is `duplicates.parquet`: doc, step, rep (the representative's doc), rep_id, rep_source,
+//! rep_line, score.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use curate_filters::dedup::minhash::estimated_jaccard;
-use curate_filters::dedup::{decode_sig, DedupMethod};
-use duckdb::arrow::array::{Array, BinaryArray, Float64Array, StructArray, UInt64Array};
+use duckdb::arrow::array::{Array, Float64Array, StructArray, UInt64Array};
 use duckdb::{params, Connection};
+use rustc_hash::FxHashMap as HashMap;
 
-/// Union-find over document numbers; the root of a set is its smallest member.
+/// Union-find over document numbers; the root of a set is its smallest member. One map entry
+/// per linked document (its parent and the best similarity of a link that touched it): 24 bytes
+/// of key and value, about 30-60 bytes with the map's spare room.
 #[derive(Default)]
 struct Clusters {
-    parent: HashMap<u64, u64>,
-    /// For each linked document, the best similarity of a link that touched it.
-    score: HashMap<u64, f64>,
+    node: HashMap<u64, (u64, f64)>,
 }
 
 impl Clusters {
     fn find(&mut self, x: u64) -> u64 {
         let mut root = x;
-        while let Some(&p) = self.parent.get(&root) {
+        while let Some(&(p, _)) = self.node.get(&root) {
             if p == root {
                 break;
             }
@@ -46,38 +42,34 @@ impl Clusters {
         }
         let mut cur = x;
         while cur != root {
-            let next = self.parent.insert(cur, root).unwrap_or(root);
-            cur = next;
+            let Some(entry) = self.node.get_mut(&cur) else { break };
+            cur = std::mem::replace(&mut entry.0, root);
         }
         root
     }
 
     fn union(&mut self, a: u64, b: u64, score: f64) {
-        self.parent.entry(a).or_insert(a);
-        self.parent.entry(b).or_insert(b);
         for d in [a, b] {
-            let s = self.score.entry(d).or_insert(score);
-            *s = s.max(score);
+            let entry = self.node.entry(d).or_insert((d, score));
+            entry.1 = entry.1.max(score);
         }
         let (ra, rb) = (self.find(a), self.find(b));
         if ra != rb {
             let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
-            self.parent.insert(hi, lo);
+            self.node.get_mut(&hi).expect("a linked document").0 = lo;
         }
     }
 
-    /// Every non-representative member with its representative and score.
-    fn members(mut self) -> Vec<(u64, u64, f64)> {
-        let mut docs: Vec<u64> = self.parent.keys().copied().collect();
-        docs.sort_unstable();
-        let mut out = Vec::new();
+    /// Hands every non-representative member to `each` with its representative and score.
+    fn for_each_member(mut self, mut each: impl FnMut(u64, u64, f64) -> Result<()>) -> Result<()> {
+        let docs: Vec<u64> = self.node.keys().copied().collect();
         for d in docs {
             let root = self.find(d);
             if root != d {
-                out.push((d, root, self.score.get(&d).copied().unwrap_or(0.0)));
+                each(d, root, self.node[&d].1)?;
             }
         }
-        out
+        Ok(())
     }
 }
 
@@ -103,85 +95,65 @@ pub(crate) fn open_duckdb(root: &Path, memory_limit: &str, scratch: &str) -> Res
     Ok(conn)
 }
 
-/// Finds the duplicates of a run whose tasks wrote signatures and whose buckets wrote candidate
-/// pairs; writes `duplicates.parquet`. Returns the number of duplicates per step.
-pub fn cluster(root: &Path, methods: &[DedupMethod], memory_limit: &str) -> Result<Vec<u64>> {
+/// Finds the duplicates of a run whose tasks wrote signatures and whose earlier dedup phases
+/// wrote edges; writes `duplicates.parquet`. Returns the number of duplicates per step; tells
+/// `note` how long each part took.
+pub fn cluster(root: &Path, steps: usize, memory_limit: &str, note: &dyn Fn(&str)) -> Result<Vec<u64>> {
     let conn = open_duckdb(root, memory_limit, "cluster")?;
     let sig_glob = quote(&root.join("signatures").join("*.parquet").to_string_lossy());
-    let candidates = if !methods.is_empty() {
-        format!("read_parquet({})", quote(&root.join("candidates").join("*.parquet").to_string_lossy()))
+    let edges = if steps > 0 {
+        format!("read_parquet({})", quote(&root.join("edges").join("*.parquet").to_string_lossy()))
     } else {
         "(SELECT NULL::UINTEGER AS step, NULL::UBIGINT AS a, NULL::UBIGINT AS b, NULL::DOUBLE AS score WHERE false)"
             .into()
     };
     conn.execute_batch(&format!(
         "CREATE VIEW sig AS SELECT * FROM read_parquet({sig_glob});
-         CREATE VIEW candidates AS SELECT * FROM {candidates};
+         CREATE VIEW edges AS SELECT * FROM {edges};
          CREATE TABLE removed (doc UBIGINT, step UINTEGER, rep UBIGINT, score DOUBLE);"
     ))
-    .context("reading signatures and candidate pairs")?;
+    .context("reading signatures and edges")?;
 
-    let mut per_step = Vec::with_capacity(methods.len());
-    for (i, method) in methods.iter().enumerate() {
-        let found = cluster_step(&conn, i, method).with_context(|| {
+    let mut per_step = Vec::with_capacity(steps);
+    for i in 0..steps {
+        let started = std::time::Instant::now();
+        let found = cluster_step(&conn, i).with_context(|| {
             format!(
                 "global dedup, dedup step {} (if DuckDB ran out of memory, raise [run] dedup_memory)",
                 i + 1
             )
         })?;
+        note(&format!(
+            "dedup step {}: {found} duplicates in {:.1} s",
+            i + 1,
+            started.elapsed().as_secs_f64()
+        ));
         per_step.push(found);
     }
+    let started = std::time::Instant::now();
     write_duplicates(&conn, root)?;
+    note(&format!("duplicates.parquet written in {:.1} s", started.elapsed().as_secs_f64()));
     Ok(per_step)
 }
 
-/// Finds the duplicates of dedup step `i` among the documents earlier steps left; returns
-/// how many it found.
-fn cluster_step(conn: &Connection, i: usize, method: &DedupMethod) -> Result<u64> {
+/// Finds the duplicates of dedup step `i` among the documents earlier steps left, streaming
+/// its edges; returns how many it found.
+fn cluster_step(conn: &Connection, i: usize) -> Result<u64> {
     let before: i64 = conn.query_row("SELECT count(*) FROM removed", [], |r| r.get(0))?;
-    match method {
-        DedupMethod::MinHash(config, _) => {
-            let alias = Alias::of_removed(conn)?;
-            let mut clusters = Clusters::default();
-            // A pair shares several bands, which may lie in several buckets: each pair once
-            // before the signatures are joined (at 10^7 pairs the copies filled the disk with
-            // DuckDB's spill files).
-            conn.execute_batch(&format!(
-                "CREATE OR REPLACE TEMP TABLE pairs AS SELECT DISTINCT a, b FROM candidates WHERE step = {i}"
-            ))?;
-            let mut stmt = conn.prepare(&format!(
-                "SELECT p.a, p.b, sa.sig_{i}, sb.sig_{i} FROM pairs p
-                 JOIN sig sa ON sa.doc = p.a JOIN sig sb ON sb.doc = p.b"
-            ))?;
-            stream_chunks(&mut stmt, |chunk| {
-                let (a, b) = (column::<UInt64Array>(chunk, 0)?, column::<UInt64Array>(chunk, 1)?);
-                let (sa, sb) = (column::<BinaryArray>(chunk, 2)?, column::<BinaryArray>(chunk, 3)?);
-                for r in 0..chunk.len() {
-                    let j = estimated_jaccard(&decode_sig(sa.value(r)), &decode_sig(sb.value(r)));
-                    if j >= config.threshold {
-                        alias.link(&mut clusters, a.value(r), b.value(r), j);
-                    }
-                }
-                Ok(())
-            })?;
-            append_removed(conn, i, clusters)?;
+    let alias = Alias::of_removed(conn)?;
+    let mut clusters = Clusters::default();
+    let mut stmt = conn.prepare(&format!("SELECT a, b, score FROM edges WHERE step = {i}"))?;
+    stream_chunks(&mut stmt, |chunk| {
+        let (a, b) = (column::<UInt64Array>(chunk, 0)?, column::<UInt64Array>(chunk, 1)?);
+        let score = column::<Float64Array>(chunk, 2)?;
+        for r in 0..chunk.len() {
+            alias.link(&mut clusters, a.value(r), b.value(r), score.value(r));
         }
-        // Pairs found whole by the buckets: exact duplicates (score 1), SimHash neighbours.
-        DedupMethod::Exact(_) | DedupMethod::SimHash(_) => {
-            let alias = Alias::of_removed(conn)?;
-            let mut clusters = Clusters::default();
-            let mut stmt = conn.prepare(&format!("SELECT a, b, score FROM candidates WHERE step = {i}"))?;
-            stream_chunks(&mut stmt, |chunk| {
-                let (a, b) = (column::<UInt64Array>(chunk, 0)?, column::<UInt64Array>(chunk, 1)?);
-                let score = column::<Float64Array>(chunk, 2)?;
-                for r in 0..chunk.len() {
-                    alias.link(&mut clusters, a.value(r), b.value(r), score.value(r));
-                }
-                Ok(())
-            })?;
-            append_removed(conn, i, clusters)?;
-        }
-    }
+        Ok(())
+    })?;
+    drop(stmt);
+    drop(alias);
+    append_removed(conn, i, clusters)?;
     let after: i64 = conn.query_row("SELECT count(*) FROM removed", [], |r| r.get(0))?;
     Ok((after - before) as u64)
 }
@@ -192,7 +164,7 @@ struct Alias(HashMap<u64, u64>);
 
 impl Alias {
     fn of_removed(conn: &Connection) -> Result<Self> {
-        let mut map = HashMap::new();
+        let mut map = HashMap::default();
         let mut stmt = conn.prepare("SELECT doc, rep FROM removed")?;
         stream_chunks(&mut stmt, |chunk| {
             let (doc, rep) = (column::<UInt64Array>(chunk, 0)?, column::<UInt64Array>(chunk, 1)?);
@@ -224,7 +196,7 @@ impl Alias {
 /// Runs `stmt` and hands each chunk of its result to `each` as DuckDB produces it. (Reading
 /// rows through `query` materializes the whole result first: the candidate pairs with both
 /// signatures took about 1 KB per pair, 11 GB for 10^7 pairs.)
-fn stream_chunks(
+pub(crate) fn stream_chunks(
     stmt: &mut duckdb::Statement<'_>,
     mut each: impl FnMut(&StructArray) -> Result<()>,
 ) -> Result<()> {
@@ -236,7 +208,7 @@ fn stream_chunks(
 }
 
 /// Column `i` of a result chunk, as the array type the query gives it.
-fn column<T: 'static>(chunk: &StructArray, i: usize) -> Result<&T> {
+pub(crate) fn column<T: 'static>(chunk: &StructArray, i: usize) -> Result<&T> {
     let col = chunk.column(i);
     col.as_any().downcast_ref::<T>().with_context(|| {
         format!("column {i} of a dedup query is {:?}, not the expected type", col.data_type())
@@ -261,9 +233,10 @@ fn write_duplicates(conn: &Connection, root: &Path) -> Result<()> {
 
 fn append_removed(conn: &Connection, step: usize, clusters: Clusters) -> Result<()> {
     let mut appender = conn.appender("removed")?;
-    for (doc, rep, score) in clusters.members() {
+    clusters.for_each_member(|doc, rep, score| {
         appender.append_row(params![doc, step as u32, rep, score])?;
-    }
+        Ok(())
+    })?;
     appender.flush()?;
     Ok(())
 }
@@ -278,7 +251,13 @@ mod tests {
         c.union(5, 9, 0.8);
         c.union(9, 2, 0.9);
         c.union(7, 8, 0.75);
-        let m = c.members();
+        let mut m = Vec::new();
+        c.for_each_member(|d, r, s| {
+            m.push((d, r, s));
+            Ok(())
+        })
+        .unwrap();
+        m.sort_by_key(|x| x.0);
         assert_eq!(m, vec![(5, 2, 0.8), (8, 7, 0.75), (9, 2, 0.9)]);
     }
 }

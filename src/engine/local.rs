@@ -1,5 +1,5 @@
 //! The local executor: every phase of a run in this process, the tasks of a phase on threads.
-//! It runs the same task code as `curate task` (filter, cluster, apply, finish), so a run on
+//! It runs the same task code as `curate task` (every phase), so a run on
 //! one machine and a run spread over a cluster give the same outputs.
 
 use std::time::Instant;

@@ -3,8 +3,10 @@
 //! Slurm array jobs; any scheduler that passes a task number can run `curate task`).
 //!
 //! - [`planner`]: lists the inputs once into `plan.json`, the command line into `invocation.json`
-//! - [`phase`]: the phases (filter, buckets, cluster, apply, finish), their tasks and where each stands
-//! - [`pipeline`], [`buckets`], [`cluster`], [`apply`], [`finish`]: what the tasks of each phase do
+//! - [`phase`]: the phases (filter, buckets, attach, verify, cluster, apply, finish), their tasks
+//!   and where each stands
+//! - [`pipeline`], [`buckets`], [`verify`], [`cluster`], [`apply`], [`finish`]: what the tasks of
+//!   each phase do
 //! - [`session`]: a process's built steps and models
 //! - [`local`], [`task`], [`slurm`]: the executors; [`status`]: `curate status`
 //! - [`run_dir`], [`run_lock`]: the directory layout, markers and locks; [`row_groups`]: bounded
@@ -26,3 +28,4 @@ pub mod session;
 pub mod slurm;
 pub mod status;
 pub mod task;
+pub mod verify;

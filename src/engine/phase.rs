@@ -6,6 +6,8 @@
 //! |---|---|---|---|
 //! | `filter` | one per input shard | the stage's steps; with dedup, pending records and signatures | `done/<task>.json` |
 //! | `buckets` | `[run] dedup_buckets`, else one per shard up to 16 (stages with dedup) | the candidate pairs of one part of the band and text hashes | `done/buckets/<k>.json` |
+//! | `attach` | one per input shard (MinHash dedup) | the shard's signatures joined to the candidate pairs whose earlier document it holds | `done/attach/<task>.json` |
+//! | `verify` | one per input shard (MinHash dedup) | the pairs whose later document it holds, compared; the similar ones are edges | `done/verify/<task>.json` |
 //! | `cluster` | 1 (stages with dedup) | the duplicates across all shards | `done/dedup.json` |
 //! | `apply` | one per input shard (with dedup) | splits pending records into kept and rejected | `done/<task>.final.json` |
 //! | `finish` | 1 | conservation check, the stage's own outputs, the manifest | `done/finish.json` |
@@ -31,6 +33,10 @@ pub enum Phase {
     Filter,
     /// Candidate pairs of dedup, per part of the band and text hashes.
     Buckets,
+    /// MinHash candidate pairs with the signature of their earlier document, per shard.
+    Attach,
+    /// MinHash candidate pairs compared with the signature of their later document, per shard.
+    Verify,
     /// The duplicates across all shards (stages with dedup steps).
     Cluster,
     /// Each shard split into kept and rejected by the duplicates found (stages with dedup).
@@ -45,6 +51,8 @@ impl Phase {
         match self {
             Phase::Filter => "filter",
             Phase::Buckets => "buckets",
+            Phase::Attach => "attach",
+            Phase::Verify => "verify",
             Phase::Cluster => "cluster",
             Phase::Apply => "apply",
             Phase::Finish => "finish",
@@ -59,6 +67,9 @@ impl Phase {
             let mut phases = vec![(Phase::Filter, shards)];
             if buckets > 0 {
                 phases.push((Phase::Buckets, buckets));
+            }
+            if plan.has_minhash() {
+                phases.extend([(Phase::Attach, shards), (Phase::Verify, shards)]);
             }
             phases.extend([(Phase::Cluster, 1), (Phase::Apply, shards), (Phase::Finish, 1)]);
             phases
@@ -116,7 +127,7 @@ pub fn is_done(dir: &RunDir, plan: &Plan, phase: Phase, index: usize) -> Result<
     let task = || plan.tasks.get(index).with_context(|| format!("no task {index} in phase {}", phase.name()));
     Ok(match phase {
         Phase::Filter => dir.finished(task()?)?.is_some(),
-        Phase::Buckets => dir.bucket_done(index),
+        Phase::Buckets | Phase::Attach | Phase::Verify => dir.part_done(phase.name(), index),
         Phase::Cluster => dir.dedup_done()?.is_some(),
         Phase::Apply => dir.finished_final(task()?)?.is_some(),
         Phase::Finish => dir.run_finished(),
@@ -217,6 +228,8 @@ mod tests {
             [
                 ("filter", all(2)),
                 ("buckets", all(b)),
+                ("attach", all(2)),
+                ("verify", all(2)),
                 ("cluster", all(1)),
                 ("apply", all(2)),
                 ("finish", all(1))
@@ -227,10 +240,17 @@ mod tests {
         assert_eq!(todo(&dir, &plan)[0], ("filter", vec![0]));
         dir.finish(&plan.tasks[0], &counts).unwrap();
         for k in 1..b {
-            dir.finish_bucket(k, 0).unwrap();
+            dir.finish_part("buckets", k, 0).unwrap();
         }
         assert_eq!(todo(&dir, &plan)[0], ("buckets", vec![0]));
-        dir.finish_bucket(0, 0).unwrap();
+        dir.finish_part("buckets", 0, 0).unwrap();
+        assert_eq!(todo(&dir, &plan)[0], ("attach", all(2)));
+        for phase in ["attach", "verify"] {
+            for i in 0..2 {
+                dir.finish_part(phase, i, 0).unwrap();
+            }
+        }
+        assert_eq!(todo(&dir, &plan)[0], ("cluster", all(1)));
         dir.finish_dedup(&[0]).unwrap();
         dir.finish_final(&plan.tasks[0], &counts).unwrap();
         assert_eq!(todo(&dir, &plan), [("apply", vec![1]), ("finish", all(1))]);
@@ -244,7 +264,14 @@ mod tests {
         dir.invalidate_dedup().unwrap();
         assert_eq!(
             todo(&dir, &plan),
-            [("buckets", all(b)), ("cluster", all(1)), ("apply", all(2)), ("finish", all(1))]
+            [
+                ("buckets", all(b)),
+                ("attach", all(2)),
+                ("verify", all(2)),
+                ("cluster", all(1)),
+                ("apply", all(2)),
+                ("finish", all(1))
+            ]
         );
 
         // A failure is recorded per task; a held lock means running.

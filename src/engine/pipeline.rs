@@ -421,34 +421,92 @@ impl Pipeline {
 }
 
 impl Pipeline {
-    /// After every task ran its filters: the buckets, the duplicates of the whole run, then
-    /// each task's pending records split into kept and rejected (each task marks its counts).
+    /// After every task ran its filters: the buckets, the MinHash pairs verified (attach, then
+    /// verify), the duplicates of the whole run, then each task's pending records split into
+    /// kept and rejected (each task marks its counts).
     pub fn dedup(&self, tasks: &[Task], dir: &RunDir, threads: usize, memory_limit: &str) -> Result<()> {
         on_threads(self.buckets, threads, |k| self.buckets_task(dir, k, memory_limit))?;
-        self.cluster(dir, memory_limit)?;
+        if !self.minhash_steps().is_empty() {
+            on_threads(tasks.len(), threads, |t| self.attach_task(tasks, t, dir, memory_limit))?;
+            on_threads(tasks.len(), threads, |t| self.verify_task(tasks, t, dir, memory_limit))?;
+        }
+        self.cluster(dir, memory_limit, &|_| {})?;
         on_threads(tasks.len(), threads, |i| self.apply_task(tasks, i, dir))?;
         Ok(())
     }
 
+    /// The dedup steps, numbered.
+    fn numbered_dedup_steps(&self) -> Vec<(usize, DedupMethod)> {
+        self.dedup.iter().enumerate().map(|(i, (_, m))| (i, m.clone())).collect()
+    }
+
+    /// The MinHash steps: (index among the dedup steps, threshold).
+    fn minhash_steps(&self) -> Vec<(usize, f64)> {
+        crate::engine::verify::minhash_steps(&self.numbered_dedup_steps())
+    }
+
     /// Buckets task `bucket`: the candidate pairs of its bands and hashes, unless they were found.
     pub fn buckets_task(&self, dir: &RunDir, bucket: usize, memory_limit: &str) -> Result<()> {
-        if dir.bucket_done(bucket) {
+        if dir.part_done("buckets", bucket) {
             return Ok(());
         }
-        let steps: Vec<(usize, DedupMethod)> =
-            self.dedup.iter().enumerate().map(|(i, (_, m))| (i, m.clone())).collect();
-        let pairs = crate::engine::buckets::find_candidates(dir.root(), bucket, &steps, memory_limit)
-            .with_context(|| format!("bucket {bucket} of the near-duplicate dedup"))?;
-        dir.finish_bucket(bucket, pairs)?;
+        let pairs = crate::engine::buckets::find_candidates(
+            dir.root(),
+            bucket,
+            &self.numbered_dedup_steps(),
+            memory_limit,
+        )
+        .with_context(|| format!("bucket {bucket} of the near-duplicate dedup"))?;
+        dir.finish_part("buckets", bucket, pairs)?;
         crate::memory::release_free_memory();
         Ok(())
     }
 
-    /// The cluster phase: finds the duplicates across every shard, unless they were found.
-    pub fn cluster(&self, dir: &RunDir, memory_limit: &str) -> Result<()> {
+    /// Attach task `index`: shard `index`'s signatures joined to the MinHash candidate pairs
+    /// whose earlier document it holds, unless that was done.
+    pub fn attach_task(&self, tasks: &[Task], index: usize, dir: &RunDir, memory_limit: &str) -> Result<()> {
+        if dir.part_done("attach", index) {
+            return Ok(());
+        }
+        let task = &tasks[index];
+        let rows = crate::engine::verify::attach(
+            dir.root(),
+            index,
+            &task.id,
+            &dir.output("signatures", task),
+            &self.minhash_steps(),
+            memory_limit,
+        )?;
+        dir.finish_part("attach", index, rows)?;
+        crate::memory::release_free_memory();
+        Ok(())
+    }
+
+    /// Verify task `index`: the attached pairs whose later document shard `index` holds,
+    /// compared; the similar ones written as edges, unless that was done.
+    pub fn verify_task(&self, tasks: &[Task], index: usize, dir: &RunDir, memory_limit: &str) -> Result<()> {
+        if dir.part_done("verify", index) {
+            return Ok(());
+        }
+        let task = &tasks[index];
+        let rows = crate::engine::verify::verify(
+            dir.root(),
+            index,
+            &task.id,
+            &dir.output("signatures", task),
+            &self.minhash_steps(),
+            memory_limit,
+        )?;
+        dir.finish_part("verify", index, rows)?;
+        crate::memory::release_free_memory();
+        Ok(())
+    }
+
+    /// The cluster phase: finds the duplicates across every shard, unless they were found;
+    /// tells `note` how long its parts took.
+    pub fn cluster(&self, dir: &RunDir, memory_limit: &str, note: &dyn Fn(&str)) -> Result<()> {
         if dir.dedup_done()?.is_none() {
-            let methods: Vec<DedupMethod> = self.dedup.iter().map(|(_, m)| m.clone()).collect();
-            let per_step = crate::engine::cluster::cluster(dir.root(), &methods, memory_limit)?;
+            let per_step = crate::engine::cluster::cluster(dir.root(), self.dedup.len(), memory_limit, note)?;
             dir.finish_dedup(&per_step)?;
             crate::memory::release_free_memory();
         }

@@ -16,7 +16,10 @@
 //!
 //! With dedup steps, a task writes the records its filters kept to `pending/<task>.parquet`
 //! with their signatures (`signatures/`, `bands/`); once every task is done, the buckets phase
-//! writes candidate pairs (`candidates/<k>.parquet`, markers `done/buckets/<k>.json`), the
+//! writes candidate pairs (`candidates/<k>.parquet`, and pairs found whole as
+//! `edges/bucket-<k>.parquet`; markers `done/buckets/<k>.json`), the attach and verify phases turn
+//! MinHash candidates into edges (`attached/<task>.parquet`, `edges/<task>.parquet`; markers
+//! `done/attach/<i>.json`, `done/verify/<i>.json`), the
 //! duplicates of the whole run are found (`duplicates.parquet`, marker `done/dedup.json`), and each task
 //! splits its pending records into `kept/<task>.parquet` and `rejected/<task>.dedup.parquet`
 //! (marker `done/<task>.final.json`). `pending/` stays, so that the dedup can be redone when a
@@ -39,7 +42,11 @@ pub const TABLES: [&str; 4] = ["kept", "rejected", "decisions", "quarantine"];
 const INTERMEDIATES_REMOVED: &str = "intermediates-removed.json";
 
 /// Folders of a task's intermediate files when a stage has dedup steps.
-const DEDUP_DIRS: [&str; 4] = ["pending", "signatures", "bands", "candidates"];
+const DEDUP_DIRS: [&str; 6] = ["pending", "signatures", "bands", "candidates", "attached", "edges"];
+
+/// The phases of dedup that run before the clusters, each with a marker per task under
+/// `done/<phase>/`.
+pub const DEDUP_PART_PHASES: [&str; 3] = ["buckets", "attach", "verify"];
 
 /// One independent unit of work: one input shard. Tasks share nothing, so any subset can run
 /// anywhere (threads here, or nodes of a cluster).
@@ -82,6 +89,11 @@ impl Plan {
     /// Tasks of the buckets phase (0 without dedup steps).
     pub fn buckets(&self) -> usize {
         self.config.dedup_buckets(self.tasks.len())
+    }
+
+    /// Whether the stage has MinHash dedup steps (and so the attach and verify phases).
+    pub fn has_minhash(&self) -> bool {
+        self.config.steps.iter().any(|s| s.filter == "minhash_dedup")
     }
 
     /// Whether the stage has dedup steps (and so the cluster and apply phases).
@@ -308,24 +320,27 @@ impl RunDir {
     /// Forgets the clusters of the run, because some task's filter results changed (it was
     /// redone after an interruption). Every shard's split, made from them, is then stale.
     pub fn invalidate_dedup(&self) -> Result<()> {
-        match std::fs::remove_dir_all(self.root.join("done").join("buckets")) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e).context("forgetting the buckets phase"),
+        for phase in DEDUP_PART_PHASES {
+            match std::fs::remove_dir_all(self.root.join("done").join(phase)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e).with_context(|| format!("forgetting the {phase} phase")),
+            }
         }
         remove_with_tmp(&self.root.join("done").join("dedup.json"))
     }
 
-    /// Whether buckets task `bucket` found its candidate pairs (`done/buckets/<bucket>.json`).
-    pub fn bucket_done(&self, bucket: usize) -> bool {
-        self.root.join("done").join("buckets").join(format!("{bucket}.json")).exists()
+    /// Whether task `index` of the dedup phase `phase` (one of [`DEDUP_PART_PHASES`]) is done
+    /// (`done/<phase>/<index>.json`).
+    pub fn part_done(&self, phase: &str, index: usize) -> bool {
+        self.root.join("done").join(phase).join(format!("{index}.json")).exists()
     }
 
-    /// Marks buckets task `bucket` done, with its number of candidate pairs.
-    pub fn finish_bucket(&self, bucket: usize, pairs: u64) -> Result<()> {
-        let dir = self.root.join("done").join("buckets");
+    /// Marks task `index` of the dedup phase `phase` done, with the number of rows it wrote.
+    pub fn finish_part(&self, phase: &str, index: usize, rows: u64) -> Result<()> {
+        let dir = self.root.join("done").join(phase);
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        write_atomic(&dir.join(format!("{bucket}.json")), format!("{{\"pairs\": {pairs}}}").as_bytes())
+        write_atomic(&dir.join(format!("{index}.json")), format!("{{\"rows\": {rows}}}").as_bytes())
     }
 
     fn dedup_marker(&self) -> Result<Option<DedupMarker>> {

@@ -23,6 +23,8 @@ pub struct PhaseStatus {
     pub done: usize,
     /// Tasks running now.
     pub running: usize,
+    /// The numbers of the tasks running now.
+    pub running_tasks: Vec<usize>,
     /// Tasks whose last attempt failed.
     pub failed: usize,
     /// Tasks not started, or stopped without a recorded failure (killed).
@@ -55,6 +57,7 @@ pub fn status(root: &Path) -> Result<Vec<PhaseStatus>> {
             tasks: count,
             done: 0,
             running: 0,
+            running_tasks: Vec::new(),
             failed: 0,
             pending: 0,
             failures: Vec::new(),
@@ -62,7 +65,10 @@ pub fn status(root: &Path) -> Result<Vec<PhaseStatus>> {
         for index in 0..count {
             match phase::state(&dir, &plan, phase, index)? {
                 TaskState::Done => s.done += 1,
-                TaskState::Running => s.running += 1,
+                TaskState::Running => {
+                    s.running += 1;
+                    s.running_tasks.push(index);
+                }
                 TaskState::Pending => s.pending += 1,
                 TaskState::Failed { error } => {
                     s.failed += 1;
@@ -108,6 +114,10 @@ pub fn print(root: &Path, json: bool) -> Result<()> {
             p.failed,
             p.pending
         );
+    }
+    for p in phases.iter().filter(|p| !p.running_tasks.is_empty()) {
+        let tasks: Vec<String> = p.running_tasks.iter().map(usize::to_string).collect();
+        outln!("\nrunning: {} {}", p.phase.name(), tasks.join(", "));
     }
     for p in &phases {
         for f in &p.failures {

@@ -133,10 +133,26 @@ fn run_phase(dir: &RunDir, phase: Phase, index: usize) -> Result<()> {
             let session = Session::dedup_only(&plan.config, threads, plan.buckets())?;
             session.pipeline.buckets_task(dir, index, &plan.config.run.dedup_memory)?;
         }
-        Phase::Cluster => {
-            need(if plan.buckets() > 0 { Phase::Buckets } else { Phase::Filter })?;
+        Phase::Attach => {
+            need(Phase::Buckets)?;
             let session = Session::dedup_only(&plan.config, threads, plan.buckets())?;
-            session.pipeline.cluster(dir, &plan.config.run.dedup_memory)?;
+            session.pipeline.attach_task(&plan.tasks, index, dir, &plan.config.run.dedup_memory)?;
+        }
+        Phase::Verify => {
+            need(Phase::Attach)?;
+            let session = Session::dedup_only(&plan.config, threads, plan.buckets())?;
+            session.pipeline.verify_task(&plan.tasks, index, dir, &plan.config.run.dedup_memory)?;
+        }
+        Phase::Cluster => {
+            need(if plan.has_minhash() {
+                Phase::Verify
+            } else if plan.buckets() > 0 {
+                Phase::Buckets
+            } else {
+                Phase::Filter
+            })?;
+            let session = Session::dedup_only(&plan.config, threads, plan.buckets())?;
+            session.pipeline.cluster(dir, &plan.config.run.dedup_memory, &|line| eprintln!("{line}"))?;
         }
         Phase::Apply => {
             need(Phase::Cluster)?;

@@ -221,3 +221,100 @@ fn a_cancelled_element_and_a_failed_task_are_resubmitted_alone() {
     }
     assert_eq!(starts(&run, "filter", 3), 2, "the failed task ran again");
 }
+
+/// The pid of a task's latest start, from its log ("... started on HOST, pid N").
+fn task_pid(run: &Path, phase: &str, index: usize) -> Option<i32> {
+    let log = std::fs::read_to_string(run.join(format!("logs/{phase}-{index}.log"))).ok()?;
+    let line = log.lines().rev().find(|l| l.starts_with("curate task ") && l.contains(" started on "))?;
+    line.rsplit("pid ").next()?.trim().parse().ok()
+}
+
+/// Every row of a cold-start run's tables, sorted, as text.
+fn cold_start_outputs(run: &Path) -> Vec<Vec<String>> {
+    let mut rows = sql(run, "select 'kept', id, hash(text)::varchar from kept");
+    rows.extend(sql(run, "select 'rejected', id, step, rule, reason from rejected"));
+    rows.extend(sql(
+        run,
+        "select 'decision', id, step, rule, coalesce(item, ''), coalesce(score::varchar, ''), kept::varchar from decisions",
+    ));
+    rows.sort();
+    rows
+}
+
+#[test]
+#[cfg_attr(not(feature = "embedded-judge"), ignore = "needs the embedded-judge feature")]
+fn a_judge_task_killed_mid_run_is_redone_and_the_run_equals_the_local_one() {
+    slurm_ready();
+    let dir = tempfile::tempdir().unwrap();
+    // Real problems with their worked solutions (GSM8K, MATH-500, HumanEval, MBPP), three shards of two.
+    let all = dir.path().join("problems.jsonl");
+    run_script("build-cold-start-sample.py", &[data_dir().to_str().unwrap(), all.to_str().unwrap(), "6"]);
+    let records: Vec<String> = lines(&all).into_iter().filter(|l| !l.contains("\"coqa")).take(6).collect();
+    assert_eq!(records.len(), 6);
+    let inputs: Vec<String> = (0..3)
+        .map(|s| {
+            let path = dir.path().join(format!("part-{s}.jsonl"));
+            std::fs::write(&path, records[s * 2..s * 2 + 2].join("\n") + "\n").unwrap();
+            path.to_string_lossy().into_owned()
+        })
+        .collect();
+    let model = data_dir().join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    let model = model.to_str().unwrap();
+    let args_for = |run: &str, cache: &str| -> Vec<String> {
+        let mut args: Vec<String> = ["--stage", "cold-start", "--output", run, "--judge", model]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        args.extend(["--judge-threads", "1", "--judge-cache", cache].map(String::from));
+        args.push("--input".into());
+        args.extend(inputs.iter().cloned());
+        args
+    };
+    let local = dir.path().join("local");
+    let local_cache = dir.path().join("local.redb");
+    let local_args = args_for(local.to_str().unwrap(), local_cache.to_str().unwrap());
+    curate_ok(&local_args.iter().map(String::as_str).collect::<Vec<_>>());
+
+    // On Slurm, with a cache of its own: three tasks on one host share it, so all but one fall
+    // back to a cache in the run directory.
+    let run = dir.path().join("slurm");
+    let cache = dir.path().join("slurm.redb");
+    let mut args: Vec<String> = ["submit", "slurm", "--mem", "2000"].map(String::from).to_vec();
+    args.extend(args_for(run.to_str().unwrap(), cache.to_str().unwrap()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    curate_ok(&args);
+
+    // Kill -9 the first filter task seen running (it holds its lock and has logged its pid).
+    let start = Instant::now();
+    let victim = loop {
+        let s = status(&run);
+        let running: Vec<usize> =
+            s[0]["running_tasks"].as_array().unwrap().iter().map(|i| i.as_u64().unwrap() as usize).collect();
+        if let Some((index, pid)) = running.iter().find_map(|&i| task_pid(&run, "filter", i).map(|p| (i, p)))
+        {
+            if Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap().success() {
+                break index;
+            }
+        }
+        assert!(start.elapsed() < Duration::from_secs(120), "no filter task seen running: {s}");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    wait_for_jobs(&run);
+    let s = status(&run);
+    assert_eq!(s[0]["done"].as_u64(), Some(2), "{s}");
+    assert_eq!(s[0]["pending"].as_u64(), Some(1), "the killed task left no marker and no lock: {s}");
+    assert_eq!(s.as_array().unwrap().last().unwrap()["done"], 0, "the finish task waits: {s}");
+
+    // The same command again: only the killed task and the finish task.
+    let again = curate_ok(&args);
+    assert!(again.contains(&format!("submitted filter tasks [{victim}] (offset 0)")), "{again}");
+    wait_for_jobs(&run);
+    assert_finished(&run);
+    for i in 0..3 {
+        let expected = if i == victim { 2 } else { 1 };
+        assert_eq!(starts(&run, "filter", i), expected, "filter task {i}");
+    }
+    let judged = sql_count(&run, "select count(*) from decisions where rule like 'judge_%'");
+    assert!(judged > 0, "the judge's rules decided on Slurm");
+    assert_eq!(cold_start_outputs(&run), cold_start_outputs(&local));
+}
