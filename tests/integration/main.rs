@@ -11,6 +11,7 @@ mod contamination;
 mod dedup;
 mod end_to_end;
 mod faults;
+mod final_answers;
 mod first_hour;
 mod heuristics;
 mod judge_cli;

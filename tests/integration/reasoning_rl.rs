@@ -248,7 +248,9 @@ fn the_small_policy_samples_k_verified_responses_per_query() {
     for r in &verified {
         assert_eq!(r[1], "2", "{r:?}");
         let code = r[0].starts_with("mbpp") || r[0].starts_with("humaneval");
-        assert_eq!(r[3], if code { "tests_pass" } else { "final_answer" }, "{r:?}");
+        // A sample with no answer the rules can find is undecided, not wrong.
+        let rules: &[&str] = if code { &["tests_pass"] } else { &["answer_undecided", "final_answer"] };
+        assert!(rules.contains(&r[3].as_str()) && rules.contains(&r[4].as_str()), "{r:?}");
         // The pass rate is the share of samples verified right.
         assert_eq!(rates[&r[0]], r[2].parse::<f64>().unwrap() / 2.0, "{r:?}");
     }

@@ -1,5 +1,6 @@
 //! Where a response states its final answer: after a `</think>` block, the last `\boxed{}`,
-//! GSM8K's `#### n`, or "the answer is …".
+//! GSM8K's `#### n`, "the answer is …" (in the stages' languages), or else the concluding
+//! sentence in prose ([`super::prose`]); a stated span is reduced to the answer itself.
 
 use std::sync::LazyLock;
 
@@ -14,6 +15,8 @@ pub enum Found {
     Hashes,
     /// A sentence such as "the final answer is 42" or "Answer: 42".
     Statement,
+    /// A concluding sentence in prose: "Therefore, there are 239 such strings."
+    Prose,
 }
 
 /// A final answer and how it was found.
@@ -26,7 +29,11 @@ pub struct Extracted {
 }
 
 static ANSWER_IS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:final answer|the answer|answer)\s*(?:is|:|=)\s*:?\s*").expect("valid regex")
+    Regex::new(concat!(
+        r"(?i)(?:(?:final answer|the answer|answer|antwort|réponse|respuesta|risposta|resposta|ответ)",
+        r"\s*(?:is|ist|lautet|est|es|è|é|:|=)|答案\s*(?:是|为|：|:)|答えは)\s*:?\s*"
+    ))
+    .expect("valid regex")
 });
 static HASHES: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?m)^\s*####\s*(.+?)\s*$").expect("valid regex"));
@@ -116,7 +123,9 @@ fn statements(text: &str) -> Vec<(usize, Extracted)> {
         let answer = statement_end(&text[marker.end()..]).trim().trim_matches(['*', '$', ' ']).trim();
         // "the answer is $\boxed{7}$" is one statement, found as the box.
         if !answer.is_empty() && !answer.contains("\\boxed") && !answer.contains("\\fbox") {
-            found.push((marker.start(), Extracted { text: answer.to_string(), found: Found::Statement }));
+            // "900, as there are 900 values of n" states 900.
+            let text = super::prose::reduce(answer).unwrap_or_else(|| answer.to_string());
+            found.push((marker.start(), Extracted { text, found: Found::Statement }));
         }
     }
     found.sort_by_key(|(at, _)| *at);
@@ -129,9 +138,12 @@ fn stated(text: &str) -> Option<Extracted> {
 }
 
 /// The response's final answer: stated after its `</think>` block when it has one (the answer
-/// the reader sees), else anywhere in it.
+/// the reader sees), else anywhere in it; without a marker, its concluding sentence.
 pub fn final_answer(response: &str) -> Option<Extracted> {
-    stated(split_thinking(response).1)
+    let visible = split_thinking(response).1;
+    stated(visible).or_else(|| {
+        super::prose::concluding_answer(visible).map(|text| Extracted { text, found: Found::Prose })
+    })
 }
 
 /// The answer the reasoning reached, to compare with the final one: the answer stated inside the

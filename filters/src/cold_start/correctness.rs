@@ -60,8 +60,10 @@ impl Correctness {
     }
 
     /// The check of one response whose extracted final answer is `final_answer`: rule
-    /// `final_answer` when there is a reference answer, else `tests_pass` when there are tests;
-    /// `None` when the query has neither.
+    /// `final_answer` when there is a reference answer (or `answer_undecided` when the response
+    /// states none the rules can find: not called wrong, counted apart), else `tests_pass` when
+    /// there are tests; `None` when the query has neither. A reference in prose ("900 (i.e., all
+    /// values)") is also compared as the answer it states.
     pub fn check(
         &self,
         response: &str,
@@ -72,14 +74,16 @@ impl Correctness {
         if let Some(reference) = reference {
             return Some(match final_answer {
                 None => Check::new(
-                    "final_answer",
-                    Some(0.0),
+                    "answer_undecided",
+                    None,
                     Some(1.0),
                     false,
-                    "final_answer: no final answer found",
+                    "answer_undecided: no final answer found to compare with the reference",
                 ),
                 Some(a) => {
-                    let right = equivalent(a, reference);
+                    let right = equivalent(a, reference)
+                        || crate::answer::reduce(reference)
+                            .is_some_and(|r| r != reference && equivalent(a, &r));
                     let reason = format!("final_answer: `{a}` is not the reference `{reference}`");
                     Check::new("final_answer", Some(f64::from(u8::from(right))), Some(1.0), right, reason)
                 }

@@ -1,0 +1,368 @@
+//! Final answers stated in prose, without a marker: the concluding sentence ("Therefore, there
+//! are 239 such strings of length 6.", "So the probability is $\frac{10}{11}$.", "Also ist die
+//! Antwort 12."), or a last equation ("She makes 9 * 2 = $18 every day."); and any stated span
+//! reduced to the answer itself ("900, as there are 900 values of n" is 900).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// Words that open a conclusion, in the languages the stages handle.
+static CONCLUSION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)^(?:\W*)(?:(?:therefore|thus|so|hence|consequently|in conclusion|in total|altogether|in all|",
+        r"overall|finally|this means|that means|which means|the result is|we get|we have|we find|",
+        r"also|somit|daher|folglich|insgesamt|damit|donc|ainsi|par conséquent|au total|",
+        r"por lo tanto|por tanto|así que|entonces|en total|quindi|pertanto|dunque|in totale|",
+        r"portanto|logo|então|поэтому|следовательно|итак|значит)(?:\b|[,:\s])",
+        r"|所以|因此|故|综上|よって|したがって)"
+    ))
+    .expect("valid regex")
+});
+
+/// The verb that joins the subject of a concluding sentence to its answer.
+static VERB: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)(?:\b(?:is|are|was|were|equals|equal to|will be|would be|becomes|comes to|gives|",
+        r"makes|made|has|have|had|needs|need|costs|cost|pays|paid|earns|earned|spends|spent|gets|got|",
+        r"takes|took|totals?|remains?|left with|means|implies|yields|obtain|leaves|results in|",
+        r"ist|sind|beträgt|ergibt|est|sont|vaut|es|",
+        r"è|sono|é|são|равно|равен|равна|составляет)\b|=|是|为|等于|は)"
+    ))
+    .expect("valid regex")
+});
+
+/// Calculator annotations of GSM8K-style solutions: `<<9*2=18>>`.
+static CALCULATOR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"<<[^<>]*>>").expect("valid regex"));
+
+/// A number at the start of a span: sign, currency, thousands separators, decimals, a fraction
+/// with a slash, a percent sign.
+static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^[-+−]?\s*[$€£¥]?\s*(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+\b|\d+)(?:\.\d+)?(?:\s*/\s*\d+)?\s*%?",
+    )
+    .expect("valid regex")
+});
+
+/// A number anywhere, for the last one of a sentence.
+static LAST_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?").expect("valid regex"));
+
+/// Filler between the verb and the answer.
+static FILLER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)^(?:\s|:|,)*(?:(?:then|therefore|exactly|approximately|about|around|only|just|now|",
+        r"a total of|in total|total of|equal to|the answer|die antwort|la réponse|la respuesta|la risposta|",
+        r"a resposta|of|simply|also|still|ungefähr|genau|",
+        r"environ|exactement|aproximadamente|exactamente|circa|esattamente)\b(?:\s|:|,)*)*"
+    ))
+    .expect("valid regex")
+});
+
+/// How a sentence says no, and yes.
+const NO: &[&str] = &["no", "not possible", "impossible", "nein", "non", "нет", "否"];
+const YES: &[&str] = &["yes", "possible", "ja", "oui", "sí", "si", "да", "是"];
+
+/// Whether `lower` starts with one of `words` as a whole word.
+fn starts_with_word(lower: &str, words: &[&str]) -> bool {
+    words
+        .iter()
+        .any(|w| lower.starts_with(w) && lower[w.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric()))
+}
+
+/// Three words in a row: prose, so a `$` before them is a currency sign, not math.
+static WORDS_IN_A_ROW: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\p{L}{2,}\s+\p{L}{2,}\s+\p{L}{2,}").expect("valid regex"));
+
+/// A stretch of a sentence: prose, or math between delimiters (the inside kept).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part<'a> {
+    Prose(&'a str),
+    Math(&'a str),
+}
+
+/// The math delimiters, opening and closing.
+const DELIMITERS: [(&str, &str); 4] = [("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"), ("$", "$")];
+
+/// Splits `text` into prose and math. A `$` whose "math" holds prose (or that is never closed)
+/// is a currency sign.
+fn parts(text: &str) -> Vec<Part<'_>> {
+    let mut out = Vec::new();
+    let mut prose_start = 0;
+    let mut at = 0;
+    while at < text.len() {
+        let rest = &text[at..];
+        let opened = DELIMITERS.iter().find(|(open, _)| rest.starts_with(open));
+        if let Some((open, close)) = opened {
+            let inner_start = at + open.len();
+            if let Some(len) = text[inner_start..].find(close) {
+                let inner = &text[inner_start..inner_start + len];
+                // "$400 + $60 = $460": amounts, not math (math hugs its delimiters).
+                let after = &text[inner_start + len + close.len()..];
+                let amounts = inner.starts_with(|c: char| c.is_ascii_digit())
+                    && (inner.ends_with(char::is_whitespace)
+                        || after.starts_with(|c: char| c.is_ascii_digit()));
+                let currency =
+                    *open == "$" && (amounts || WORDS_IN_A_ROW.is_match(inner) || inner.contains('\n'));
+                if !currency {
+                    if prose_start < at {
+                        out.push(Part::Prose(&text[prose_start..at]));
+                    }
+                    out.push(Part::Math(inner));
+                    at = inner_start + len + close.len();
+                    prose_start = at;
+                    continue;
+                }
+            }
+        }
+        at += rest.chars().next().map_or(1, char::len_utf8);
+    }
+    if prose_start < text.len() {
+        out.push(Part::Prose(&text[prose_start..]));
+    }
+    out
+}
+
+/// The sentences of `text`, in order: ended by `.`, `!`, `?`, `。` outside math (not a
+/// decimal point) or by a line break.
+fn sentences(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let flush = |current: &mut String, out: &mut Vec<String>| {
+        let s = current.trim();
+        if !s.is_empty() {
+            out.push(s.to_string());
+        }
+        current.clear();
+    };
+    for part in parts(text) {
+        match part {
+            Part::Math(inner) => {
+                current.push_str("\\(");
+                current.push_str(inner);
+                current.push_str("\\)");
+            }
+            Part::Prose(prose) => {
+                let chars: Vec<char> = prose.chars().collect();
+                for (i, &c) in chars.iter().enumerate() {
+                    current.push(c);
+                    let next = chars.get(i + 1).copied();
+                    let decimal = c == '.'
+                        && i > 0
+                        && chars[i - 1].is_ascii_digit()
+                        && next.is_some_and(|n| n.is_ascii_digit());
+                    let ends =
+                        matches!(c, '.' | '!' | '?') && !decimal && next.is_none_or(char::is_whitespace)
+                            || matches!(c, '。' | '！' | '？')
+                            || c == '\n';
+                    if ends {
+                        flush(&mut current, &mut out);
+                    }
+                }
+            }
+        }
+    }
+    flush(&mut current, &mut out);
+    out
+}
+
+/// `s` after its last `=` that is not inside braces or brackets.
+fn after_last_equals(s: &str) -> &str {
+    let mut depth = 0i32;
+    let mut last = None;
+    for (i, c) in s.char_indices() {
+        match c {
+            '{' | '(' | '[' => depth += 1,
+            '}' | ')' | ']' => depth -= 1,
+            '=' if depth <= 0 => last = Some(i),
+            _ => {}
+        }
+    }
+    match last {
+        Some(i) => &s[i + 1..],
+        None => s,
+    }
+}
+
+/// The answer in a stated span: the first math expression (its right-hand side), number,
+/// yes/no, or a short phrase; `None` when the span holds none of these.
+pub fn reduce(span: &str) -> Option<String> {
+    reduce_span(span).map(|(answer, _)| answer)
+}
+
+/// [`reduce`], and whether the answer is math, a number or yes/no (not just a short phrase).
+fn reduce_span(span: &str) -> Option<(String, bool)> {
+    let span = CALCULATOR.replace_all(span, "");
+    let span = span.trim();
+    // The math of a sentence as `sentences` marks it, and raw delimiters too.
+    let marked = parts(span)
+        .into_iter()
+        .flat_map(|p| match p {
+            Part::Prose(t) => {
+                let mut v = Vec::new();
+                let mut rest = t;
+                while let Some(open) = rest.find("\\(") {
+                    v.push(Part::Prose(&rest[..open]));
+                    let after = &rest[open + 2..];
+                    match after.find("\\)") {
+                        Some(close) => {
+                            v.push(Part::Math(&after[..close]));
+                            rest = &after[close + 2..];
+                        }
+                        None => {
+                            rest = after;
+                        }
+                    }
+                }
+                v.push(Part::Prose(rest));
+                v
+            }
+            math => vec![math],
+        })
+        .filter(|p| !matches!(p, Part::Prose(t) if t.trim().is_empty()))
+        .collect::<Vec<_>>();
+    // A relation in the prose before any math: what follows its last `=` is the result.
+    let math = |inner: &str| {
+        let answer = after_last_equals(inner).trim().trim_end_matches(['.', ',']);
+        (!answer.is_empty()).then(|| (answer.to_string(), true))
+    };
+    let first = marked.first().copied()?;
+    match first {
+        Part::Math(inner) => math(inner),
+        Part::Prose(text) => {
+            let text = FILLER.replace(text, "");
+            let text = text.trim_start();
+            if text.is_empty() {
+                return match marked.get(1) {
+                    Some(Part::Math(inner)) => math(inner),
+                    _ => None,
+                };
+            }
+            let rhs = after_last_equals(text);
+            if rhs.len() < text.len() {
+                return reduce_span(rhs);
+            }
+            if let Some(m) = NUMBER.find(text) {
+                let number = m.as_str().trim().trim_end_matches([',', '.']);
+                if number.chars().any(|c| c.is_ascii_digit()) {
+                    return Some((number.replace('−', "-").replace(' ', ""), true));
+                }
+            }
+            let lower = text.to_lowercase();
+            for (words, answer) in [(NO, "no"), (YES, "yes")] {
+                if starts_with_word(&lower, words) {
+                    return Some((answer.to_string(), true));
+                }
+            }
+            if text.starts_with('\\') {
+                let end = text.find([',', ';']).unwrap_or(text.len());
+                return Some((text[..end].trim().trim_end_matches('.').to_string(), true));
+            }
+            // A short phrase ("Tuesday", "(B)"), up to a comma or the end.
+            let phrase = text.split([',', ';', '(']).next().unwrap_or("").trim().trim_end_matches('.');
+            let words = phrase.split_whitespace().count();
+            (words > 0 && words <= 3).then(|| (phrase.to_string(), false))
+        }
+    }
+}
+
+/// The answer a concluding sentence states: what follows its verb (or its last `=`), reduced;
+/// the first verb followed by math, a number or yes/no wins over one followed by a phrase.
+fn from_sentence(sentence: &str, concluding: bool) -> Option<String> {
+    let sentence = CALCULATOR.replace_all(sentence, "");
+    let base = sentence.as_ptr() as usize;
+    let mut phrase = None;
+    // The verbs in prose only (`=` inside math belongs to the expression), the last first: a
+    // sentence ends with its result ("the difference is 4, so the 100th term is 402").
+    let mut verbs = Vec::new();
+    for part in parts(&sentence) {
+        let Part::Prose(text) = part else { continue };
+        let start = text.as_ptr() as usize - base;
+        verbs.extend(VERB.find_iter(text).map(|m| start + m.end()));
+    }
+    for &at in verbs.iter().rev() {
+        match reduce_span(&sentence[at..]) {
+            Some((answer, true)) => return Some(answer),
+            Some((answer, false)) => {
+                phrase.get_or_insert(answer);
+            }
+            None => {}
+        }
+    }
+    if !concluding {
+        return phrase;
+    }
+    // No verb: the sentence's last math, what follows the lead word, or its last number
+    // ("Jojo scored 54 points.").
+    match parts(&sentence).into_iter().rev().find(|p| matches!(p, Part::Math(_))) {
+        Some(Part::Math(inner)) => {
+            Some(after_last_equals(inner).trim().to_string()).filter(|a| !a.is_empty())
+        }
+        _ => phrase
+            .or_else(|| reduce(&CONCLUSION.replace(&sentence, "")))
+            .or_else(|| LAST_NUMBER.find_iter(&sentence).last().map(|m| m.as_str().replace(',', ""))),
+    }
+}
+
+/// Whether `s` might state an answer: it has a digit, math, or says yes or no.
+fn has_answer_material(s: &str) -> bool {
+    let lower = s.trim_start_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    s.chars().any(|c| c.is_ascii_digit())
+        || s.contains('\\')
+        || starts_with_word(&lower, NO)
+        || starts_with_word(&lower, YES)
+        || lower.contains("not possible")
+        || lower.contains("impossible")
+}
+
+/// The final answer a response states in prose: its last sentence with a number, math or a
+/// yes/no, read as a conclusion; else a sentence before it that opens like one ("Therefore, ...").
+pub fn concluding_answer(text: &str) -> Option<String> {
+    let text = CALCULATOR.replace_all(text, "");
+    let all = sentences(&text);
+    let mut last = all.iter().rev().filter(|s| has_answer_material(s)).take(3);
+    let final_sentence = last.next()?;
+    if let Some(answer) = from_sentence(final_sentence, true) {
+        return Some(answer);
+    }
+    last.filter(|s| CONCLUSION.is_match(s)).find_map(|s| from_sentence(s, true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concluding_sentences_of_real_solutions() {
+        for (text, answer) in [
+            ("We count them all. Therefore, there are 239 such strings of length 6.", "239"),
+            (
+                "Therefore, the probability it doesn't rain is $1 - \\frac{1}{11} = \\frac{10}{11}$.",
+                "\\frac{10}{11}",
+            ),
+            ("She makes 9 * 2 = $<<9*2=18>>18 every day at the farmer’s market.", "$18"),
+            ("So he has 10 + 5 = 15 apples.", "15"),
+            ("Thus the answer is 900, as there are 900 values of n in the range.", "900"),
+            ("No, it is not possible to tile the board.", "no"),
+            ("The total is 3.5 hours. I hope this helps!", "3.5"),
+            ("Also ist die Antwort 12.", "12"),
+            ("Donc, $x = 7$.", "7"),
+            ("所以答案是 42。", "42"),
+            ("Hence the pairs are $(2, 3)$ and more.", "(2, 3)"),
+        ] {
+            assert_eq!(concluding_answer(text).as_deref(), Some(answer), "{text}");
+        }
+        assert_eq!(concluding_answer("I am not sure how to solve this."), None);
+    }
+
+    #[test]
+    fn spans_reduce_to_their_answer() {
+        assert_eq!(reduce("900 (i.e., all values)").as_deref(), Some("900"));
+        assert_eq!(reduce("$1,000 per month").as_deref(), Some("$1,000"));
+        assert_eq!(reduce("$400 000 - $282 000 = $118 000.").as_deref(), Some("$118000"));
+        assert_eq!(concluding_answer("He scored 3 goals.\nJojo scored 54 points.").as_deref(), Some("54"));
+        assert_eq!(reduce("\\(x = 4\\) since it is even").as_deref(), Some("4"));
+        assert_eq!(reduce("Tuesday").as_deref(), Some("Tuesday"));
+        assert_eq!(reduce("the number of distinct ways to arrange these books"), None);
+    }
+}
