@@ -4,13 +4,19 @@
 //! The index maps the hash of every n-gram (default 13 tokens of normalized text; characters
 //! for unspaced scripts such as Chinese, see [`crate::words`]) to the items containing it. It is
 //! stored as a folder: `index.json` (parameters and items) and `ngrams.parquet` (hash, item).
+//!
+//! Beside the n-grams of the text as written, it holds those of the text with its numbers and
+//! names masked ([`mask`]): a benchmark item whose names and numbers were changed (a common way
+//! around decontamination) keeps its masked n-grams, and is caught as a paraphrase when the
+//! document holds most of them.
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use polars::prelude::*;
+use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::dedup::normalize::Normalization;
@@ -26,6 +32,25 @@ pub struct BenchmarkItem {
     pub item_id: String,
     /// Distinct n-grams of the item.
     pub ngrams: u32,
+    /// Distinct n-grams of the item with numbers and names masked (0 in indexes made before
+    /// masking).
+    #[serde(default)]
+    pub masked_ngrams: u32,
+}
+
+/// Set in the hashes of masked n-grams, so they never meet the n-grams of text as written.
+const MASKED: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// Numbers, and capitalized words (names, mostly; a sentence's first word too, which is often a
+/// name in word problems: "Natalia sold clips ...").
+static NUMBER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d+(?:[.,]\d+)*").expect("valid regex"));
+static NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b\p{Lu}\p{Ll}+\b").expect("valid regex"));
+
+/// `text` with every number written as `0` and every capitalized word as `Name`: what stays of
+/// a benchmark item when its names and numbers are changed.
+pub fn mask(text: &str) -> String {
+    let numbers = NUMBER.replace_all(text, "0");
+    NAME.replace_all(&numbers, "Name").into_owned()
 }
 
 /// How n-grams are made; stored with the index so queries make them the same way.
@@ -51,6 +76,11 @@ impl NgramParams {
         v.sort_unstable();
         v.dedup();
         v
+    }
+
+    /// Distinct n-gram hashes of `text` with its numbers and names masked.
+    pub fn masked_ngrams(&self, text: &str) -> Vec<u64> {
+        self.ngrams(&mask(text)).into_iter().map(|h| h ^ MASKED).collect()
     }
 }
 
@@ -81,6 +111,15 @@ pub struct Overlap {
     pub fraction: f64,
 }
 
+/// Which n-grams an overlap counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// The text as written.
+    Written,
+    /// Numbers and names masked.
+    Masked,
+}
+
 fn io_err(path: &Path, e: impl std::fmt::Display) -> String {
     format!("{}: {e}", path.display())
 }
@@ -97,13 +136,15 @@ impl NgramIndex {
         if grams.is_empty() {
             return false;
         }
+        let masked = self.params.masked_ngrams(text);
         let ordinal = self.items.len() as u32;
         self.items.push(BenchmarkItem {
             benchmark: benchmark.to_string(),
             item_id: item_id.to_string(),
             ngrams: grams.len() as u32,
+            masked_ngrams: masked.len() as u32,
         });
-        for g in grams {
+        for g in grams.into_iter().chain(masked) {
             self.postings.entry(g).or_default().push(ordinal);
         }
         true
@@ -121,8 +162,22 @@ impl NgramIndex {
 
     /// The item sharing the largest fraction of its n-grams with `text`, if any is shared.
     pub fn overlap(&self, text: &str) -> Option<Overlap> {
+        self.overlap_in(text, Form::Written)
+    }
+
+    /// Whether the index holds masked n-grams (indexes made before masking do not).
+    pub fn has_masked(&self) -> bool {
+        self.items.iter().any(|i| i.masked_ngrams > 0)
+    }
+
+    /// [`NgramIndex::overlap`] over the n-grams of `form`.
+    pub fn overlap_in(&self, text: &str, form: Form) -> Option<Overlap> {
+        let grams = match form {
+            Form::Written => self.params.ngrams(text),
+            Form::Masked => self.params.masked_ngrams(text),
+        };
         let mut shared: HashMap<u32, u32> = HashMap::new();
-        for g in self.params.ngrams(text) {
+        for g in grams {
             if let Some(items) = self.postings.get(&g) {
                 for &i in items {
                     *shared.entry(i).or_default() += 1;
@@ -133,7 +188,11 @@ impl NgramIndex {
             .into_iter()
             .map(|(i, n)| {
                 let item = &self.items[i as usize];
-                (i, n, n as f64 / item.ngrams.max(1) as f64)
+                let of = match form {
+                    Form::Written => item.ngrams,
+                    Form::Masked => item.masked_ngrams,
+                };
+                (i, n, n as f64 / of.max(1) as f64)
             })
             .max_by(|a, b| a.2.total_cmp(&b.2).then(b.0.cmp(&a.0)))
             .map(|(i, n, fraction)| Overlap { item: self.items[i as usize].clone(), shared: n, fraction })
@@ -197,11 +256,14 @@ pub struct ContaminationConfig {
     /// Reject when an item shares more than this fraction of its n-grams with the document;
     /// 0 rejects on any shared n-gram.
     pub max_item_fraction: f64,
+    /// Reject as a paraphrase when an item shares at least this fraction of its n-grams with
+    /// the document once numbers and names are masked in both; 0 turns the check off.
+    pub min_masked_fraction: f64,
 }
 
 impl Default for ContaminationConfig {
     fn default() -> Self {
-        Self { index: String::new(), max_item_fraction: 0.0 }
+        Self { index: String::new(), max_item_fraction: 0.0, min_masked_fraction: 0.5 }
     }
 }
 
@@ -218,6 +280,15 @@ impl FilterConfig for ContaminationConfig {
                 message: format!("`max_item_fraction` must lie in [0, 1), got {}", self.max_item_fraction),
             });
         }
+        if !(0.0..=1.0).contains(&self.min_masked_fraction) {
+            return Err(FilterError::Invalid {
+                filter: Self::NAME.into(),
+                message: format!(
+                    "`min_masked_fraction` must lie in [0, 1], got {}",
+                    self.min_masked_fraction
+                ),
+            });
+        }
         Ok(())
     }
 
@@ -228,7 +299,11 @@ impl FilterConfig for ContaminationConfig {
             return Err(invalid("`index` is empty: pass --benchmarks INDEX or set `index`".into()));
         }
         let index = NgramIndex::load(Path::new(&self.index)).map_err(invalid)?;
-        Ok(Box::new(NgramContamination { index: Arc::new(index), max_fraction: self.max_item_fraction }))
+        Ok(Box::new(NgramContamination {
+            index: Arc::new(index),
+            max_fraction: self.max_item_fraction,
+            min_masked: self.min_masked_fraction,
+        }))
     }
 }
 
@@ -236,16 +311,50 @@ impl FilterConfig for ContaminationConfig {
 pub struct NgramContamination {
     index: Arc<NgramIndex>,
     max_fraction: f64,
+    min_masked: f64,
+}
+
+impl NgramContamination {
+    /// `benchmark_paraphrase`: the item sharing the largest fraction of its masked n-grams.
+    fn paraphrase(&self, text: &str) -> Check {
+        let n = self.index.params.n;
+        match self.index.overlap_in(text, Form::Masked) {
+            None => Check::new("benchmark_paraphrase", Some(0.0), Some(self.min_masked), true, ""),
+            Some(o) => {
+                let reason = format!(
+                    "shares {} of {} {n}-grams ({:.0}%) with {} item {} once numbers and names are masked",
+                    o.shared,
+                    o.item.masked_ngrams,
+                    100.0 * o.fraction,
+                    o.item.benchmark,
+                    o.item.item_id
+                );
+                let passed = o.fraction < self.min_masked;
+                Check::new("benchmark_paraphrase", Some(o.fraction), Some(self.min_masked), passed, reason)
+            }
+        }
+    }
 }
 
 impl Filter for NgramContamination {
     fn version(&self) -> &str {
-        "1"
+        "2"
     }
 
     fn check(&self, doc: &mut Document) -> Vec<Check> {
+        let mut checks = self.written(&doc.text);
+        if self.min_masked > 0.0 && self.index.has_masked() {
+            checks.push(self.paraphrase(&doc.text));
+        }
+        checks
+    }
+}
+
+impl NgramContamination {
+    /// `benchmark_overlap`: the item sharing the largest fraction of its n-grams as written.
+    fn written(&self, text: &str) -> Vec<Check> {
         let n = self.index.params.n;
-        match self.index.overlap(&doc.text) {
+        match self.index.overlap(text) {
             None => vec![Check::new("benchmark_overlap", Some(0.0), Some(self.max_fraction), true, "")],
             Some(o) => {
                 let passed = self.max_fraction > 0.0 && o.fraction <= self.max_fraction;
@@ -293,5 +402,20 @@ mod tests {
         let back = NgramIndex::load(dir.path()).unwrap();
         assert_eq!(back.items, index.items);
         assert_eq!(back.overlap(doc).unwrap().item.item_id, "1");
+
+        // Names and numbers changed: few n-grams as written, every one masked.
+        let changed =
+            "Here is a puzzle. Olga sold clips to 52 of her friends in June, and then half as many in July!";
+        assert!(back.overlap(changed).is_none_or(|o| o.fraction < 0.5));
+        let o = back.overlap_in(changed, Form::Masked).unwrap();
+        assert_eq!((o.item.item_id.as_str(), o.fraction), ("1", 1.0));
+    }
+
+    #[test]
+    fn masking_keeps_the_shape_of_a_sentence() {
+        assert_eq!(
+            mask("Natalia sold 48 clips to Tom and Ann in April. Then she sold 2.5 more."),
+            "Name sold 0 clips to Name and Name in Name. Name she sold 0 more."
+        );
     }
 }

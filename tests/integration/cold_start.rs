@@ -316,9 +316,9 @@ fn queries_from_an_evaluation_set_are_contaminated() {
         &run,
         "select id, item, reason from decisions where rule like 'contamination_%' and item is not null and not kept",
     );
-    assert_eq!(flagged.len(), 1, "{flagged:?}");
-    assert_eq!(flagged[0][0], "leak-1", "{flagged:?}");
-    assert!(flagged[0][2].contains("gsm8k"), "{flagged:?}");
+    // As written and once numbers and names are masked: both rules see the copied question.
+    assert!(!flagged.is_empty(), "{flagged:?}");
+    assert!(flagged.iter().all(|r| r[0] == "leak-1" && r[2].contains("gsm8k")), "{flagged:?}");
 }
 
 #[test]

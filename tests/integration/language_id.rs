@@ -11,6 +11,11 @@ use lingua::Language;
 const PER_LANGUAGE: usize = 100;
 
 fn accuracy(config: LanguageIdConfig) -> (f64, Vec<(String, f64)>) {
+    accuracy_of(config, |s| s.to_string())
+}
+
+/// [`accuracy`] on the sentences as `form` rewrites them.
+fn accuracy_of(config: LanguageIdConfig, form: fn(&str) -> String) -> (f64, Vec<(String, f64)>) {
     let filter = config.build().unwrap();
     let mut languages: Vec<Language> = Language::all().into_iter().collect();
     languages.sort();
@@ -22,7 +27,7 @@ fn accuracy(config: LanguageIdConfig) -> (f64, Vec<(String, f64)>) {
         let sentences = crate::common::lines(&crate::common::lingua_testdata(&name).join("sentences.txt"));
         let mut ok = 0;
         for s in sentences.iter().take(PER_LANGUAGE) {
-            let mut doc = Document::new("x", s.as_str(), Arc::from("lingua"), 1);
+            let mut doc = Document::new("x", form(s).as_str(), Arc::from("lingua"), 1);
             filter.check(&mut doc);
             ok += usize::from(doc.language.as_deref() == Some(expected.as_str()));
         }
@@ -50,6 +55,19 @@ fn sentences_in_75_languages_are_identified() {
             assert!(*acc >= 0.75, "{language}: {acc}");
         }
     }
+}
+
+#[test]
+fn decomposed_unicode_is_read_as_composed() {
+    use unicode_normalization::UnicodeNormalization;
+    // The same sentences with every accent a separate combining mark (NFD), as text from some
+    // systems (macOS file names, some PDFs) comes: each language as well identified as in NFC.
+    let (nfc, composed) = accuracy(LanguageIdConfig::default());
+    let (nfd, decomposed) = accuracy_of(LanguageIdConfig::default(), |s| s.nfd().collect());
+    eprintln!("lingua: NFC {:.2}%, NFD {:.2}%", nfc * 100.0, nfd * 100.0);
+    assert_eq!(composed, decomposed);
+    let vietnamese = decomposed.iter().find(|(l, _)| l == "vietnamese").unwrap().1;
+    assert!(vietnamese >= 0.9, "Vietnamese in NFD: {vietnamese}");
 }
 
 #[test]

@@ -53,7 +53,7 @@ static FILLER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?i)^(?:\s|:|,)*(?:(?:then|therefore|exactly|approximately|about|around|only|just|now|",
         r"a total of|in total|total of|equal to|the answer|die antwort|la réponse|la respuesta|la risposta|",
-        r"a resposta|of|simply|also|still|ungefähr|genau|",
+        r"a resposta|of|simply|also|still|probably|likely|perhaps|maybe|ungefähr|genau|",
         r"environ|exactement|aproximadamente|exactamente|circa|esattamente)\b(?:\s|:|,)*)*"
     ))
     .expect("valid regex")
@@ -166,6 +166,48 @@ fn sentences(text: &str) -> Vec<String> {
     out
 }
 
+/// After a number: more of a list (", 5") or of an expression (" - 5i", " \\cdot 2").
+static CONTINUES: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*(?:[,;]\s*[-+]?\d|[-+*/×·]\s*[\w\\(]|\\)").expect("valid regex"));
+
+/// Words that end an answer and start its justification.
+static JUSTIFICATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:\s*[,;]\s*\p{L}{2,}|\s+(?:since|because|as|which|so|for|when|where|if)\b)")
+        .expect("valid regex")
+});
+
+/// The answer at the start of `s`: up to a justification (", as ...", " since ...") outside
+/// braces and brackets, or the end; trailing period dropped.
+fn answer_clause(s: &str) -> &str {
+    let mut depth = 0i32;
+    for (i, c) in s.char_indices() {
+        match c {
+            '{' | '(' | '[' => depth += 1,
+            '}' | ')' | ']' => depth -= 1,
+            _ => {}
+        }
+        if depth <= 0 && JUSTIFICATION.is_match(&s[i..]) {
+            return s[..i].trim().trim_end_matches('.');
+        }
+    }
+    s.trim().trim_end_matches('.')
+}
+
+/// `s` up to its first `,` or `;` outside braces and brackets ("\left( 3, \frac{\pi}{2}
+/// \right), so ..." keeps the pair), trimmed.
+fn top_level_clause(s: &str) -> &str {
+    let mut depth = 0i32;
+    for (i, c) in s.char_indices() {
+        match c {
+            '{' | '(' | '[' => depth += 1,
+            '}' | ')' | ']' => depth -= 1,
+            ',' | ';' if depth <= 0 => return s[..i].trim(),
+            _ => {}
+        }
+    }
+    s.trim()
+}
+
 /// `s` after its last `=` that is not inside braces or brackets.
 fn after_last_equals(s: &str) -> &str {
     let mut depth = 0i32;
@@ -243,6 +285,14 @@ fn reduce_span(span: &str) -> Option<(String, bool)> {
                 return reduce_span(rhs);
             }
             if let Some(m) = NUMBER.find(text) {
+                // "90^\circ", "3\sqrt{13}", "6 - 5i", "3, 5, 7": an expression or a list that
+                // starts with a number, not the number alone.
+                let rest = &text[m.start() + m.as_str().trim_end().len()..];
+                let glued =
+                    rest.starts_with(|c: char| matches!(c, '^' | '\\' | '_' | '{') || c.is_alphanumeric());
+                if glued || CONTINUES.is_match(rest) {
+                    return Some((answer_clause(text).to_string(), true));
+                }
                 let number = m.as_str().trim().trim_end_matches([',', '.']);
                 if number.chars().any(|c| c.is_ascii_digit()) {
                     return Some((number.replace('−', "-").replace(' ', ""), true));
@@ -255,11 +305,11 @@ fn reduce_span(span: &str) -> Option<(String, bool)> {
                 }
             }
             if text.starts_with('\\') {
-                let end = text.find([',', ';']).unwrap_or(text.len());
-                return Some((text[..end].trim().trim_end_matches('.').to_string(), true));
+                return Some((top_level_clause(text).trim_end_matches('.').to_string(), true));
             }
-            // A short phrase ("Tuesday", "(B)"), up to a comma or the end.
-            let phrase = text.split([',', ';', '(']).next().unwrap_or("").trim().trim_end_matches('.');
+            // A short phrase ("Tuesday", "(B)"), up to a comma, a parenthesis or the end.
+            let phrase = top_level_clause(text);
+            let phrase = phrase.split(" (").next().unwrap_or("").trim().trim_end_matches('.');
             let words = phrase.split_whitespace().count();
             (words > 0 && words <= 3).then(|| (phrase.to_string(), false))
         }
@@ -363,6 +413,20 @@ mod tests {
         assert_eq!(concluding_answer("He scored 3 goals.\nJojo scored 54 points.").as_deref(), Some("54"));
         assert_eq!(reduce("\\(x = 4\\) since it is even").as_deref(), Some("4"));
         assert_eq!(reduce("Tuesday").as_deref(), Some("Tuesday"));
+        for (span, answer) in [
+            ("probably 90^\\circ.", "90^\\circ"),
+            ("3\\sqrt{13}, since", "3\\sqrt{13}"),
+            ("6 - 5i.", "6 - 5i"),
+            ("3, 5, 7.", "3, 5, 7"),
+            ("1,-2", "1,-2"),
+            ("12 cm long", "12"),
+        ] {
+            assert_eq!(reduce(span).as_deref(), Some(answer), "{span}");
+        }
+        assert_eq!(
+            reduce("probably \\left( 3, \\frac{\\pi}{2} \\right), I think").as_deref(),
+            Some("\\left( 3, \\frac{\\pi}{2} \\right)")
+        );
         assert_eq!(reduce("the number of distinct ways to arrange these books"), None);
     }
 }

@@ -6,9 +6,11 @@
 mod fasttext;
 mod lingua;
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
 
 pub use self::fasttext::FastTextLanguageId;
 pub use self::lingua::LinguaLanguageId;
@@ -72,11 +74,17 @@ fn invalid(message: String) -> FilterError {
     FilterError::Invalid { filter: LanguageIdConfig::NAME.into(), message }
 }
 
-/// The first `max_chars` characters of `text` (all of it for 0).
-fn sample(text: &str, max_chars: usize) -> &str {
-    match max_chars {
+/// The first `max_chars` characters of `text` (all of it for 0), in Unicode's composed form
+/// (NFC): both detectors learned composed text, and read decomposed accents as other letters
+/// (Vietnamese in NFD was taken for Zulu).
+fn sample(text: &str, max_chars: usize) -> Cow<'_, str> {
+    let head = match max_chars {
         0 => text,
         n => text.char_indices().nth(n).map_or(text, |(i, _)| &text[..i]),
+    };
+    match unicode_normalization::is_nfc_quick(head.chars()) {
+        unicode_normalization::IsNormalized::Yes => Cow::Borrowed(head),
+        _ => Cow::Owned(head.nfc().collect()),
     }
 }
 

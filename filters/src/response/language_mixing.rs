@@ -87,14 +87,15 @@ pub fn measure(
     Mixing { foreign_fraction, example }
 }
 
-/// The writing system of a letter, coarsely: enough to tell Latin prose from Cyrillic, CJK,
-/// Arabic and the like. Greek counts as Latin, since math uses its letters.
+/// The writing system of a letter, coarsely: enough to tell Latin prose from Greek, Cyrillic,
+/// CJK, Arabic and the like.
 fn script(c: char) -> Option<&'static str> {
     if !c.is_alphabetic() {
         return None;
     }
     Some(match c as u32 {
-        0x0000..=0x024F | 0x1E00..=0x1EFF | 0x0370..=0x03FF => "Latin",
+        0x0000..=0x024F | 0x1E00..=0x1EFF => "Latin",
+        0x0370..=0x03FF | 0x1F00..=0x1FFF => "Greek",
         0x0400..=0x052F => "Cyrillic",
         0x0590..=0x05FF => "Hebrew",
         0x0600..=0x06FF | 0x0750..=0x077F => "Arabic",
@@ -107,13 +108,22 @@ fn script(c: char) -> Option<&'static str> {
     })
 }
 
+/// The scripts of the letters of `prose`, each letter once, except a lone Greek letter (a
+/// word of one letter: "the angle θ", "π"), which is math, not Greek prose.
+fn letter_scripts(prose: &str) -> impl Iterator<Item = &'static str> + '_ {
+    prose.split(|c: char| !c.is_alphabetic()).flat_map(|word| {
+        let lone_greek = word.chars().count() == 1 && word.chars().next().and_then(script) == Some("Greek");
+        word.chars().filter_map(script).filter(move |_| !lone_greek)
+    })
+}
+
 /// Letters of the prose of `response` outside the scripts of `query`'s prose, over all its
 /// letters. Japanese mixes Han and Kana, Korean may use Han: scripts the query uses are allowed.
 pub fn foreign_script_fraction(query: &str, response: &str) -> f64 {
-    let allowed: std::collections::HashSet<&str> = prose(query).chars().filter_map(script).collect();
+    let allowed: std::collections::HashSet<&str> = letter_scripts(&prose(query)).collect();
     let prose = prose(response);
     let (mut total, mut foreign) = (0usize, 0usize);
-    for s in prose.chars().filter_map(script) {
+    for s in letter_scripts(&prose) {
         total += 1;
         if !allowed.is_empty() && !allowed.contains(s) {
             foreign += 1;
@@ -148,7 +158,9 @@ mod tests {
     #[test]
     fn scripts_outside_the_query_count() {
         let q = "How many apples are left?";
-        assert_eq!(foreign_script_fraction(q, "There are 5 apples left, since α = 2."), 0.0);
+        assert_eq!(foreign_script_fraction(q, "There are 5 apples left, since α = 2 and π is about 3."), 0.0);
+        // Greek prose is Greek, not Latin.
+        assert!(foreign_script_fraction(q, "There are 5 apples left. Απομένουν πέντε μήλα.") > 0.3);
         assert!(foreign_script_fraction(q, "There are 5 apples left. Осталось пять яблок.") > 0.3);
         // Math in another script is not prose.
         assert_eq!(foreign_script_fraction(q, "So $x = 5$ apples: ```пример```"), 0.0);
