@@ -16,6 +16,7 @@ mod first_hour;
 mod heuristics;
 mod judge_cli;
 mod language_id;
+mod language_mixing;
 mod reasoning_rl;
 mod rules;
 mod slurm;

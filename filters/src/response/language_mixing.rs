@@ -56,8 +56,12 @@ fn letters(s: &str) -> usize {
     s.chars().filter(|c| c.is_alphabetic()).count()
 }
 
-/// Measures sentences of `response` with at least `min_letters` letters: those that `detector`
-/// puts in another language than `expected` with confidence at least `min_confidence`.
+/// Measures sentences of `response` with at least `min_letters` letters: those whose most
+/// likely language other than `expected` has `min_confidence` over all languages, or (with 50
+/// letters or more) holds `min_confidence` of the evidence shared between the two and 0.5 over
+/// all (relative evidence: over 75 languages a clear English sentence in a German answer often
+/// gets under 0.9, while against German alone it gets nearly all). Near twins of `expected`
+/// (Danish and Bokmål, Czech and Slovak, ...) count only when relative evidence is near-certain.
 pub fn measure(
     detector: &LanguageDetector,
     expected: Language,
@@ -75,16 +79,49 @@ pub fn measure(
             continue;
         }
         total += n;
-        let top = detector.compute_language_confidence_values(sentence).into_iter().next();
-        if let Some((language, confidence)) = top {
-            if language != expected && confidence >= min_confidence {
-                foreign += n;
-                example.get_or_insert_with(|| sentence.trim().to_string());
-            }
+        let values = detector.compute_language_confidence_values(sentence);
+        let own = values.iter().find(|(l, _)| *l == expected).map_or(0.0, |(_, c)| *c);
+        let Some(&(language, other)) = values.iter().find(|(l, _)| *l != expected) else { continue };
+        // A near twin of the answer's language needs near-certainty: sentences of one are often
+        // read as the other ("Kven som er dei heldige vinnarane" is Nynorsk in Bokmål text).
+        let needed = if near_twins(expected, language) { NEAR_TWIN_CONFIDENCE } else { min_confidence };
+        // And the other language must be the likeliest of all by a fair margin: on a short
+        // sentence of math prose ("Distribute the factor of and simplify to obtain") the
+        // evidence is spread thin, and a thin lead is noise.
+        let relative =
+            n >= RELATIVE_MIN_LETTERS && other >= MIN_OTHER_CONFIDENCE && other / (own + other) >= needed;
+        let absolute = other >= min_confidence && !near_twins(expected, language);
+        if relative || absolute {
+            foreign += n;
+            example.get_or_insert_with(|| sentence.trim().to_string());
         }
     }
     let foreign_fraction = if total == 0 { 0.0 } else { foreign as f64 / total as f64 };
     Mixing { foreign_fraction, example }
+}
+
+/// Confidence (over all languages) the other language needs at least.
+const MIN_OTHER_CONFIDENCE: f64 = 0.5;
+
+/// Letters a sentence needs for relative evidence; shorter ones need `min_confidence` over all
+/// languages ("By the Binomial Theorem, this term is", its math set aside, is too thin).
+const RELATIVE_MIN_LETTERS: usize = 50;
+
+/// Evidence a near twin of the expected language needs to count as another language.
+const NEAR_TWIN_CONFIDENCE: f64 = 0.999;
+
+/// Whether `a` and `b` are close enough that lingua often takes a sentence of one for the
+/// other: Scandinavian, Serbo-Croatian, Malay, Czech-Slovak, Ibero-Romance.
+fn near_twins(a: Language, b: Language) -> bool {
+    use Language::*;
+    const GROUPS: [&[Language]; 5] = [
+        &[Danish, Bokmal, Nynorsk, Swedish],
+        &[Croatian, Bosnian, Serbian, Slovene],
+        &[Indonesian, Malay],
+        &[Czech, Slovak],
+        &[Spanish, Portuguese, Catalan],
+    ];
+    GROUPS.iter().any(|g| g.contains(&a) && g.contains(&b))
 }
 
 /// The writing system of a letter, coarsely: enough to tell Latin prose from Greek, Cyrillic,
