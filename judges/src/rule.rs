@@ -60,6 +60,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("style_shift", include_str!("../rules/style_shift.toml")),
     ("domain_label", include_str!("../rules/domain_label.toml")),
     ("direct_answer", include_str!("../rules/direct_answer.toml")),
+    ("answer_match", include_str!("../rules/answer_match.toml")),
 ];
 
 impl JudgeRule {

@@ -500,3 +500,42 @@ fn malformed_responses_are_rejected_with_what_is_wrong() {
     assert!(rows[1][2].contains("[0] has no string `text`"), "{rows:?}");
     assert!(rows[2][2].contains("[0] is a number"), "{rows:?}");
 }
+
+#[test]
+#[cfg_attr(not(feature = "embedded-judge"), ignore = "needs the embedded-judge feature")]
+fn an_answer_the_rules_cannot_find_is_undecided_or_asked_of_the_judge() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("q.jsonl");
+    // A real GSM8K problem; the response reasons at length but never states a result.
+    let record = serde_json::json!({
+        "id": "q1",
+        "query": "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?",
+        "reference_answer": "72",
+        "responses": [{"text": "In April she sold forty-eight clips. In May she sold half of that amount, so we take forty-eight and halve it. Adding April and May together gives the total she sold over both months, which is what the question asks for."}]
+    });
+    std::fs::write(&input, format!("{record}\n")).unwrap();
+    let config = dir.path().join("c.toml");
+    std::fs::write(&config, "[[steps]]\nfilter = \"responses\"\njudge_rules = []\n").unwrap();
+    let run = |name: &str, extra: &[&str]| {
+        let run = dir.path().join(name);
+        let mut args = vec!["--config", config.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        curate_ok(&stage_args("cold-start", input.to_str().unwrap(), run.to_str().unwrap(), &args));
+        sql(&run, "select rule, coalesce(score::varchar, ''), kept::varchar from decisions where item = 'response 1' and not kept")
+    };
+    // Without a judge: undecided, not a wrong answer.
+    let undecided = run("rules", &["--no-judge"]);
+    assert_eq!(undecided, vec![vec!["answer_undecided".to_string(), String::new(), "false".into()]]);
+    // With one: the judge's own rule decides, with the probability of "No" as its score.
+    let model = data_dir().join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    let judged = run("judged", &["--judge", model.to_str().unwrap(), "--judge-threads", "1"]);
+    let all = sql(
+        &dir.path().join("judged"),
+        "select rule, score from decisions where item = 'response 1' and rule in ('answer_undecided', 'judge_answer_match')",
+    );
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(all[0][0], "judge_answer_match", "{all:?}");
+    let p: f64 = all[0][1].parse().unwrap();
+    assert!((0.0..=1.0).contains(&p), "{all:?}");
+    assert!(judged.iter().all(|r| r[0] != "answer_undecided"), "{judged:?}");
+}

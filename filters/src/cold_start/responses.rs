@@ -66,6 +66,10 @@ pub struct ResponsesConfig {
     pub judge: bool,
     /// Judge rules asked per response (shipped names or TOML files), e.g. guessing.
     pub judge_rules: Vec<String>,
+    /// The judge rule asked whether a response reaches the reference answer when the rules
+    /// find no final answer (`answer_undecided`), with `{reference}` in its template; empty:
+    /// not asked, such responses stay undecided.
+    pub answer_judge_rule: String,
     /// A model for this step's judge questions instead of the run's `--judge`: a GGUF file, or
     /// a /v1 URL with the model name after `#` (`http://host:8000/v1#qwen2.5-72b-instruct`).
     pub judge_model: String,
@@ -100,6 +104,7 @@ impl Default for ResponsesConfig {
             benchmarks: String::new(),
             judge: true,
             judge_rules: ["guessing", "inconsistent_reasoning", "style_shift"].map(String::from).to_vec(),
+            answer_judge_rule: "answer_match".into(),
             judge_model: String::new(),
         }
     }
@@ -124,6 +129,11 @@ impl FilterConfig for ResponsesConfig {
         } else {
             Vec::new()
         };
+        let answer_judge = if self.judge && !self.answer_judge_rule.is_empty() {
+            Some(JudgeStep::new(Self::NAME, &self.answer_judge_rule, &self.judge_model, ctx)?)
+        } else {
+            None
+        };
         let correctness =
             Correctness::new(Self::NAME, &self.python, self.test_timeout_seconds, self.test_memory_mib)?;
         let contamination = if self.benchmarks.is_empty() {
@@ -138,6 +148,7 @@ impl FilterConfig for ResponsesConfig {
             repetition,
             detector: LanguageDetectorBuilder::from_all_languages().build(),
             judges,
+            answer_judge,
         }))
     }
 }
@@ -150,6 +161,8 @@ pub struct Responses {
     repetition: Box<dyn Filter>,
     detector: LanguageDetector,
     judges: Vec<JudgeStep>,
+    /// Asked about responses whose final answer the rules could not find.
+    answer_judge: Option<JudgeStep>,
 }
 
 /// Hedges that, without a derivation, mark a guess.
@@ -299,6 +312,33 @@ impl Filter for Responses {
                     .collect()
             })
             .collect();
+        // Undecided answers (no final answer found), when every other rule passed: the judge
+        // compares the response with the reference, the Qwen3 way, under its own rule.
+        if let Some(judge) = &self.answer_judge {
+            let mut asked = Vec::new();
+            let mut records = Vec::new();
+            for (d, vs) in verdicts.iter().enumerate() {
+                let Some(reference) = &inputs[d].1 else { continue };
+                for (r, v) in vs.iter().enumerate() {
+                    let failed: Vec<&str> = v.checks.iter().filter(|c| !c.passed).map(|c| &*c.rule).collect();
+                    if failed == ["answer_undecided"] {
+                        let mut record = fields[d].clone();
+                        record.insert("response".into(), Value::String(responses[d][r].0.clone()));
+                        record.insert("reference".into(), Value::String(reference.clone()));
+                        asked.push((d, r));
+                        records.push(record);
+                    }
+                }
+            }
+            let probs = if records.is_empty() { None } else { judge.reject_probabilities(&records)? };
+            if let Some(probs) = probs {
+                for (k, &(d, r)) in asked.iter().enumerate() {
+                    let checks = &mut verdicts[d][r].checks;
+                    checks.retain(|c| c.rule != "answer_undecided");
+                    checks.push(judge.check(Some(probs[k])));
+                }
+            }
+        }
         // The judge, for responses the rules passed.
         for judge in &self.judges {
             let mut asked = Vec::new();
