@@ -175,7 +175,7 @@ mod tests {
     fn shipped_rules_load_and_render() {
         for name in JudgeRule::builtin_names() {
             let rule = JudgeRule::load(name).unwrap_or_else(|e| panic!("{e}"));
-            let record = serde_json::json!({"query": "What is 2+2?", "response": "4", "answer": "4"});
+            let record = serde_json::json!({"query": "What is 2+2?", "response": "4", "answer": "4", "reference": "4"});
             let prompt = rule.render(&record).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert!(prompt.contains("What is 2+2?"), "{name}: {prompt}");
         }
