@@ -465,39 +465,34 @@ impl Pipeline {
     /// Attach task `index`: shard `index`'s signatures joined to the MinHash candidate pairs
     /// whose earlier document it holds, unless that was done.
     pub fn attach_task(&self, tasks: &[Task], index: usize, dir: &RunDir, memory_limit: &str) -> Result<()> {
-        if dir.part_done("attach", index) {
-            return Ok(());
-        }
-        let task = &tasks[index];
-        let rows = crate::engine::verify::attach(
-            dir.root(),
-            index,
-            &task.id,
-            &dir.output("signatures", task),
-            &self.minhash_steps(),
-            memory_limit,
-        )?;
-        dir.finish_part("attach", index, rows)?;
-        crate::memory::release_free_memory();
-        Ok(())
+        self.signature_task("attach", crate::engine::verify::attach, tasks, index, dir, memory_limit)
     }
 
     /// Verify task `index`: the attached pairs whose later document shard `index` holds,
     /// compared; the similar ones written as edges, unless that was done.
     pub fn verify_task(&self, tasks: &[Task], index: usize, dir: &RunDir, memory_limit: &str) -> Result<()> {
-        if dir.part_done("verify", index) {
+        self.signature_task("verify", crate::engine::verify::verify, tasks, index, dir, memory_limit)
+    }
+
+    /// Task `index` of the dedup phase `phase` that reads shard `index`'s signatures against
+    /// its share of the pairs (`join`: [`crate::engine::verify::attach`] or `verify`), unless
+    /// its marker is written.
+    fn signature_task(
+        &self,
+        phase: &str,
+        join: crate::engine::verify::ShardJoin,
+        tasks: &[Task],
+        index: usize,
+        dir: &RunDir,
+        memory_limit: &str,
+    ) -> Result<()> {
+        if dir.part_done(phase, index) {
             return Ok(());
         }
         let task = &tasks[index];
-        let rows = crate::engine::verify::verify(
-            dir.root(),
-            index,
-            &task.id,
-            &dir.output("signatures", task),
-            &self.minhash_steps(),
-            memory_limit,
-        )?;
-        dir.finish_part("verify", index, rows)?;
+        let signatures = dir.output("signatures", task);
+        let rows = join(dir.root(), index, &task.id, &signatures, &self.minhash_steps(), memory_limit)?;
+        dir.finish_part(phase, index, rows)?;
         crate::memory::release_free_memory();
         Ok(())
     }

@@ -37,6 +37,10 @@ pub fn minhash_steps(steps: &[(usize, DedupMethod)]) -> Vec<(usize, f64)> {
         .collect()
 }
 
+/// The task of the attach or verify phase for one shard: (run root, shard index, shard task
+/// id, the shard's signature file, MinHash steps, DuckDB memory limit) to rows written.
+pub type ShardJoin = fn(&Path, usize, &str, &Path, &[(usize, f64)], &str) -> Result<u64>;
+
 /// `alias.sig_<i>` for the step of each row: the signature column of its dedup step.
 fn signature_of_step(alias: &str, steps: &[(usize, f64)]) -> String {
     match steps {

