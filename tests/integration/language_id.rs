@@ -1,58 +1,188 @@
-//! Language ID accuracy on lingua's own test sentences: 75 languages, real sentences that no one
-//! here wrote (the `testdata/sentences.txt` of each `lingua-*-language-model` crate).
+//! Language ID accuracy on real text nobody here wrote: lingua's own test sentences in 75
+//! languages (the `testdata/sentences.txt` of each `lingua-*-language-model` crate), and,
+//! held out from both detectors' test sets, school-exam questions in 13 languages (the OpenAI
+//! evals registry). Text named as its language's group (Serbo-Croatian for Croatian) counts
+//! as right and is reported apart.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use curate_filters::language_id::LanguageIdConfig;
-use curate_filters::{Document, FilterConfig};
+use curate_filters::language_id::{groups, LanguageIdConfig};
+use curate_filters::{Document, Filter, FilterConfig};
 use lingua::Language;
+
+use crate::common::{exam_questions, lines, lingua_testdata};
 
 /// Sentences per language checked (of the 1,000 each crate ships).
 const PER_LANGUAGE: usize = 100;
 
-fn accuracy(config: LanguageIdConfig) -> (f64, Vec<(String, f64)>) {
+/// How well a detector named one language's texts.
+#[derive(Debug, Clone, PartialEq)]
+struct Accuracy {
+    name: String,
+    /// Named as the language.
+    exact: usize,
+    /// Named as the language's group (Serbo-Croatian for Croatian, ...): right, but coarse.
+    group: usize,
+    total: usize,
+}
+
+impl Accuracy {
+    /// Named as the language or its group.
+    fn right(&self) -> f64 {
+        (self.exact + self.group) as f64 / self.total as f64
+    }
+}
+
+/// Whether `detected` is `expected`'s group (and not `expected` itself).
+fn is_group_of(detected: &str, expected: &str) -> bool {
+    detected != expected && groups::group_of(expected).is_some_and(|g| g.code == detected)
+}
+
+/// The accuracy of `filter` on `texts` of the language `expected`, and what it named instead.
+fn measure(
+    filter: &dyn Filter,
+    name: &str,
+    expected: &str,
+    texts: &[String],
+) -> (Accuracy, BTreeMap<String, usize>) {
+    let mut acc = Accuracy { name: name.to_string(), exact: 0, group: 0, total: texts.len() };
+    let mut wrong = BTreeMap::new();
+    for text in texts {
+        let mut doc = Document::new("x", text.as_str(), Arc::from("t"), 1);
+        filter.check(&mut doc);
+        let detected = doc.language.unwrap_or_default();
+        if detected == expected {
+            acc.exact += 1;
+        } else if is_group_of(&detected, expected) {
+            acc.group += 1;
+        } else {
+            *wrong.entry(detected).or_default() += 1;
+        }
+    }
+    (acc, wrong)
+}
+
+/// Overall share of texts named as their language or its group, over `per_language`.
+fn overall(per_language: &[Accuracy]) -> f64 {
+    let right: usize = per_language.iter().map(|a| a.exact + a.group).sum();
+    right as f64 / per_language.iter().map(|a| a.total).sum::<usize>() as f64
+}
+
+fn accuracy(config: LanguageIdConfig) -> Vec<Accuracy> {
     accuracy_of(config, |s| s.to_string())
 }
 
-/// [`accuracy`] on the sentences as `form` rewrites them.
-fn accuracy_of(config: LanguageIdConfig, form: fn(&str) -> String) -> (f64, Vec<(String, f64)>) {
+/// [`accuracy`] on lingua's sentences of its 75 languages as `form` rewrites them.
+fn accuracy_of(config: LanguageIdConfig, form: fn(&str) -> String) -> Vec<Accuracy> {
     let filter = config.build().unwrap();
     let mut languages: Vec<Language> = Language::all().into_iter().collect();
     languages.sort();
-    let mut per_language = Vec::new();
-    let (mut right, mut total) = (0usize, 0usize);
-    for language in languages {
-        let name = format!("{language:?}").to_lowercase();
-        let expected = language.iso_code_639_1().to_string();
-        let sentences = crate::common::lines(&crate::common::lingua_testdata(&name).join("sentences.txt"));
-        let mut ok = 0;
-        for s in sentences.iter().take(PER_LANGUAGE) {
-            let mut doc = Document::new("x", form(s).as_str(), Arc::from("lingua"), 1);
-            filter.check(&mut doc);
-            ok += usize::from(doc.language.as_deref() == Some(expected.as_str()));
-        }
-        right += ok;
-        total += PER_LANGUAGE;
-        per_language.push((name, ok as f64 / PER_LANGUAGE as f64));
-    }
-    (right as f64 / total as f64, per_language)
+    languages
+        .into_iter()
+        .map(|language| {
+            let name = format!("{language:?}").to_lowercase();
+            let expected = language.iso_code_639_1().to_string();
+            let sentences: Vec<String> = lines(&lingua_testdata(&name).join("sentences.txt"))
+                .iter()
+                .take(PER_LANGUAGE)
+                .map(|s| form(s))
+                .collect();
+            measure(filter.as_ref(), &name, &expected, &sentences).0
+        })
+        .collect()
+}
+
+/// The `n` worst languages, as "name exact% (+group%)".
+fn worst(per_language: &[Accuracy], n: usize) -> String {
+    let mut sorted = per_language.to_vec();
+    sorted.sort_by(|a, b| a.right().total_cmp(&b.right()));
+    sorted
+        .iter()
+        .take(n)
+        .map(|a| {
+            format!(
+                "{} {:.0}% (group {:.0}%)",
+                a.name,
+                100.0 * a.right(),
+                100.0 * a.group as f64 / a.total as f64
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[test]
 fn sentences_in_75_languages_are_identified() {
-    let (overall, mut per_language) = accuracy(LanguageIdConfig::default());
-    per_language.sort_by(|a, b| a.1.total_cmp(&b.1));
-    eprintln!("high accuracy mode: {:.2}% overall; worst: {:?}", overall * 100.0, &per_language[..5]);
+    let per_language = accuracy(LanguageIdConfig::default());
+    let exact = per_language.iter().map(|a| a.exact).sum::<usize>() as f64 / (75 * PER_LANGUAGE) as f64;
+    let overall = overall(&per_language);
+    eprintln!(
+        "high accuracy mode: {:.2}% named right or as the group, {:.2}% exactly; worst: {}",
+        overall * 100.0,
+        exact * 100.0,
+        worst(&per_language, 6)
+    );
     assert_eq!(per_language.len(), 75);
-    assert!(overall >= 0.95, "overall accuracy {overall:.3}");
-    // Near twins are lingua's hard cases on single sentences (measured: Malay 29%, mostly taken
-    // for Indonesian; Bosnian 42%, for Croatian and Serbian; Urdu 61%). Every other language
-    // is recognized.
-    for (language, acc) in &per_language {
-        if ["malay", "bosnian", "urdu"].contains(&language.as_str()) {
-            assert!(*acc >= 0.25, "{language}: {acc}");
-        } else {
-            assert!(*acc >= 0.75, "{language}: {acc}");
+    // Measured: 96.60% (94.93% exactly; 95.68% before groups, when thin calls between close
+    // languages were often wrong: 10% of Croatian sentences named Bosnian, now 3%).
+    assert!(overall >= 0.96, "overall accuracy {overall:.3}");
+    // Near twins are lingua's hard cases on single sentences: Malay is mostly taken for
+    // Indonesian with confidence (40% right), Bosnian for Croatian (27% exactly, 70% with the
+    // group), Urdu for Hindi (61%). Every other language is recognized.
+    for a in &per_language {
+        let floor = if ["malay", "bosnian", "urdu"].contains(&a.name.as_str()) { 0.25 } else { 0.75 };
+        assert!(a.right() >= floor, "{a:?}");
+    }
+}
+
+/// The held-out exam sets and the ISO 639-1 code of their language.
+const EXAMS: [(&str, &str); 13] = [
+    ("arabic-exams-qa", "ar"),
+    ("bulgarian-exams-qa", "bg"),
+    ("croatian-exams-qa", "hr"),
+    ("french-exams-qa", "fr"),
+    ("german-exams-qa", "de"),
+    ("italian-exams-qa", "it"),
+    ("polish-exams-qa", "pl"),
+    ("portuguese-exams-qa", "pt"),
+    ("serbian-exams-qa", "sr"),
+    ("spanish-exams-qa", "es"),
+    ("turkish-exams-qa", "tr"),
+    ("vietnamese-exams-qa", "vi"),
+    ("ukraine_eit", "uk"),
+];
+
+/// Exam questions checked per language (of 235 to 9,000).
+const EXAM_QUESTIONS: usize = 300;
+
+#[test]
+fn exam_questions_in_13_languages_are_identified() {
+    // Real exam questions nobody here wrote, held out from the detectors' own test sets:
+    // the question without its options, 5 to 300+ words, some with formulas.
+    for (detector, config) in [("lingua", LanguageIdConfig::default()), ("lid.176", lid176())] {
+        let filter = config.build().unwrap();
+        let mut per_language = Vec::new();
+        let mut report = Vec::new();
+        for (dataset, code) in EXAMS {
+            let questions: Vec<String> = exam_questions(dataset).into_iter().take(EXAM_QUESTIONS).collect();
+            let (acc, wrong) = measure(filter.as_ref(), code, code, &questions);
+            report.push(format!(
+                "{code} {:.1}%{} {wrong:?}",
+                100.0 * acc.right(),
+                if acc.group > 0 { format!(" (group {})", acc.group) } else { String::new() }
+            ));
+            per_language.push(acc);
+        }
+        let overall = overall(&per_language);
+        eprintln!("{detector} on exam questions: {:.2}%; {}", 100.0 * overall, report.join(", "));
+        // Measured: lingua 98.77%, lid.176 98.07% (Croatian named Serbo-Croatian 37% and 74%). lingua's misses are Bulgarian taken for
+        // Macedonian (one-line biology questions: "Митозата:"), and Polish questions whose
+        // letters the exam's PDF extraction mangled ("zaliczana jest spóáka"), read as Yoruba.
+        let floor = if detector == "lingua" { 0.985 } else { 0.975 };
+        assert!(overall >= floor, "{detector}: {overall:.4}");
+        for a in &per_language {
+            assert!(a.right() >= 0.9, "{detector}: {a:?}");
         }
     }
 }
@@ -62,25 +192,20 @@ fn decomposed_unicode_is_read_as_composed() {
     use unicode_normalization::UnicodeNormalization;
     // The same sentences with every accent a separate combining mark (NFD), as text from some
     // systems (macOS file names, some PDFs) comes: each language as well identified as in NFC.
-    let (nfc, composed) = accuracy(LanguageIdConfig::default());
-    let (nfd, decomposed) = accuracy_of(LanguageIdConfig::default(), |s| s.nfd().collect());
-    eprintln!("lingua: NFC {:.2}%, NFD {:.2}%", nfc * 100.0, nfd * 100.0);
+    let composed = accuracy(LanguageIdConfig::default());
+    let decomposed = accuracy_of(LanguageIdConfig::default(), |s| s.nfd().collect());
+    eprintln!("lingua: NFC {:.2}%, NFD {:.2}%", overall(&composed) * 100.0, overall(&decomposed) * 100.0);
     assert_eq!(composed, decomposed);
-    let vietnamese = decomposed.iter().find(|(l, _)| l == "vietnamese").unwrap().1;
+    let vietnamese = decomposed.iter().find(|a| a.name == "vietnamese").unwrap().right();
     assert!(vietnamese >= 0.9, "Vietnamese in NFD: {vietnamese}");
 }
 
 #[test]
 fn low_accuracy_mode_is_still_useful_on_sentences() {
-    let (overall, per_language) = accuracy(LanguageIdConfig { low_accuracy: true, ..Default::default() });
-    let worst = per_language.iter().min_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
-    eprintln!(
-        "low accuracy mode: {:.2}% overall, worst {} {:.0}%",
-        overall * 100.0,
-        worst.0,
-        worst.1 * 100.0
-    );
-    // Measured: 94.04%.
+    let per_language = accuracy(LanguageIdConfig { low_accuracy: true, ..Default::default() });
+    let overall = overall(&per_language);
+    eprintln!("low accuracy mode: {:.2}% overall, worst {}", overall * 100.0, worst(&per_language, 3));
+    // Measured: 94.56% (94.04% exactly, before groups).
     assert!(overall >= 0.93, "overall accuracy {overall:.3}");
 }
 
@@ -125,7 +250,7 @@ fn fasttext_identifies_sentences_in_the_languages_it_knows() {
     let mut unknown = Vec::new();
     let mut languages: Vec<Language> = Language::all().into_iter().collect();
     languages.sort();
-    let (mut right, mut total, mut worst) = (0, 0, (String::new(), 1.0f64));
+    let mut per_language = Vec::new();
     for language in languages {
         let name = format!("{language:?}").to_lowercase();
         let expected = match language.iso_code_639_1().to_string().as_str() {
@@ -136,35 +261,21 @@ fn fasttext_identifies_sentences_in_the_languages_it_knows() {
             unknown.push(name);
             continue;
         }
-        let sentences = crate::common::lines(&crate::common::lingua_testdata(&name).join("sentences.txt"));
-        let ok = sentences
-            .iter()
-            .take(PER_LANGUAGE)
-            .filter(|s| {
-                let mut doc = Document::new("x", s.as_str(), Arc::from("lingua"), 1);
-                filter.check(&mut doc);
-                doc.language.as_deref() == Some(expected.as_str())
-            })
-            .count();
-        right += ok;
-        total += PER_LANGUAGE;
-        let acc = ok as f64 / PER_LANGUAGE as f64;
-        if acc < worst.1 {
-            worst = (name, acc);
-        }
+        let sentences: Vec<String> =
+            lines(&lingua_testdata(&name).join("sentences.txt")).into_iter().take(PER_LANGUAGE).collect();
+        per_language.push(measure(filter.as_ref(), &name, &expected, &sentences).0);
     }
-    let overall = right as f64 / total as f64;
+    let overall = overall(&per_language);
     eprintln!(
-        "fastText lid.176: {:.2}% overall on {} languages, worst {} {:.0}%; not in the model: {unknown:?}",
+        "fastText lid.176: {:.2}% overall on {} languages, worst {}; not in the model: {unknown:?}",
         overall * 100.0,
-        total / PER_LANGUAGE,
-        worst.0,
-        worst.1 * 100.0
+        per_language.len(),
+        worst(&per_language, 3)
     );
-    assert!(total / PER_LANGUAGE >= 65, "{unknown:?}");
-    // Measured: 89.18% on single sentences (lingua: 95.7% on the same 75); Bosnian is the
-    // weak one (3%, taken for Croatian and Serbian).
-    assert!(overall >= 0.88, "overall accuracy {overall:.3}");
+    assert!(per_language.len() >= 65, "{unknown:?}");
+    // Measured: 91.27% on single sentences (89.18% exactly before groups: Bosnian was 3%,
+    // taken for Croatian and Serbian; 78% now, as Serbo-Croatian); lingua 96.6% on the same 75.
+    assert!(overall >= 0.9, "overall accuracy {overall:.3}");
 }
 
 #[test]

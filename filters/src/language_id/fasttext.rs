@@ -6,7 +6,7 @@ use std::path::Path;
 
 use fasttext::FastText;
 
-use super::{checks, invalid, sample, LanguageIdConfig};
+use super::{checks, groups, invalid, sample, LanguageIdConfig};
 use crate::{Check, Document, Filter, FilterError};
 
 /// `language_id` with fastText.
@@ -15,6 +15,7 @@ pub struct FastTextLanguageId {
     keep: Vec<String>,
     min_confidence: f64,
     max_chars: usize,
+    group_min_share: f64,
 }
 
 /// The prefix of fastText's labels.
@@ -42,10 +43,12 @@ impl FastTextLanguageId {
             keep: config.keep.clone(),
             min_confidence: config.min_confidence,
             max_chars: config.max_chars,
+            group_min_share: config.group_min_share,
         })
     }
 
-    /// The most likely label of `text` (without `__label__`) and its probability.
+    /// The most likely label of `text` (without `__label__`) and its probability, or its
+    /// group's ([`groups`]: lid.176 splits Serbo-Croatian four ways, `hr`, `bs`, `sr`, `sh`).
     pub fn detect(&self, text: &str) -> Option<(String, f64)> {
         // One line, as datatrove gives it (newlines as spaces), ended by the newline fastText's
         // Python binding adds (it reads as an end-of-sentence token); no NUL for the C string.
@@ -54,16 +57,26 @@ impl FastTextLanguageId {
             .map(|c| if c == '\n' || c == '\0' { ' ' } else { c })
             .collect();
         line.push('\n');
-        let best = self.model.predict(&line, 1, 0.0).ok()?.into_iter().next()?;
-        let code = best.label.strip_prefix(LABEL_PREFIX).unwrap_or(&best.label).to_string();
-        // Probabilities come as f32 and can exceed 1 by a rounding step.
-        Some((code, f64::from(best.prob).clamp(0.0, 1.0)))
+        // The best four: enough for a group's members to share their evidence.
+        let ranked: Vec<(String, f64)> = self
+            .model
+            .predict(&line, 4, 0.0)
+            .ok()?
+            .into_iter()
+            .map(|p| {
+                let code = p.label.strip_prefix(LABEL_PREFIX).unwrap_or(&p.label).to_string();
+                // Probabilities come as f32 and can exceed 1 by a rounding step.
+                (code, f64::from(p.prob).clamp(0.0, 1.0))
+            })
+            .collect();
+        groups::decide(&ranked, self.group_min_share)
     }
 }
 
 impl Filter for FastTextLanguageId {
     fn version(&self) -> &str {
-        "1"
+        // 2: groups of close languages.
+        "2"
     }
 
     fn check(&self, doc: &mut Document) -> Vec<Check> {

@@ -1,9 +1,11 @@
 //! Language identification: writes `language` and `language_score` to every document it sees,
 //! and keeps documents in an allow-list above a minimum confidence. Two detectors: lingua (the
 //! default: 75 languages, ISO 639-1 codes) and fastText with a model file such as lid.176
-//! (176 languages, the model datatrove and CCNet use; its labels are the codes).
+//! (176 languages, the model datatrove and CCNet use; its labels are the codes). Close languages
+//! it cannot tell apart are named as their group ([`groups`]).
 
 mod fasttext;
+pub mod groups;
 mod lingua;
 
 use std::borrow::Cow;
@@ -37,6 +39,13 @@ pub struct LanguageIdConfig {
     /// A fastText language-ID model (`lid.176.ftz` or `.bin`): detect with fastText instead of
     /// lingua. Relative paths are taken from the working directory.
     pub fasttext_model: Option<PathBuf>,
+    /// Close languages ([`groups::GROUPS`]: Croatian, Bosnian and Serbian; Bokmål and Nynorsk;
+    /// Malay and Indonesian): when the best of them holds less than this share of the
+    /// confidence they share, the document's language is the group (`sh`, `no`, `ms`) with
+    /// their summed confidence. 0 always names the single best language. At 0.6 (the default)
+    /// lingua names a wrong member for 3% of its Croatian test sentences instead of 10% (the
+    /// group for 22%), and for 2% of Croatian exam questions instead of 11% (the group for 37%).
+    pub group_min_share: f64,
 }
 
 impl Default for LanguageIdConfig {
@@ -48,6 +57,7 @@ impl Default for LanguageIdConfig {
             max_chars: 300,
             low_accuracy: false,
             fasttext_model: None,
+            group_min_share: 0.6,
         }
     }
 }
@@ -61,6 +71,12 @@ impl FilterConfig for LanguageIdConfig {
     fn build(&self) -> Result<Box<dyn crate::Filter>, FilterError> {
         if !(0.0..=1.0).contains(&self.min_confidence) {
             return Err(invalid(format!("`min_confidence` must lie in [0, 1], got {}", self.min_confidence)));
+        }
+        if !(0.0..=1.0).contains(&self.group_min_share) {
+            return Err(invalid(format!(
+                "`group_min_share` must lie in [0, 1], got {}",
+                self.group_min_share
+            )));
         }
         match &self.fasttext_model {
             Some(model) => Ok(Box::new(FastTextLanguageId::new(self, model)?)),
@@ -89,7 +105,8 @@ fn sample(text: &str, max_chars: usize) -> Cow<'_, str> {
 }
 
 /// Writes a detection to `doc`, and the checks on it: the language must be in `keep` (when it
-/// is not empty) and its confidence at least `min_confidence`.
+/// is not empty; a group is in it when one of its members is) and its confidence at least
+/// `min_confidence`.
 fn checks(
     doc: &mut Document,
     detected: Option<(String, f64)>,
@@ -101,7 +118,7 @@ fn checks(
         doc.language_score = Some(0.0);
         return vec![Check::new("language_detected", None, None, false, "no language detected")];
     };
-    let allowed = keep.is_empty() || keep.contains(&code);
+    let allowed = groups::allowed(keep, &code);
     let reason = format!("language `{code}` is not in keep list");
     doc.language = Some(code);
     doc.language_score = Some(confidence);

@@ -145,3 +145,35 @@ pub fn sql(run: &Path, query: &str) -> Vec<Vec<String>> {
 pub fn sql_count(run: &Path, query: &str) -> u64 {
     sql(run, query)[0][0].parse().unwrap()
 }
+
+/// Exam question stems (the question without its options) of an OpenAI evals registry exam
+/// set, e.g. `german-exams-qa` or `ukraine_eit`: real school-exam text written in its language,
+/// the held-out multilingual text of the language ID and language-mixing tests.
+pub fn exam_questions(dataset: &str) -> Vec<String> {
+    let dir = data_dir().join("evals").join(dataset);
+    let mut files: Vec<PathBuf> =
+        walk(&dir).into_iter().filter(|p| p.extension().is_some_and(|e| e == "jsonl")).collect();
+    files.sort();
+    // An option line: "A. ...", "Б) ...", "1. ...", or the closing "Answer:".
+    let is_option = |line: &str| {
+        let mut chars = line.trim_start().chars();
+        let first = chars.next();
+        line.starts_with("Answer:")
+            || (first
+                .is_some_and(|c| ('A'..='E').contains(&c) || ('А'..='Д').contains(&c) || c.is_ascii_digit())
+                && matches!(chars.next(), Some('.' | ')'))
+                && chars.next().is_some_and(char::is_whitespace))
+    };
+    let mut seen = std::collections::HashSet::new();
+    files
+        .iter()
+        .flat_map(|f| json_lines(f))
+        .filter_map(|record| {
+            let turns = record["input"].as_array()?;
+            let user = turns.iter().rev().find(|t| t["role"] == "user")?["content"].as_str()?.to_string();
+            let stem: Vec<&str> = user.lines().take_while(|l| !is_option(l)).collect();
+            let stem = stem.join("\n").trim().to_string();
+            (!stem.is_empty() && seen.insert(stem.clone())).then_some(stem)
+        })
+        .collect()
+}
