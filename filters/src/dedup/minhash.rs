@@ -89,10 +89,12 @@ impl MinHasher {
 
     /// The signature of `text` (already normalized); empty when it has no shingle.
     pub fn signature(&self, text: &str) -> Vec<u32> {
-        let shingles: Vec<u32> = shingle_hashes(text, self.params.shingle_unit, self.params.shingle_size)
-            .into_iter()
-            .map(|x| (x ^ (x >> 32)) as u32)
-            .collect();
+        self.signature_of(&shingle_hashes(text, self.params.shingle_unit, self.params.shingle_size))
+    }
+
+    /// The signature of a set of shingle hashes; empty for none.
+    pub fn signature_of(&self, shingles: &[u64]) -> Vec<u32> {
+        let shingles: Vec<u32> = shingles.iter().map(|x| (x ^ (x >> 32)) as u32).collect();
         if shingles.is_empty() {
             return Vec::new();
         }
@@ -107,6 +109,7 @@ impl MinHasher {
         sig
     }
 
+    /// The hash of each band of `signature`, the band's number mixed in.
     pub fn band_hashes(&self, signature: &[u32]) -> Vec<u64> {
         signature
             .chunks(self.params.rows)

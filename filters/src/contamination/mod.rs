@@ -8,7 +8,10 @@
 //! Beside the n-grams of the text as written, it holds those of the text with its numbers and
 //! names masked ([`mask`]): a benchmark item whose names and numbers were changed (a common way
 //! around decontamination) keeps its masked n-grams, and is caught as a paraphrase when the
-//! document holds most of them.
+//! document holds most of them. And for items also reworded, the similarity of a whole text to
+//! each item ([`similarity`]: Jaccard of masked word bigrams, stored as `similar.parquet`).
+
+pub mod similarity;
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -22,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::dedup::normalize::Normalization;
 use crate::dedup::shingles::{shingle_hashes, ShingleUnit};
 use crate::{Check, Document, Filter, FilterConfig, FilterError};
+use similarity::{masked_bigrams, SimilarityIndex};
 
 /// One benchmark item in the index.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,6 +102,7 @@ pub struct NgramIndex {
     /// The items, by position.
     pub items: Vec<BenchmarkItem>,
     postings: HashMap<u64, Vec<u32>>,
+    similarity: SimilarityIndex,
 }
 
 /// What a document shares with the index.
@@ -147,7 +152,29 @@ impl NgramIndex {
         for g in grams.into_iter().chain(masked) {
             self.postings.entry(g).or_default().push(ordinal);
         }
+        self.similarity.push(masked_bigrams(&self.params.normalization, text));
         true
+    }
+
+    /// Whether the index holds the items' bigrams for [`NgramIndex::most_similar`] (indexes
+    /// made before do not).
+    pub fn has_similarity(&self) -> bool {
+        !self.similarity.is_empty()
+    }
+
+    /// The item most similar to the whole of `text` (masked word bigrams, Jaccard), when one
+    /// may reach `at_least`; with its similarity.
+    pub fn most_similar(&self, text: &str, at_least: f64) -> Option<(BenchmarkItem, f64)> {
+        // A text of many times more words than the largest item has cannot be similar enough
+        // (unless it repeats itself throughout): not masked and hashed, so long documents cost
+        // nothing here.
+        let words = text.split_whitespace().count();
+        if words as f64 * at_least > 4.0 * self.similarity.largest() as f64 {
+            return None;
+        }
+        let found =
+            self.similarity.most_similar(&masked_bigrams(&self.params.normalization, text), at_least)?;
+        Some((self.items[found.item as usize].clone(), found.similarity))
     }
 
     /// Distinct n-grams in the index.
@@ -221,6 +248,21 @@ impl NgramIndex {
         let path = dir.join("ngrams.parquet");
         let file = File::create(&path).map_err(|e| io_err(&path, e))?;
         ParquetWriter::new(file).finish(&mut df).map_err(|e| io_err(&path, e))?;
+        let (mut items, mut hashes) = (Vec::new(), Vec::new());
+        for i in 0..self.similarity.len() {
+            for &h in self.similarity.set(i) {
+                items.push(i as u32);
+                hashes.push(h);
+            }
+        }
+        let mut df = DataFrame::new(
+            hashes.len(),
+            vec![Column::new("item".into(), items), Column::new("hash".into(), hashes)],
+        )
+        .map_err(|e| e.to_string())?;
+        let path = dir.join(SIMILAR_FILE);
+        let file = File::create(&path).map_err(|e| io_err(&path, e))?;
+        ParquetWriter::new(file).finish(&mut df).map_err(|e| io_err(&path, e))?;
         Ok(())
     }
 
@@ -243,8 +285,35 @@ impl NgramIndex {
             }
             postings.entry(h).or_default().push(i);
         }
-        Ok(Self { params: header.params, items: header.items, postings })
+        let similarity = load_similarity(dir, header.items.len())?;
+        Ok(Self { params: header.params, items: header.items, postings, similarity })
     }
+}
+
+/// The file of the items' masked bigrams.
+const SIMILAR_FILE: &str = "similar.parquet";
+
+/// The items' bigrams from `dir`, for `items` items; empty for an index made before them.
+fn load_similarity(dir: &Path, items: usize) -> Result<SimilarityIndex, String> {
+    let mut index = SimilarityIndex::default();
+    let path = dir.join(SIMILAR_FILE);
+    if !path.exists() {
+        return Ok(index);
+    }
+    let file = File::open(&path).map_err(|e| io_err(&path, e))?;
+    let df = ParquetReader::new(file).finish().map_err(|e| io_err(&path, e))?;
+    let item = df.column("item").and_then(|c| c.u32().cloned()).map_err(|e| io_err(&path, e))?;
+    let hash = df.column("hash").and_then(|c| c.u64().cloned()).map_err(|e| io_err(&path, e))?;
+    let mut sets: Vec<Vec<u64>> = vec![Vec::new(); items];
+    for (i, h) in item.into_no_null_iter().zip(hash.into_no_null_iter()) {
+        sets.get_mut(i as usize).ok_or_else(|| io_err(&path, format!("item {i} out of range")))?.push(h);
+    }
+    for mut set in sets {
+        set.sort_unstable();
+        set.dedup();
+        index.push(set);
+    }
+    Ok(index)
 }
 
 /// Options of `contamination`.
@@ -259,11 +328,14 @@ pub struct ContaminationConfig {
     /// Reject as a paraphrase when an item shares at least this fraction of its n-grams with
     /// the document once numbers and names are masked in both; 0 turns the check off.
     pub min_masked_fraction: f64,
+    /// Reject as a reworded item when the whole text and an item have at least this Jaccard
+    /// similarity of their word bigrams once numbers and names are masked; 0 turns it off.
+    pub min_similarity: f64,
 }
 
 impl Default for ContaminationConfig {
     fn default() -> Self {
-        Self { index: String::new(), max_item_fraction: 0.0, min_masked_fraction: 0.5 }
+        Self { index: String::new(), max_item_fraction: 0.0, min_masked_fraction: 0.5, min_similarity: 0.3 }
     }
 }
 
@@ -278,6 +350,12 @@ impl FilterConfig for ContaminationConfig {
             return Err(FilterError::Invalid {
                 filter: Self::NAME.into(),
                 message: format!("`max_item_fraction` must lie in [0, 1), got {}", self.max_item_fraction),
+            });
+        }
+        if !(0.0..=1.0).contains(&self.min_similarity) {
+            return Err(FilterError::Invalid {
+                filter: Self::NAME.into(),
+                message: format!("`min_similarity` must lie in [0, 1], got {}", self.min_similarity),
             });
         }
         if !(0.0..=1.0).contains(&self.min_masked_fraction) {
@@ -303,6 +381,7 @@ impl FilterConfig for ContaminationConfig {
             index: Arc::new(index),
             max_fraction: self.max_item_fraction,
             min_masked: self.min_masked_fraction,
+            min_similarity: self.min_similarity,
         }))
     }
 }
@@ -312,9 +391,27 @@ pub struct NgramContamination {
     index: Arc<NgramIndex>,
     max_fraction: f64,
     min_masked: f64,
+    min_similarity: f64,
 }
 
 impl NgramContamination {
+    /// `benchmark_similar`: the item most similar to the whole text, masked bigrams.
+    fn similar(&self, text: &str) -> Check {
+        match self.index.most_similar(text, self.min_similarity) {
+            None => Check::new("benchmark_similar", Some(0.0), Some(self.min_similarity), true, ""),
+            Some((item, similarity)) => {
+                let reason = format!(
+                    "word bigrams {:.0}% like {} item {} once numbers and names are masked (Jaccard)",
+                    100.0 * similarity,
+                    item.benchmark,
+                    item.item_id
+                );
+                let passed = similarity < self.min_similarity;
+                Check::new("benchmark_similar", Some(similarity), Some(self.min_similarity), passed, reason)
+            }
+        }
+    }
+
     /// `benchmark_paraphrase`: the item sharing the largest fraction of its masked n-grams.
     fn paraphrase(&self, text: &str) -> Check {
         let n = self.index.params.n;
@@ -338,13 +435,17 @@ impl NgramContamination {
 
 impl Filter for NgramContamination {
     fn version(&self) -> &str {
-        "2"
+        // 3: benchmark_similar.
+        "3"
     }
 
     fn check(&self, doc: &mut Document) -> Vec<Check> {
         let mut checks = self.written(&doc.text);
         if self.min_masked > 0.0 && self.index.has_masked() {
             checks.push(self.paraphrase(&doc.text));
+        }
+        if self.min_similarity > 0.0 && self.index.has_similarity() {
+            checks.push(self.similar(&doc.text));
         }
         checks
     }
@@ -409,6 +510,12 @@ mod tests {
         assert!(back.overlap(changed).is_none_or(|o| o.fraction < 0.5));
         let o = back.overlap_in(changed, Form::Masked).unwrap();
         assert_eq!((o.item.item_id.as_str(), o.fraction), ("1", 1.0));
+        // And the items' bigrams come back: a reworded item is found by similarity.
+        assert!(back.has_similarity());
+        let reworded = "Olga sold clips to 52 of her pals in June, and then half as many in July.";
+        let (item, similarity) = back.most_similar(reworded, 0.3).unwrap();
+        assert_eq!(item.item_id, "1");
+        assert!(similarity >= 0.5, "{similarity}");
     }
 
     #[test]
