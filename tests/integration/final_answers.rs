@@ -29,7 +29,7 @@ fn unboxed(text: &str) -> String {
 }
 
 /// How many of `(solution, reference)` have a final answer found and equal to the reference;
-/// prints the first misses.
+/// prints the first misses (all of them with `MISSES=1` in the environment).
 fn agreement(source: &str, cases: &[(String, String)]) -> f64 {
     let mut right = 0;
     let mut misses = Vec::new();
@@ -42,7 +42,9 @@ fn agreement(source: &str, cases: &[(String, String)]) -> f64 {
     let rate = right as f64 / cases.len() as f64;
     let none = misses.iter().filter(|m| m.0.is_none()).count();
     println!("{source}: {right} of {} ({:.1}%); {none} misses found no answer", cases.len(), 100.0 * rate);
-    for (found, reference, solution) in misses.iter().take(8) {
+    for (found, reference, solution) in
+        misses.iter().take(if std::env::var("MISSES").is_ok() { 100_000 } else { 8 })
+    {
         let tail: String = solution.chars().rev().take(160).collect::<Vec<_>>().into_iter().rev().collect();
         println!("  found {found:?}, reference {reference:?}: ...{tail}");
     }
@@ -77,10 +79,12 @@ fn answers_stated_in_prose_match_the_references() {
     let boxed_rate = agreement("MATH test, boxed as written", &math_boxed);
     let math_rate = agreement("MATH test, answers unboxed", &math);
     let gsm_rate = agreement("GSM8K test, without the #### line", &gsm8k);
-    // Measured 2026-12-02: boxed 0.976 (the misses are mostly references the dataset mangled,
-    // "461415" for "4,6,14,15"), unboxed 0.773, GSM8K 0.988 (README). The goal is 0.97 on
-    // unmarked answers: MATH's concluding sentences are not there yet.
+    // Measured 2026-12-02: boxed 0.977 (the misses are mostly references the dataset mangled,
+    // "461415" for "4,6,14,15", "\iny" for "\infty"), unboxed 0.897 (0.773 before align blocks,
+    // chains of results, asides and escaped dollars were read), GSM8K 0.987 (README). The goal
+    // is 0.97 on unmarked answers: MATH's concluding sentences are not there yet (a result
+    // restated in other words, conclusions before a closing remark, drawings as answers).
     assert!(boxed_rate >= 0.97, "MATH boxed: {boxed_rate}");
-    assert!(math_rate >= 0.76, "MATH unboxed: {math_rate}");
+    assert!(math_rate >= 0.89, "MATH unboxed: {math_rate}");
     assert!(gsm_rate >= 0.98, "GSM8K: {gsm_rate}");
 }

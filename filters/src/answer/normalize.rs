@@ -15,6 +15,11 @@ static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-zA-Z]\s*=
 static CHOICE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:option|choice)?\s*\(?([A-Ea-e])\)?(?:[.:)]|\s|$)").expect("valid regex")
 });
+/// A trailing `\text{...}` of words after something else: units to drop.
+static UNIT_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(\S)\s*\\(?:text|mbox|mathrm)\s*\{[\s~]*[a-zA-Z][a-zA-Z ]*\}?\s*\.?$").expect("valid regex")
+});
+
 /// A number (or a LaTeX number-like expression) followed by words: units to drop.
 static UNITS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(-?[\d.,/]+(?:\\frac\{\d+\}\{\d+\})?|\\frac\{[^{}]+\}\{[^{}]+\})\s*(?:[a-zA-Z]+\.?\s*)+(?:\^?\{?[23]\}?)?$")
@@ -50,6 +55,8 @@ pub fn normalize(answer: &str) -> String {
     ] {
         s = s.replace(from, to);
     }
+    // Units in words after the answer: "72\pi\sqrt{3}\text{ cubic centimeters}", "8\pi\text{~inches}".
+    s = UNIT_TEXT.replace(&s, "$1").into_owned();
     while TEXT_WRAPPER.is_match(&s) {
         s = TEXT_WRAPPER.replace_all(&s, "$1").into_owned();
     }
@@ -73,6 +80,13 @@ pub fn normalize(answer: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn units_in_text_after_an_answer_are_dropped() {
+        assert_eq!(normalize("72\\pi\\sqrt{3}\\text{ cubic centimeters}"), normalize("72\\pi\\sqrt{3}"));
+        assert_eq!(normalize("8\\pi\\text{~inches}"), normalize("8\\pi"));
+        assert_eq!(normalize("\\text{VW}"), "vw");
+    }
 
     #[test]
     fn spellings_of_one_answer_normalize_alike() {

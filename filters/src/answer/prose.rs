@@ -23,9 +23,10 @@ static CONCLUSION: LazyLock<Regex> = LazyLock::new(|| {
 /// The verb that joins the subject of a concluding sentence to its answer.
 static VERB: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?i)(?:\b(?:is|are|was|were|equals|equal to|will be|would be|becomes|comes to|gives|",
+        r"(?i)(?:,\s*or(?:\s+about|\s+approximately)?\b|\b(?:is|are|was|were|equals|equal to|will be|would be|becomes|comes to|gives|",
         r"makes|made|has|have|had|needs|need|costs|cost|pays|paid|earns|earned|spends|spent|gets|got|",
-        r"takes|took|totals?|remains?|left with|means|implies|yields|obtain|leaves|results in|",
+        r"takes|took|totals?|remains?|left with|means|implies|yields|obtain|leaves|results in|be|",
+        r"so|thus|hence|giving(?: us)?|solves? to|to get|we get|adds? up to|sums? to|",
         r"ist|sind|beträgt|ergibt|est|sont|vaut|es|",
         r"è|sono|é|são|равно|равен|равна|составляет)\b|=|是|为|等于|は)"
     ))
@@ -81,8 +82,35 @@ enum Part<'a> {
     Math(&'a str),
 }
 
-/// The math delimiters, opening and closing.
-const DELIMITERS: [(&str, &str); 4] = [("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"), ("$", "$")];
+/// The math delimiters, opening and closing: display environments, then `$$`, `\[`, `\(`, `$`.
+const DELIMITERS: [(&str, &str); 14] = [
+    ("\\begin{align*}", "\\end{align*}"),
+    ("\\begin{align}", "\\end{align}"),
+    ("\\begin{aligned}", "\\end{aligned}"),
+    ("\\begin{eqnarray*}", "\\end{eqnarray*}"),
+    ("\\begin{eqnarray}", "\\end{eqnarray}"),
+    ("\\begin{equation*}", "\\end{equation*}"),
+    ("\\begin{equation}", "\\end{equation}"),
+    ("\\begin{gather*}", "\\end{gather*}"),
+    ("\\begin{gather}", "\\end{gather}"),
+    ("\\begin{multline*}", "\\end{multline*}"),
+    ("$$", "$$"),
+    ("\\[", "\\]"),
+    ("\\(", "\\)"),
+    ("$", "$"),
+];
+
+/// Where `close` first occurs in `text`, an escaped dollar (`\$`) not closing `$` math.
+fn find_close(text: &str, close: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = text[from..].find(close).map(|i| from + i) {
+        if !(close.starts_with('$') && text[..i].ends_with('\\')) {
+            return Some(i);
+        }
+        from = i + close.len();
+    }
+    None
+}
 
 /// Splits `text` into prose and math. A `$` whose "math" holds prose (or that is never closed)
 /// is a currency sign.
@@ -92,10 +120,15 @@ fn parts(text: &str) -> Vec<Part<'_>> {
     let mut at = 0;
     while at < text.len() {
         let rest = &text[at..];
+        // An escaped dollar ("\$15") is a currency sign.
+        if rest.starts_with("\\$") {
+            at += 2;
+            continue;
+        }
         let opened = DELIMITERS.iter().find(|(open, _)| rest.starts_with(open));
         if let Some((open, close)) = opened {
             let inner_start = at + open.len();
-            if let Some(len) = text[inner_start..].find(close) {
+            if let Some(len) = find_close(&text[inner_start..], close) {
                 let inner = &text[inner_start..inner_start + len];
                 // "$400 + $60 = $460": amounts, not math (math hugs its delimiters).
                 let after = &text[inner_start + len + close.len()..];
@@ -141,6 +174,10 @@ fn sentences(text: &str) -> Vec<String> {
                 current.push_str("\\(");
                 current.push_str(inner);
                 current.push_str("\\)");
+                // Display math that ends with a period ends its sentence ("\[x=-3.\]").
+                if inner.trim_end().ends_with('.') {
+                    flush(&mut current, &mut out);
+                }
             }
             Part::Prose(prose) => {
                 let chars: Vec<char> = prose.chars().collect();
@@ -169,6 +206,11 @@ fn sentences(text: &str) -> Vec<String> {
 /// After a number: more of a list (", 5") or of an expression (" - 5i", " \\cdot 2").
 static CONTINUES: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*(?:[,;]\s*[-+]?\d|[-+*/×·]\s*[\w\\(]|\\)").expect("valid regex"));
+
+/// What joins results in a chain: commas, "and", "so".
+static CHAIN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:\s|,|;|\band\b|\bor\b|\bso\b|\bthus\b|\bhence\b|\bthen\b)*$").expect("valid regex")
+});
 
 /// Words that end an answer and start its justification.
 static JUSTIFICATION: LazyLock<Regex> = LazyLock::new(|| {
@@ -226,6 +268,40 @@ fn after_last_equals(s: &str) -> &str {
     }
 }
 
+/// A closing `\end{...}` at the end of an expression.
+static END_ENVIRONMENT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[.,]?\s*\\end\{\w+\*?\}$").expect("valid regex"));
+
+/// The result of a math expression: the right-hand side of its last line's last `=` (lines of
+/// an `align` split at `\\`, alignment marks dropped), without a closing period or comma.
+fn math_result(inner: &str) -> Option<String> {
+    let last_line = inner.rsplit("\\\\").map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    let answer = after_last_equals(last_line).replace('&', "");
+    // "\frac{3}{7} \approx 0.43": the rounded value, which a question asks for when it says so.
+    let answer = answer.rsplit("\\approx").next().unwrap_or("").to_string();
+    // The end of an array or aligned block the expression sits in.
+    let answer = END_ENVIRONMENT.replace(answer.trim(), "");
+    let answer = answer.trim().trim_end_matches(['.', ',']).to_string();
+    let answer = answer.trim().trim_end_matches(['.', ',']).trim();
+    (!answer.is_empty()).then(|| answer.to_string())
+}
+
+/// The last math of the chain that `parts` opens with (math first): "$m=3$ and $n=2$ and
+/// $m-n=1$", "$a=10$, $b=7$, and $a+b=17$" end with the result asked for.
+fn chain_end<'a>(parts: &[Part<'a>]) -> &'a str {
+    let mut last = match parts.first() {
+        Some(Part::Math(inner)) => *inner,
+        _ => "",
+    };
+    for pair in parts[1.min(parts.len())..].chunks(2) {
+        match pair {
+            [Part::Prose(glue), Part::Math(next)] if CHAIN.is_match(glue) => last = next,
+            _ => break,
+        }
+    }
+    last
+}
+
 /// The answer in a stated span: the first math expression (its right-hand side), number,
 /// yes/no, or a short phrase; `None` when the span holds none of these.
 pub fn reduce(span: &str) -> Option<String> {
@@ -239,19 +315,16 @@ fn reduce_span(span: &str) -> Option<(String, bool)> {
     // Prose and math (`sentences` marks math as `\(...\)`, one of the delimiters `parts` knows).
     let marked: Vec<Part> =
         parts(span).into_iter().filter(|p| !matches!(p, Part::Prose(t) if t.trim().is_empty())).collect();
-    let math = |inner: &str| {
-        let answer = after_last_equals(inner).trim().trim_end_matches(['.', ',']);
-        (!answer.is_empty()).then(|| (answer.to_string(), true))
-    };
+    let math = |inner: &str| math_result(inner).map(|answer| (answer, true));
     let first = marked.first().copied()?;
     match first {
-        Part::Math(inner) => math(inner),
+        Part::Math(_) => math(chain_end(&marked)),
         Part::Prose(text) => {
             let text = FILLER.replace(text, "");
             let text = text.trim_start();
             if text.is_empty() {
                 return match marked.get(1) {
-                    Some(Part::Math(inner)) => math(inner),
+                    Some(Part::Math(_)) => math(chain_end(&marked[1..])),
                     _ => None,
                 };
             }
@@ -282,6 +355,17 @@ fn reduce_span(span: &str) -> Option<(String, bool)> {
             }
             if text.starts_with('\\') {
                 return Some((top_level_clause(text).trim_end_matches('.').to_string(), true));
+            }
+            // Prose with no answer of its own before math ("it follows that $a = -0.25$", "the
+            // inverse of $h$ as \[h^{-1}(x)=\frac{x+2}{7}\]"): the last math states it.
+            // A bare variable ("our minimum value of $k$") names the answer, not states it.
+            if let Some(Part::Math(inner)) = marked.iter().skip(1).rev().find(|p| matches!(p, Part::Math(_)))
+            {
+                if let Some(answer) =
+                    math(inner).filter(|(a, _)| a.contains(|c: char| c.is_ascii_digit() || c == '\\'))
+                {
+                    return Some(answer);
+                }
             }
             // A short phrase ("Tuesday", "(B)"), up to a comma, a parenthesis or the end.
             let phrase = top_level_clause(text);
@@ -321,14 +405,24 @@ fn from_sentence(sentence: &str, concluding: bool) -> Option<String> {
     // No verb: the sentence's last math, what follows the lead word, or its last number
     // ("Jojo scored 54 points.").
     match parts(&sentence).into_iter().rev().find(|p| matches!(p, Part::Math(_))) {
-        Some(Part::Math(inner)) => {
-            Some(after_last_equals(inner).trim().to_string()).filter(|a| !a.is_empty())
-        }
+        Some(Part::Math(inner)) => math_result(inner),
         _ => phrase
             .or_else(|| reduce(&CONCLUSION.replace(&sentence, "")))
             .or_else(|| LAST_NUMBER.find_iter(&sentence).last().map(|m| m.as_str().replace(',', ""))),
     }
 }
+
+/// Asymptote drawings (`[asy] ... [/asy]`): code, no conclusion.
+static ASY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)\[asy\].*?\[/asy\]").expect("valid regex"));
+
+/// Sentences that are asides after a conclusion: in parentheses, or notes, checks, remarks
+/// and alternatives.
+static ASIDE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^\s*(?:\(|note\b|remark\b|to check\b|check\b|alternatively\b|as an extra\b|we can check\b)",
+    )
+    .expect("valid regex")
+});
 
 /// Whether `s` might state an answer: it has a digit, math, or says yes or no.
 fn has_answer_material(s: &str) -> bool {
@@ -345,8 +439,10 @@ fn has_answer_material(s: &str) -> bool {
 /// yes/no, read as a conclusion; else a sentence before it that opens like one ("Therefore, ...").
 pub fn concluding_answer(text: &str) -> Option<String> {
     let text = CALCULATOR.replace_all(text, "");
+    let text = ASY.replace_all(&text, " ");
     let all = sentences(&text);
-    let mut last = all.iter().rev().filter(|s| has_answer_material(s)).take(3);
+    // An aside after the conclusion ("(Note that ...)", "To check, ...") is not it.
+    let mut last = all.iter().rev().filter(|s| has_answer_material(s) && !ASIDE.is_match(s)).take(3);
     let final_sentence = last.next()?;
     if let Some(answer) = from_sentence(final_sentence, true) {
         return Some(answer);
@@ -379,6 +475,35 @@ mod tests {
             assert_eq!(concluding_answer(text).as_deref(), Some(answer), "{text}");
         }
         assert_eq!(concluding_answer("I am not sure how to solve this."), None);
+    }
+
+    #[test]
+    fn failure_classes_of_real_math_solutions() {
+        // Each from a MATH test solution the extraction once got wrong.
+        for (text, answer) in [
+            // The last line of an align block.
+            ("Solving, \\begin{align*}\n5x &= 9 \\\\\nx &= \\frac{9}{5}.\n\\end{align*}", "\\frac{9}{5}"),
+            // An escaped dollar is currency, not math.
+            ("So, her investment is now worth $\\$10,\\!000 + \\$5,\\!000 = \\$15,\\!000$.", "\\$15,\\!000"),
+            // A chain of results ends with the one asked for.
+            ("Thus, $m=3$ and $n=2$ and $m-n=1$.", "1"),
+            ("So, we get $a=10$, $b=7$, and $a+b=17$.", "17"),
+            // A display equation ending with a period ends its sentence.
+            ("That gives \\[y+2=7x\\]or \\[x=\\frac{y+2}{7}.\\]Writing this in terms of $x$ gives the inverse as \\[h^{-1}(x)=\\frac{x+2}{7}.\\]", "\\frac{x+2}{7}"),
+            // An aside after the conclusion.
+            ("So the mean is $\\frac{1}{2}(1+250) = 125.5$. (Note that the sum is $31375$.)", "125.5"),
+            // A drawing after the conclusion.
+            ("The answer is $4$.\n[asy]\ndraw((0,0)--(1,1));\nlabel(\"$B$\",(1,1));\n[/asy]", "4"),
+            // "or about" restates the result.
+            ("The fair price is $\\frac{805}{52}$, or about $15.48$.", "15.48"),
+            // The verb's object is a bare variable: an earlier verb states the value.
+            ("The value at this point is $y = (30)(-5) = -150$, which is also our minimum value of $k$.", "-150"),
+            // "must be", "solves to", "it follows that".
+            ("It follows that the square of the radius is 25, so the radius must be $5$.", "5"),
+            ("Because $3^{6k}=3^6$, we have $6k=6$, which, dividing by 6, solves to $k=1$.", "1"),
+        ] {
+            assert_eq!(concluding_answer(text).as_deref(), Some(answer), "{text}");
+        }
     }
 
     #[test]
