@@ -71,7 +71,10 @@ fn rules_keep_real_solutions_and_catch_each_corruption() {
             let rules = failed.get(&(id.clone(), i + 1)).cloned().unwrap_or_default();
             let t = tally.entry(resp["model"].as_str().unwrap().to_string()).or_default();
             t.0 += 1;
-            t.1 += usize::from(rules.iter().any(|r| r == expect));
+            // A wrong expression against a reference the rules cannot evaluate ("\frac{x+2}{8}"
+            // for "\frac{x+2}{7}") is undecided, for the judge: caught all the same.
+            let undecided = expect == "final_answer" && rules.iter().any(|r| r == "answer_undecided");
+            t.1 += usize::from(rules.iter().any(|r| r == expect) || undecided);
             t.2 += usize::from(!rules.is_empty());
         }
     }
@@ -507,13 +510,21 @@ fn an_answer_the_rules_cannot_find_is_undecided_or_asked_of_the_judge() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("q.jsonl");
     // A real GSM8K problem; the response reasons at length but never states a result.
-    let record = serde_json::json!({
+    let unstated = serde_json::json!({
         "id": "q1",
         "query": "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?",
         "reference_answer": "72",
         "responses": [{"text": "In April she sold forty-eight clips. In May she sold half of that amount, so we take forty-eight and halve it. Adding April and May together gives the total she sold over both months, which is what the question asks for."}]
     });
-    std::fs::write(&input, format!("{record}\n")).unwrap();
+    // A real MATH problem (algebra test); the response states an expanded form the rules
+    // cannot compare with the factored reference.
+    let not_comparable = serde_json::json!({
+        "id": "q2",
+        "query": "Factor $30x^3-8x^2+20x$.",
+        "reference_answer": "2x(15x^2-4x+10)",
+        "responses": [{"text": "Each term has a factor of $2x$. Dividing it out leaves $15x^2-4x+10$, so the factored form is $\\boxed{2x\\cdot(15x^2-4x+10)}$."}]
+    });
+    std::fs::write(&input, format!("{unstated}\n{not_comparable}\n")).unwrap();
     let config = dir.path().join("c.toml");
     std::fs::write(&config, "[[steps]]\nfilter = \"responses\"\njudge_rules = []\n").unwrap();
     let run = |name: &str, extra: &[&str]| {
@@ -521,21 +532,36 @@ fn an_answer_the_rules_cannot_find_is_undecided_or_asked_of_the_judge() {
         let mut args = vec!["--config", config.to_str().unwrap()];
         args.extend_from_slice(extra);
         curate_ok(&stage_args("cold-start", input.to_str().unwrap(), run.to_str().unwrap(), &args));
-        sql(&run, "select rule, coalesce(score::varchar, ''), kept::varchar from decisions where item = 'response 1' and not kept")
+        sql(
+            &run,
+            "select id, rule, coalesce(score::varchar, ''), kept::varchar, reason from decisions \
+             where item = 'response 1' and not kept order by id",
+        )
     };
-    // Without a judge: undecided, not a wrong answer.
+    // Without a judge: undecided, not a wrong answer, both for no answer and for one the rules
+    // cannot compare.
     let undecided = run("rules", &["--no-judge"]);
-    assert_eq!(undecided, vec![vec!["answer_undecided".to_string(), String::new(), "false".into()]]);
+    let rules: Vec<[&str; 4]> =
+        undecided.iter().map(|r| [r[0].as_str(), r[1].as_str(), r[2].as_str(), r[3].as_str()]).collect();
+    assert_eq!(
+        rules,
+        vec![["q1", "answer_undecided", "", "false"], ["q2", "answer_undecided", "", "false"]],
+        "{undecided:?}"
+    );
+    assert!(undecided[1][4].contains("cannot be compared by rules"), "{undecided:?}");
     // With one: the judge's own rule decides, with the probability of "No" as its score.
     let model = data_dir().join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
     let judged = run("judged", &["--judge", model.to_str().unwrap(), "--judge-threads", "1"]);
     let all = sql(
         &dir.path().join("judged"),
-        "select rule, score from decisions where item = 'response 1' and rule in ('answer_undecided', 'judge_answer_match')",
+        "select id, rule, score from decisions where item = 'response 1' \
+         and rule in ('answer_undecided', 'judge_answer_match') order by id",
     );
-    assert_eq!(all.len(), 1, "{all:?}");
-    assert_eq!(all[0][0], "judge_answer_match", "{all:?}");
-    let p: f64 = all[0][1].parse().unwrap();
-    assert!((0.0..=1.0).contains(&p), "{all:?}");
-    assert!(judged.iter().all(|r| r[0] != "answer_undecided"), "{judged:?}");
+    assert_eq!(all.len(), 2, "{all:?}");
+    for row in &all {
+        assert_eq!(row[1], "judge_answer_match", "{all:?}");
+        let p: f64 = row[2].parse().unwrap();
+        assert!((0.0..=1.0).contains(&p), "{all:?}");
+    }
+    assert!(judged.iter().all(|r| r[1] != "answer_undecided"), "{judged:?}");
 }

@@ -125,9 +125,36 @@ pub fn equivalent(a: &str, b: &str) -> bool {
     Answer::parse(a).matches(&Answer::parse(b))
 }
 
+impl Answer {
+    /// Whether the rules read this answer as a value: a number, a choice, or tuples and sets of
+    /// those (not text, nor an expression they cannot evaluate).
+    fn is_value(&self) -> bool {
+        match self {
+            Answer::Number { .. } | Answer::Choice(_) => true,
+            Answer::Many { items, .. } => items.iter().all(Answer::is_value),
+            Answer::Text(_) => false,
+        }
+    }
+}
+
+/// Whether the rules can tell if `a` and `b` differ: both are values ([`Answer`] numbers,
+/// choices, tuples and sets of them). "30x^3-8x^2+20x" against "2x(15x^2-4x+10)", or
+/// "on Tuesday" against "Tuesday", they cannot: a judge can.
+pub fn comparable(a: &str, b: &str) -> bool {
+    Answer::parse(a).is_value() && Answer::parse(b).is_value()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_are_comparable_and_text_is_not() {
+        assert!(comparable("18", "$20.00") && comparable("(1, 2)", "(2, 1)") && comparable("B", "C"));
+        assert!(!comparable("30x^3-8x^2+20x", "2x(15x^2-4x+10)"));
+        assert!(!comparable("on Tuesday", "Tuesday"));
+        assert!(!comparable("x", "5"));
+    }
 
     #[test]
     fn same_answers_written_differently() {

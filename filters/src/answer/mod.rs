@@ -9,7 +9,7 @@ mod extract;
 mod normalize;
 mod prose;
 
-pub use equivalent::{equivalent, Answer};
+pub use equivalent::{comparable, equivalent, Answer};
 pub use extract::{boxed, final_answer, reasoning_answer, split_thinking, Extracted, Found};
 pub use normalize::normalize;
 pub use prose::{concluding_answer, reduce};

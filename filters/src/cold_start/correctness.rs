@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::record;
-use crate::answer::equivalent;
+use crate::answer::{comparable, equivalent};
 use crate::response::sandbox::{code_of, Outcome, Sandbox};
 use crate::{Check, FilterError};
 
@@ -61,7 +61,8 @@ impl Correctness {
 
     /// The check of one response whose extracted final answer is `final_answer`: rule
     /// `final_answer` when there is a reference answer (or `answer_undecided` when the response
-    /// states none the rules can find: not called wrong, counted apart), else `tests_pass` when
+    /// states none the rules can find, or one they cannot compare with the reference, such as
+    /// text or an unevaluated expression: not called wrong, counted apart), else `tests_pass` when
     /// there are tests; `None` when the query has neither. A reference in prose ("900 (i.e., all
     /// values)") is also compared as the answer it states.
     pub fn check(
@@ -81,9 +82,18 @@ impl Correctness {
                     "answer_undecided: no final answer found to compare with the reference",
                 ),
                 Some(a) => {
-                    let right = equivalent(a, reference)
-                        || crate::answer::reduce(reference)
-                            .is_some_and(|r| r != reference && equivalent(a, &r));
+                    let reduced = crate::answer::reduce(reference).filter(|r| r != reference);
+                    let right =
+                        equivalent(a, reference) || reduced.as_ref().is_some_and(|r| equivalent(a, r));
+                    let comparable =
+                        comparable(a, reference) || reduced.as_ref().is_some_and(|r| comparable(a, r));
+                    if !right && !comparable {
+                        // Text or expressions the rules cannot evaluate: not called wrong.
+                        let reason = format!(
+                            "answer_undecided: `{a}` and the reference `{reference}` cannot be compared by rules"
+                        );
+                        return Some(Check::new("answer_undecided", None, Some(1.0), false, reason));
+                    }
                     let reason = format!("final_answer: `{a}` is not the reference `{reference}`");
                     Check::new("final_answer", Some(f64::from(u8::from(right))), Some(1.0), right, reason)
                 }
