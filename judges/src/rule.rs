@@ -61,6 +61,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("domain_label", include_str!("../rules/domain_label.toml")),
     ("direct_answer", include_str!("../rules/direct_answer.toml")),
     ("answer_match", include_str!("../rules/answer_match.toml")),
+    ("benchmark_reworded", include_str!("../rules/benchmark_reworded.toml")),
 ];
 
 impl JudgeRule {

@@ -381,3 +381,69 @@ fn reworded_items_are_caught_by_similarity() {
     assert!(rates[1].0 >= 0.75, "{report:?}");
     assert!(rates.iter().all(|(_, f)| *f as f64 / clean <= 0.001), "{report:?}");
 }
+
+#[test]
+fn a_borderline_similarity_is_asked_of_the_judge() {
+    use curate_filters::contamination::NgramIndex;
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let (_, questions) = gsm8k_filter(&index);
+    let loaded = NgramIndex::load(&index).unwrap();
+    // A question reworded so far that its similarity falls between `judge_from` (0.2) and
+    // `min_similarity` (0.3): the rules alone let it pass; the judge is shown it with the item.
+    let thesaurus = thesaurus();
+    let borderline = questions
+        .iter()
+        .enumerate()
+        .map(|(i, q)| dressed_up(&reworded(q, &thesaurus, 1.0, i as u64)))
+        .find(|v| loaded.most_similar(v, 0.2).is_some_and(|(_, s)| (0.2..0.3).contains(&s)))
+        .expect("a borderline rewording");
+    let clean = olmo_field("minerva_math_prealgebra", "problem")[0].clone();
+    let lines = [
+        serde_json::json!({"id": "verbatim", "text": questions[0]}),
+        serde_json::json!({"id": "borderline", "text": borderline}),
+        serde_json::json!({"id": "clean", "text": clean}),
+    ];
+    let input = dir.path().join("docs.jsonl");
+    std::fs::write(&input, lines.iter().map(|l| l.to_string()).collect::<Vec<_>>().join("\n")).unwrap();
+    let config = dir.path().join("c.toml");
+    std::fs::write(&config, "stage = \"pretrain\"\nsteps = []\n").unwrap();
+    let run = |name: &str, extra: &[&str]| {
+        let run = dir.path().join(name);
+        let mut args = vec![
+            "--config",
+            config.to_str().unwrap(),
+            "--benchmarks",
+            index.to_str().unwrap(),
+            "--input",
+            input.to_str().unwrap(),
+            "--output",
+            run.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        curate_ok(&args);
+        sql(
+            &run,
+            "select id, rule, coalesce(score::varchar, ''), kept::varchar from decisions order by id, rule",
+        )
+    };
+    let rules = |rows: &[Vec<String>], id: &str| -> Vec<String> {
+        rows.iter().filter(|r| r[0] == id).map(|r| r[1].clone()).collect()
+    };
+    // Without a judge: the rules only; the verbatim item is rejected, the others pass.
+    let plain = run("plain", &[]);
+    assert!(plain.iter().all(|r| r[1] != "judge_benchmark_reworded"), "{plain:?}");
+    assert!(
+        plain.iter().any(|r| r[0] == "verbatim" && r[1] == "benchmark_overlap" && r[3] == "false"),
+        "{plain:?}"
+    );
+    // With one: only the borderline text is asked, and its decision is the judge's probability.
+    let model = data_dir().join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    let judged = run("judged", &["--judge", model.to_str().unwrap(), "--judge-threads", "1"]);
+    assert!(rules(&judged, "borderline").contains(&"judge_benchmark_reworded".to_string()), "{judged:?}");
+    assert!(!rules(&judged, "clean").contains(&"judge_benchmark_reworded".to_string()), "{judged:?}");
+    assert!(!rules(&judged, "verbatim").contains(&"judge_benchmark_reworded".to_string()), "{judged:?}");
+    let row = judged.iter().find(|r| r[1] == "judge_benchmark_reworded").unwrap();
+    let p: f64 = row[2].parse().unwrap();
+    assert!((0.0..=1.0).contains(&p), "{row:?}");
+}

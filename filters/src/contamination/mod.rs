@@ -22,9 +22,11 @@ use polars::prelude::*;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+use crate::cold_start::judged::JudgeStep;
 use crate::dedup::normalize::Normalization;
 use crate::dedup::shingles::{shingle_hashes, ShingleUnit};
-use crate::{Check, Document, Filter, FilterConfig, FilterError};
+use crate::{BuildContext, Check, Document, Filter, FilterConfig, FilterError};
+use serde_json::{Map, Value};
 use similarity::{masked_bigrams, SimilarityIndex};
 
 /// One benchmark item in the index.
@@ -40,6 +42,10 @@ pub struct BenchmarkItem {
     /// masking).
     #[serde(default)]
     pub masked_ngrams: u32,
+    /// The item's text (its first 4,000 characters), shown to the judge next to a text whose
+    /// similarity is borderline; empty in indexes made before.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub text: String,
 }
 
 /// Set in the hashes of masked n-grams, so they never meet the n-grams of text as written.
@@ -148,6 +154,7 @@ impl NgramIndex {
             item_id: item_id.to_string(),
             ngrams: grams.len() as u32,
             masked_ngrams: masked.len() as u32,
+            text: text.chars().take(4000).collect(),
         });
         for g in grams.into_iter().chain(masked) {
             self.postings.entry(g).or_default().push(ordinal);
@@ -331,11 +338,23 @@ pub struct ContaminationConfig {
     /// Reject as a reworded item when the whole text and an item have at least this Jaccard
     /// similarity of their word bigrams once numbers and names are masked; 0 turns it off.
     pub min_similarity: f64,
+    /// With a judge (`--judge`): a text at least this similar to an item, but under
+    /// `min_similarity`, is shown to the judge with the item (rule `judge_rule`); 0 never asks.
+    pub judge_from: f64,
+    /// The judge rule for borderline texts: a shipped rule's name or a TOML file.
+    pub judge_rule: String,
 }
 
 impl Default for ContaminationConfig {
     fn default() -> Self {
-        Self { index: String::new(), max_item_fraction: 0.0, min_masked_fraction: 0.5, min_similarity: 0.3 }
+        Self {
+            index: String::new(),
+            max_item_fraction: 0.0,
+            min_masked_fraction: 0.5,
+            min_similarity: 0.3,
+            judge_from: 0.2,
+            judge_rule: "benchmark_reworded".into(),
+        }
     }
 }
 
@@ -350,6 +369,12 @@ impl FilterConfig for ContaminationConfig {
             return Err(FilterError::Invalid {
                 filter: Self::NAME.into(),
                 message: format!("`max_item_fraction` must lie in [0, 1), got {}", self.max_item_fraction),
+            });
+        }
+        if !(0.0..=1.0).contains(&self.judge_from) {
+            return Err(FilterError::Invalid {
+                filter: Self::NAME.into(),
+                message: format!("`judge_from` must lie in [0, 1], got {}", self.judge_from),
             });
         }
         if !(0.0..=1.0).contains(&self.min_similarity) {
@@ -371,7 +396,16 @@ impl FilterConfig for ContaminationConfig {
     }
 
     fn build(&self) -> Result<Box<dyn Filter>, FilterError> {
+        self.build_in(&BuildContext::outside_run())
+    }
+
+    fn build_in(&self, ctx: &BuildContext) -> Result<Box<dyn Filter>, FilterError> {
         self.check()?;
+        // The borderline judge is asked only when the run has one: contamination works without.
+        let judge = match (&ctx.judge, self.judge_from > 0.0 && self.min_similarity > 0.0) {
+            (Some(_), true) => Some(JudgeStep::new(Self::NAME, &self.judge_rule, "", ctx)?),
+            _ => None,
+        };
         let invalid = |message: String| FilterError::Invalid { filter: Self::NAME.into(), message };
         if self.index.is_empty() {
             return Err(invalid("`index` is empty: pass --benchmarks INDEX or set `index`".into()));
@@ -382,6 +416,8 @@ impl FilterConfig for ContaminationConfig {
             max_fraction: self.max_item_fraction,
             min_masked: self.min_masked_fraction,
             min_similarity: self.min_similarity,
+            judge_from: self.judge_from.min(self.min_similarity),
+            judge,
         }))
     }
 }
@@ -392,13 +428,18 @@ pub struct NgramContamination {
     max_fraction: f64,
     min_masked: f64,
     min_similarity: f64,
+    judge_from: f64,
+    /// The judge for borderline similarities, when the run has one.
+    judge: Option<JudgeStep>,
 }
 
 impl NgramContamination {
-    /// `benchmark_similar`: the item most similar to the whole text, masked bigrams.
-    fn similar(&self, text: &str) -> Check {
-        match self.index.most_similar(text, self.min_similarity) {
-            None => Check::new("benchmark_similar", Some(0.0), Some(self.min_similarity), true, ""),
+    /// `benchmark_similar`: the item most similar to the whole text, masked bigrams; and the
+    /// item, when the similarity is borderline (for the judge).
+    fn similar(&self, text: &str) -> (Check, Option<BenchmarkItem>) {
+        let at_least = if self.judge.is_some() { self.judge_from } else { self.min_similarity };
+        match self.index.most_similar(text, at_least) {
+            None => (Check::new("benchmark_similar", Some(0.0), Some(self.min_similarity), true, ""), None),
             Some((item, similarity)) => {
                 let reason = format!(
                     "word bigrams {:.0}% like {} item {} once numbers and names are masked (Jaccard)",
@@ -407,9 +448,32 @@ impl NgramContamination {
                     item.item_id
                 );
                 let passed = similarity < self.min_similarity;
-                Check::new("benchmark_similar", Some(similarity), Some(self.min_similarity), passed, reason)
+                let borderline = passed && similarity >= self.judge_from && !item.text.is_empty();
+                let check = Check::new(
+                    "benchmark_similar",
+                    Some(similarity),
+                    Some(self.min_similarity),
+                    passed,
+                    reason,
+                );
+                (check, borderline.then_some(item))
             }
         }
+    }
+
+    /// The checks of one text, and the item to show the judge with it, if borderline.
+    fn checks(&self, text: &str) -> (Vec<Check>, Option<BenchmarkItem>) {
+        let mut checks = self.written(text);
+        if self.min_masked > 0.0 && self.index.has_masked() {
+            checks.push(self.paraphrase(text));
+        }
+        let mut borderline = None;
+        if self.min_similarity > 0.0 && self.index.has_similarity() {
+            let (check, item) = self.similar(text);
+            checks.push(check);
+            borderline = item;
+        }
+        (checks, borderline)
     }
 
     /// `benchmark_paraphrase`: the item sharing the largest fraction of its masked n-grams.
@@ -440,14 +504,44 @@ impl Filter for NgramContamination {
     }
 
     fn check(&self, doc: &mut Document) -> Vec<Check> {
-        let mut checks = self.written(&doc.text);
-        if self.min_masked > 0.0 && self.index.has_masked() {
-            checks.push(self.paraphrase(&doc.text));
+        crate::check_alone(self, doc)
+    }
+
+    /// The rules for every document; then, with a judge, one question per borderline document
+    /// (its text next to the item's), all in one batch: `judge_benchmark_reworded`.
+    fn check_batch(&self, docs: &mut [Document]) -> Result<Vec<Vec<Check>>, FilterError> {
+        let (mut out, borderline): (Vec<Vec<Check>>, Vec<Option<BenchmarkItem>>) =
+            docs.iter().map(|d| self.checks(&d.text)).unzip();
+        let Some(judge) = &self.judge else { return Ok(out) };
+        let asked: Vec<(usize, Map<String, Value>)> = borderline
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, item)| {
+                let item = item?;
+                let mut record = Map::new();
+                record.insert("query".into(), Value::String(docs[i].text.clone()));
+                record.insert("reference".into(), Value::String(item.text));
+                record.insert("benchmark".into(), Value::String(item.benchmark));
+                record.insert("item_id".into(), Value::String(item.item_id));
+                Some((i, record))
+            })
+            .collect();
+        if asked.is_empty() {
+            return Ok(out);
         }
-        if self.min_similarity > 0.0 && self.index.has_similarity() {
-            checks.push(self.similar(&doc.text));
+        let records: Vec<Map<String, Value>> = asked.iter().map(|(_, r)| r.clone()).collect();
+        let probabilities = judge.reject_probabilities(&records)?;
+        for (k, (i, record)) in asked.iter().enumerate() {
+            let mut check = judge.check(probabilities.as_ref().map(|p| p[k]));
+            if !check.passed {
+                check.reason = format!(
+                    "{} (the judge calls it {} item {} reworded)",
+                    check.reason, record["benchmark"], record["item_id"]
+                );
+            }
+            out[*i].push(check);
         }
-        checks
+        Ok(out)
     }
 }
 
