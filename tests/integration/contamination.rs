@@ -120,20 +120,8 @@ fn embedded_items_are_caught_and_unrelated_text_is_not() {
     }
     let input = dir.path().join("docs.jsonl");
     std::fs::write(&input, lines.join("\n")).unwrap();
-    let config = dir.path().join("c.toml");
-    // Contamination alone, so that no other step rejects a host document first.
-    std::fs::write(&config, "stage = \"pretrain\"\nsteps = []\n").unwrap();
     let run = dir.path().join("run");
-    curate_ok(&[
-        "--config",
-        config.to_str().unwrap(),
-        "--benchmarks",
-        index.to_str().unwrap(),
-        "--input",
-        input.to_str().unwrap(),
-        "--output",
-        run.to_str().unwrap(),
-    ]);
+    contamination_alone(&index, &input, &run, &[]);
     let caught = sql(&run, "select id, reason from rejected where step = 'contamination' order by id");
     let hosts = caught.iter().filter(|r| r[0].starts_with("host-")).count();
     let clean = caught.iter().filter(|r| r[0].starts_with("clean-")).count();
@@ -144,6 +132,25 @@ fn embedded_items_are_caught_and_unrelated_text_is_not() {
     assert_eq!(hosts, 40, "{caught:?}");
     assert_eq!(clean, 0, "{caught:?}");
     assert!(caught[0][1].contains("with gsm8k item"), "{:?}", caught[0]);
+}
+
+/// Runs the pretrain stage with the contamination step alone (against `index`), so that no
+/// other step rejects a document first, on `input` into `run`; `extra` arguments added.
+fn contamination_alone(index: &Path, input: &Path, run: &Path, extra: &[&str]) {
+    let config = run.with_extension("toml");
+    std::fs::write(&config, "stage = \"pretrain\"\nsteps = []\n").unwrap();
+    let mut args = vec![
+        "--config",
+        config.to_str().unwrap(),
+        "--benchmarks",
+        index.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        run.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    curate_ok(&args);
 }
 
 /// The `doc` field `field` of every request in a task's file.
@@ -406,22 +413,9 @@ fn a_borderline_similarity_is_asked_of_the_judge() {
     ];
     let input = dir.path().join("docs.jsonl");
     std::fs::write(&input, lines.iter().map(|l| l.to_string()).collect::<Vec<_>>().join("\n")).unwrap();
-    let config = dir.path().join("c.toml");
-    std::fs::write(&config, "stage = \"pretrain\"\nsteps = []\n").unwrap();
     let run = |name: &str, extra: &[&str]| {
         let run = dir.path().join(name);
-        let mut args = vec![
-            "--config",
-            config.to_str().unwrap(),
-            "--benchmarks",
-            index.to_str().unwrap(),
-            "--input",
-            input.to_str().unwrap(),
-            "--output",
-            run.to_str().unwrap(),
-        ];
-        args.extend_from_slice(extra);
-        curate_ok(&args);
+        contamination_alone(&index, &input, &run, extra);
         sql(
             &run,
             "select id, rule, coalesce(score::varchar, ''), kept::varchar from decisions order by id, rule",
