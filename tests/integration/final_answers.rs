@@ -80,11 +80,11 @@ fn answers_stated_in_prose_match_the_references() {
     let math_rate = agreement("MATH test, answers unboxed", &math);
     let gsm_rate = agreement("GSM8K test, without the #### line", &gsm8k);
     // Measured 2026-12-02: boxed 0.977 (the misses are mostly references the dataset mangled,
-    // "461415" for "4,6,14,15", "\iny" for "\infty"), unboxed 0.897 (0.773 before align blocks,
-    // chains of results, asides and escaped dollars were read), GSM8K 0.987 (README). The goal
+    // "461415" for "4,6,14,15", "\iny" for "\infty"), unboxed 0.910 (0.773 before align blocks,
+    // chains of results, asides, congruences and escaped dollars were read), GSM8K 0.987 (README). The goal
     // is 0.97 on unmarked answers: MATH's concluding sentences are not there yet (a result
     // restated in other words, conclusions before a closing remark, drawings as answers).
     assert!(boxed_rate >= 0.97, "MATH boxed: {boxed_rate}");
-    assert!(math_rate >= 0.89, "MATH unboxed: {math_rate}");
+    assert!(math_rate >= 0.9, "MATH unboxed: {math_rate}");
     assert!(gsm_rate >= 0.98, "GSM8K: {gsm_rate}");
 }

@@ -12,6 +12,9 @@ static TEXT_WRAPPER: LazyLock<Regex> = LazyLock::new(|| {
 static THOUSANDS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$").expect("valid regex"));
 static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-zA-Z]\s*=\s*").expect("valid regex"));
+/// "x \in (-4,13)", "\lambda \in (3,4]": membership written before an interval or set.
+static MEMBERSHIP: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:[a-zA-Z]|\\[a-zA-Z]+)(?:_\{?\w+\}?)?\s*\\in\s*").expect("valid regex"));
 static CHOICE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:option|choice)?\s*\(?([A-Ea-e])\)?(?:[.:)]|\s|$)").expect("valid regex")
 });
@@ -61,6 +64,9 @@ pub fn normalize(answer: &str) -> String {
         s = TEXT_WRAPPER.replace_all(&s, "$1").into_owned();
     }
     let s = s.trim().trim_end_matches('.').trim();
+    // Before the choice letters: "a \in (-7, -2)" is an interval, not choice (A).
+    let s = MEMBERSHIP.replace(s, "");
+    let s = s.as_ref();
     if let Some(c) = CHOICE.captures(s) {
         // "(B)", "B.", "B) 12": the letter, when the answer is a choice.
         if s.len() <= 3 || s.starts_with('(') || s.contains(')') {
@@ -86,6 +92,9 @@ mod tests {
         assert_eq!(normalize("72\\pi\\sqrt{3}\\text{ cubic centimeters}"), normalize("72\\pi\\sqrt{3}"));
         assert_eq!(normalize("8\\pi\\text{~inches}"), normalize("8\\pi"));
         assert_eq!(normalize("\\text{VW}"), "vw");
+        assert_eq!(normalize("x \\in [-3,-2] \\cup [0,1]"), normalize("[-3,-2]\\cup[0,1]"));
+        assert_eq!(normalize("\\lambda \\in (3,4]"), "(3,4]");
+        assert_eq!(normalize("a \\in (-7, -2)"), "(-7,-2)");
     }
 
     #[test]

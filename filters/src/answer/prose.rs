@@ -268,6 +268,12 @@ fn after_last_equals(s: &str) -> &str {
     }
 }
 
+/// The modulus at the end of a congruence: `\pmod{101}`, `\pmod 6`, `(\bmod 7)`.
+static PMOD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\s*(?:\\pmod\s*(?:\{[^{}]*\}|\w+)|\(\s*\\(?:bmod|mod)\s*[^()]*\))\s*[.,]?\s*$")
+        .expect("valid regex")
+});
+
 /// A closing `\end{...}` at the end of an expression.
 static END_ENVIRONMENT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[.,]?\s*\\end\{\w+\*?\}$").expect("valid regex"));
@@ -276,12 +282,15 @@ static END_ENVIRONMENT: LazyLock<Regex> =
 /// an `align` split at `\\`, alignment marks dropped), without a closing period or comma.
 fn math_result(inner: &str) -> Option<String> {
     let last_line = inner.rsplit("\\\\").map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
-    let answer = after_last_equals(last_line).replace('&', "");
+    // A congruence's result is what follows its last `\equiv`, its modulus dropped.
+    let last_line = PMOD.replace(last_line, "").replace("\\equiv", "=");
+    let answer = after_last_equals(&last_line).replace('&', "");
     // "\frac{3}{7} \approx 0.43": the rounded value, which a question asks for when it says so.
     let answer = answer.rsplit("\\approx").next().unwrap_or("").to_string();
     // The end of an array or aligned block the expression sits in.
     let answer = END_ENVIRONMENT.replace(answer.trim(), "");
-    let answer = answer.trim().trim_end_matches(['.', ',']).to_string();
+    // Spacing commands cut in half at the end ("35 \," read up to its comma).
+    let answer = answer.trim().trim_end_matches(['.', ',', '\\']).trim().to_string();
     let answer = answer.trim().trim_end_matches(['.', ',']).trim();
     (!answer.is_empty()).then(|| answer.to_string())
 }
@@ -352,6 +361,11 @@ fn reduce_span(span: &str) -> Option<(String, bool)> {
                 if starts_with_word(&lower, words) {
                     return Some((answer.to_string(), true));
                 }
+            }
+            // Display math cut before its end ("the answer is \[2^2 + 2^4 = 20" when the marker's
+            // span stops at the period): math all the same.
+            if let Some(inner) = ["\\[", "\\(", "$$"].iter().find_map(|open| text.strip_prefix(open)) {
+                return math(inner);
             }
             if text.starts_with('\\') {
                 return Some((top_level_clause(text).trim_end_matches('.').to_string(), true));
@@ -498,12 +512,21 @@ mod tests {
             ("The fair price is $\\frac{805}{52}$, or about $15.48$.", "15.48"),
             // The verb's object is a bare variable: an earlier verb states the value.
             ("The value at this point is $y = (30)(-5) = -150$, which is also our minimum value of $k$.", "-150"),
+            // A congruence: the last residue, the modulus dropped.
+            ("Then $n \\equiv 5 \\pmod{7}$, so $5n \\equiv 5 \\cdot 5 \\equiv 25 \\equiv 4 \\pmod{7}$.", "4"),
             // "must be", "solves to", "it follows that".
             ("It follows that the square of the radius is 25, so the radius must be $5$.", "5"),
             ("Because $3^{6k}=3^6$, we have $6k=6$, which, dividing by 6, solves to $k=1$.", "1"),
         ] {
             assert_eq!(concluding_answer(text).as_deref(), Some(answer), "{text}");
         }
+    }
+
+    #[test]
+    fn display_math_cut_by_the_answer_marker_is_math() {
+        // "the answer is" takes its span up to the period, inside the display.
+        let text = "For each $k$ there are $2^k$ values, so the answer is \\[2^2 + 2^4 + 2^6 + 2^8 = 340.\\]";
+        assert_eq!(crate::answer::final_answer(text).map(|a| a.text).as_deref(), Some("340"));
     }
 
     #[test]
