@@ -371,26 +371,17 @@ impl FilterConfig for ContaminationConfig {
                 message: format!("`max_item_fraction` must lie in [0, 1), got {}", self.max_item_fraction),
             });
         }
-        if !(0.0..=1.0).contains(&self.judge_from) {
-            return Err(FilterError::Invalid {
-                filter: Self::NAME.into(),
-                message: format!("`judge_from` must lie in [0, 1], got {}", self.judge_from),
-            });
-        }
-        if !(0.0..=1.0).contains(&self.min_similarity) {
-            return Err(FilterError::Invalid {
-                filter: Self::NAME.into(),
-                message: format!("`min_similarity` must lie in [0, 1], got {}", self.min_similarity),
-            });
-        }
-        if !(0.0..=1.0).contains(&self.min_masked_fraction) {
-            return Err(FilterError::Invalid {
-                filter: Self::NAME.into(),
-                message: format!(
-                    "`min_masked_fraction` must lie in [0, 1], got {}",
-                    self.min_masked_fraction
-                ),
-            });
+        for (key, value) in [
+            ("judge_from", self.judge_from),
+            ("min_similarity", self.min_similarity),
+            ("min_masked_fraction", self.min_masked_fraction),
+        ] {
+            if !(0.0..=1.0).contains(&value) {
+                return Err(FilterError::Invalid {
+                    filter: Self::NAME.into(),
+                    message: format!("`{key}` must lie in [0, 1], got {value}"),
+                });
+            }
         }
         Ok(())
     }
