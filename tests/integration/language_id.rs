@@ -129,7 +129,8 @@ fn sentences_in_75_languages_are_identified() {
     assert!(overall >= 0.96, "overall accuracy {overall:.3}");
     // Near twins are lingua's hard cases on single sentences: Malay is mostly taken for
     // Indonesian with confidence (40% right), Bosnian for Croatian (27% exactly, 70% with the
-    // group), Urdu for Hindi (61%). Every other language is recognized.
+    // group); Urdu 61%, its misses English lines in lingua's Urdu test set ("Maeeshat India's
+    // First Magazine ..."), rightly called English. Every other language is recognized.
     for a in &per_language {
         let floor = if ["malay", "bosnian", "urdu"].contains(&a.name.as_str()) { 0.25 } else { 0.75 };
         assert!(a.right() >= floor, "{a:?}");
