@@ -6,8 +6,9 @@
 
 use std::collections::HashMap;
 
+use curate_filters::language_id::LinguaDetector;
 use curate_filters::response::language_mixing::{foreign_script_fraction, measure};
-use lingua::{Language, LanguageDetector, LanguageDetectorBuilder};
+use lingua::Language;
 
 use crate::common::*;
 
@@ -56,7 +57,7 @@ fn ended(s: &str) -> String {
 /// Whether the responses step would call `answer` mixed with its default options, as the
 /// answer to a query in `language` (`query`, for the script rule): its example sentence, or
 /// the answer when over 2% of its letters are of another script.
-fn mixed(detector: &LanguageDetector, language: Language, query: &str, answer: &str) -> Option<String> {
+fn mixed(detector: &LinguaDetector, language: Language, query: &str, answer: &str) -> Option<String> {
     let m = measure(detector, language, answer, 30, 0.9);
     if m.foreign_fraction > 0.0 {
         Some(m.example.unwrap_or_default())
@@ -85,7 +86,7 @@ fn score(
     stride: usize,
     clean_from: usize,
 ) -> Score {
-    let detector = LanguageDetectorBuilder::from_all_languages().build();
+    let detector = LinguaDetector::all();
     let (mut caught_all, mut spliced_all, mut false_flags, mut clean_all) = (0, 0, 0, 0);
     let (mut report, mut clean_report) = (Vec::new(), Vec::new());
     let mut hosts: Vec<Language> = Vec::new();

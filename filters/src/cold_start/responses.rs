@@ -8,7 +8,7 @@
 
 use std::sync::LazyLock;
 
-use lingua::{Language, LanguageDetector, LanguageDetectorBuilder};
+use lingua::Language;
 use rayon::prelude::*;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -20,6 +20,7 @@ use super::record;
 use crate::answer::{equivalent, final_answer, reasoning_answer, split_thinking};
 use crate::contamination::ContaminationConfig;
 use crate::gopher_repetition::GopherRepetitionConfig;
+use crate::language_id::LinguaDetector;
 use crate::response::{language_mixing, tail_loop};
 use crate::words::Words;
 use crate::{BuildContext, Check, Document, Filter, FilterConfig, FilterError};
@@ -146,7 +147,7 @@ impl FilterConfig for ResponsesConfig {
             correctness,
             config: self.clone(),
             repetition,
-            detector: LanguageDetectorBuilder::from_all_languages().build(),
+            detector: LinguaDetector::all(),
             judges,
             answer_judge,
         }))
@@ -159,7 +160,7 @@ pub struct Responses {
     contamination: Option<Box<dyn Filter>>,
     correctness: Correctness,
     repetition: Box<dyn Filter>,
-    detector: LanguageDetector,
+    detector: LinguaDetector,
     judges: Vec<JudgeStep>,
     /// Asked about responses whose final answer the rules could not find.
     answer_judge: Option<JudgeStep>,
@@ -189,7 +190,7 @@ impl Responses {
         if prose.chars().filter(|c| c.is_alphabetic()).count() < self.config.min_sentence_letters {
             return None;
         }
-        self.detector.compute_language_confidence_values(prose).into_iter().next().map(|(l, _)| l)
+        self.detector.confidence_values(&prose).into_iter().next().map(|(l, _)| l)
     }
 
     /// The rule checks of one response.

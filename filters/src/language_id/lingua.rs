@@ -11,12 +11,49 @@ use lingua::{IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder};
 use super::{checks, groups, invalid, sample, LanguageIdConfig};
 use crate::{Check, Document, Filter, FilterError};
 
+/// lingua's detector with its correction: text it takes for Kazakh without a Kazakh letter is
+/// detected again without Kazakh. Language ID and the language-mixing rule both use it.
+pub struct LinguaDetector {
+    detector: LanguageDetector,
+    /// The same languages but Kazakh (none when Kazakh is not detected).
+    without_kazakh: Option<LanguageDetector>,
+}
+
+impl LinguaDetector {
+    /// A detector of `languages` (at least two), in lingua's low accuracy mode when asked.
+    pub fn new(languages: &[Language], low_accuracy: bool) -> Self {
+        let build = |languages: &[Language]| {
+            let mut builder = LanguageDetectorBuilder::from_languages(languages);
+            if low_accuracy {
+                builder.with_low_accuracy_mode();
+            }
+            builder.build()
+        };
+        let others: Vec<Language> = languages.iter().copied().filter(|l| *l != Language::Kazakh).collect();
+        let without_kazakh = (others.len() < languages.len() && others.len() >= 2).then(|| build(&others));
+        Self { detector: build(languages), without_kazakh }
+    }
+
+    /// A detector of all 75 languages.
+    pub fn all() -> Self {
+        Self::new(&Language::all().into_iter().collect::<Vec<_>>(), false)
+    }
+
+    /// Languages of `text` with their confidences, most likely first.
+    pub fn confidence_values(&self, text: &str) -> Vec<(Language, f64)> {
+        let ranked = self.detector.compute_language_confidence_values(text);
+        match (&self.without_kazakh, ranked.first()) {
+            (Some(others), Some((Language::Kazakh, _))) if !text.contains(|c| KAZAKH_LETTERS.contains(c)) => {
+                others.compute_language_confidence_values(text)
+            }
+            _ => ranked,
+        }
+    }
+}
+
 /// `language_id` with lingua.
 pub struct LinguaLanguageId {
-    detector: LanguageDetector,
-    /// The same languages but Kazakh, for text lingua takes for Kazakh without a Kazakh letter
-    /// (none when Kazakh is not detected).
-    without_kazakh: Option<LanguageDetector>,
+    detector: LinguaDetector,
     group_min_share: f64,
     /// ISO 639-1 codes, as lingua writes them.
     keep: Vec<String>,
@@ -69,18 +106,8 @@ impl LinguaLanguageId {
         if detect.is_empty() {
             detect = Language::all().into_iter().collect();
         }
-        let build = |languages: &[Language]| {
-            let mut builder = LanguageDetectorBuilder::from_languages(languages);
-            if config.low_accuracy {
-                builder.with_low_accuracy_mode();
-            }
-            builder.build()
-        };
-        let others: Vec<Language> = detect.iter().copied().filter(|l| *l != Language::Kazakh).collect();
-        let without_kazakh = (others.len() < detect.len() && others.len() >= 2).then(|| build(&others));
         Ok(Self {
-            detector: build(&detect),
-            without_kazakh,
+            detector: LinguaDetector::new(&detect, config.low_accuracy),
             group_min_share: config.group_min_share,
             keep: config.keep.clone(),
             min_confidence: config.min_confidence,
@@ -90,14 +117,7 @@ impl LinguaLanguageId {
 
     /// Languages of `text` with their confidences, most likely first.
     pub fn ranked(&self, text: &str) -> Vec<(Language, f64)> {
-        let text = sample(text, self.max_chars);
-        let ranked = self.detector.compute_language_confidence_values(text.as_ref());
-        match (&self.without_kazakh, ranked.first()) {
-            (Some(others), Some((Language::Kazakh, _))) if !text.contains(|c| KAZAKH_LETTERS.contains(c)) => {
-                others.compute_language_confidence_values(text.as_ref())
-            }
-            _ => ranked,
-        }
+        self.detector.confidence_values(&sample(text, self.max_chars))
     }
 
     /// The ISO 639-1 code of the language of `text` (or of its group) and its confidence, if

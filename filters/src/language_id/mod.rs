@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
 pub use self::fasttext::FastTextLanguageId;
-pub use self::lingua::LinguaLanguageId;
+pub use self::lingua::{LinguaDetector, LinguaLanguageId};
 use crate::{Check, Document, FilterConfig, FilterError};
 
 /// Options of `language_id`.

@@ -4,10 +4,10 @@
 
 use std::sync::LazyLock;
 
-use lingua::{Language, LanguageDetector};
+use lingua::Language;
 use regex::Regex;
 
-use crate::language_id::groups;
+use crate::language_id::{groups, LinguaDetector};
 use unicode_segmentation::UnicodeSegmentation;
 
 /// Code blocks, inline code, display and inline math, quotations, quoted lines.
@@ -73,7 +73,7 @@ fn letters(s: &str) -> usize {
 /// Bokmål, Czech and Slovak, Spanish and Portuguese) need 0.97 of the relative evidence;
 /// members of `expected`'s language group (Croatian, Bosnian, Serbian; ...) are `expected`.
 pub fn measure(
-    detector: &LanguageDetector,
+    detector: &LinguaDetector,
     expected: Language,
     response: &str,
     min_letters: usize,
@@ -90,7 +90,7 @@ pub fn measure(
             continue;
         }
         total += n;
-        let values = detector.compute_language_confidence_values(words.as_ref());
+        let values = detector.confidence_values(&words);
         // Members of the answer's language group (Croatian, Bosnian, Serbian; Bokmål, Nynorsk;
         // Malay, Indonesian) are its language here: a Serbian sentence in Latin letters in a
         // Croatian answer is no mixing (one in Cyrillic is, by script).
@@ -220,7 +220,7 @@ mod tests {
 
     #[test]
     fn names_and_one_language_groups_are_not_mixing() {
-        let detector = lingua::LanguageDetectorBuilder::from_all_languages().build();
+        let detector = LinguaDetector::all();
         let m = |expected, text: &str| measure(&detector, expected, text, 30, 0.9).foreign_fraction;
         // A list of Italian villages in a Dutch sentence is Dutch.
         let dutch = "De volgende frazioni maken deel uit van de gemeente: Bagnolo, Vignola, Rontagnano, \
@@ -232,6 +232,11 @@ mod tests {
         assert_eq!(m(Language::Croatian, bosnian), 0.0);
         let english = "Is this really what I wanted out of life?";
         assert!(m(Language::Croatian, &format!("{bosnian} {english}")) > 0.0);
+        // Ukrainian with `і` but no `ї є ґ`, which lingua alone calls Kazakh at confidence 1.0
+        // (a Ukrainian exam question): Ukrainian, not mixed.
+        let ukrainian = "Позначте речення, що містить застаріле слово для цієї відповіді. Справжні ім’я та \
+                         прізвище Марка Вовчка були іншими, ніж ми думали.";
+        assert_eq!(m(Language::Ukrainian, ukrainian), 0.0);
     }
 
     #[test]
