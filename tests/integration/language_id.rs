@@ -57,6 +57,9 @@ fn measure(
         } else if is_group_of(&detected, expected) {
             acc.group += 1;
         } else {
+            if std::env::var("MISSES").is_ok() {
+                println!("{name}: {detected:?} for {text:?}");
+            }
             *wrong.entry(detected).or_default() += 1;
         }
     }

@@ -278,20 +278,57 @@ static PMOD: LazyLock<Regex> = LazyLock::new(|| {
 static END_ENVIRONMENT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[.,]?\s*\\end\{\w+\*?\}$").expect("valid regex"));
 
+/// Line breaks (`\\`) and the bounds of the environments whose line breaks separate the rows of
+/// one value (a matrix, cases), not lines of work.
+static BREAK_OR_MATRIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\\(begin|end)\{(?:[pbBvV]?matrix|smallmatrix|cases)\}|\\\\").expect("valid regex")
+});
+
+/// The start of a matrix (or cases): its `&` and `\\` belong to the value.
+static MATRIX_BEGIN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\\begin\{(?:[pbBvV]?matrix|smallmatrix|cases)\}").expect("valid regex"));
+
+/// Closing punctuation, spacing commands and a lone backslash at the end of an expression.
+static TRAILING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:\s|[.,]|\\(?:q?quad|[,;:! ])|\\$)+$").expect("valid regex"));
+
+/// The last non-empty line of `inner`, split at the `\\` that are not inside a matrix.
+fn last_line(inner: &str) -> &str {
+    let mut depth = 0usize;
+    let mut starts = vec![0];
+    let mut ends = Vec::new();
+    for found in BREAK_OR_MATRIX.captures_iter(inner) {
+        let whole = found.get(0).expect("group 0");
+        match found.get(1).map(|g| g.as_str()) {
+            Some("begin") => depth += 1,
+            Some(_) => depth = depth.saturating_sub(1),
+            None if depth == 0 => {
+                ends.push(whole.start());
+                starts.push(whole.end());
+            }
+            None => {}
+        }
+    }
+    ends.push(inner.len());
+    starts.iter().zip(&ends).rev().map(|(&s, &e)| inner[s..e].trim()).find(|l| !l.is_empty()).unwrap_or("")
+}
+
 /// The result of a math expression: the right-hand side of its last line's last `=` (lines of
-/// an `align` split at `\\`, alignment marks dropped), without a closing period or comma.
+/// an `align` split at `\\`, alignment marks dropped; a matrix kept whole), without a closing
+/// period or comma.
 fn math_result(inner: &str) -> Option<String> {
-    let last_line = inner.rsplit("\\\\").map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    let last_line = last_line(inner);
     // A congruence's result is what follows its last `\equiv`, its modulus dropped.
     let last_line = PMOD.replace(last_line, "").replace("\\equiv", "=");
-    let answer = after_last_equals(&last_line).replace('&', "");
+    let matrix = MATRIX_BEGIN.is_match(&last_line);
+    let answer = after_last_equals(&last_line);
+    let answer = if matrix { answer.to_string() } else { answer.replace('&', "") };
     // "\frac{3}{7} \approx 0.43": the rounded value, which a question asks for when it says so.
     let answer = answer.rsplit("\\approx").next().unwrap_or("").to_string();
-    // The end of an array or aligned block the expression sits in.
-    let answer = END_ENVIRONMENT.replace(answer.trim(), "");
-    // Spacing commands cut in half at the end ("35 \," read up to its comma).
-    let answer = answer.trim().trim_end_matches(['.', ',', '\\']).trim().to_string();
-    let answer = answer.trim().trim_end_matches(['.', ',']).trim();
+    // The end of an array or aligned block the expression sits in (not a matrix's own end).
+    let answer = if matrix { answer.trim().into() } else { END_ENVIRONMENT.replace(answer.trim(), "") };
+    // Closing punctuation and spacing ("29 \quad", "35 \, .", a `\,` cut at its comma).
+    let answer = TRAILING.replace(answer.trim(), "");
     (!answer.is_empty()).then(|| answer.to_string())
 }
 
@@ -418,12 +455,29 @@ fn from_sentence(sentence: &str, concluding: bool) -> Option<String> {
     }
     // No verb: the sentence's last math, what follows the lead word, or its last number
     // ("Jojo scored 54 points.").
-    match parts(&sentence).into_iter().rev().find(|p| matches!(p, Part::Math(_))) {
-        Some(Part::Math(inner)) => math_result(inner),
-        _ => phrase
+    let results: Vec<String> = parts(&sentence)
+        .into_iter()
+        .filter_map(|p| match p {
+            Part::Math(inner) => math_result(inner),
+            Part::Prose(_) => None,
+        })
+        .collect();
+    // "the $11$ values of $x$ are distinct": the last math that is not a bare name.
+    match results.iter().rev().find(|a| !is_bare_name(a)).or(results.last()) {
+        Some(answer) => Some(answer.clone()),
+        None => phrase
             .or_else(|| reduce(&CONCLUSION.replace(&sentence, "")))
             .or_else(|| LAST_NUMBER.find_iter(&sentence).last().map(|m| m.as_str().replace(',', ""))),
     }
+}
+
+/// A variable or function named, not a value: `x`, `t_1`, `f(x)`.
+static BARE_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[a-z](?:_\{?\w+\}?)?(?:\([a-z]\))?$").expect("valid regex"));
+
+/// Whether `answer` only names a variable or function ("the values of $x$").
+fn is_bare_name(answer: &str) -> bool {
+    BARE_NAME.is_match(answer.trim())
 }
 
 /// Asymptote drawings (`[asy] ... [/asy]`): code, no conclusion.
@@ -433,7 +487,7 @@ static ASY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)\[asy\].*?\[/asy
 /// and alternatives.
 static ASIDE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^\s*(?:\(|note\b|remark\b|to check\b|check\b|alternatively\b|as an extra\b|we can check\b)",
+        r"(?i)^\s*(?:\(|note\b|remark\b|to check\b|check\b|recall\b|alternatively\b|as an extra\b|we can check\b)",
     )
     .expect("valid regex")
 });
@@ -458,10 +512,15 @@ pub fn concluding_answer(text: &str) -> Option<String> {
     // An aside after the conclusion ("(Note that ...)", "To check, ...") is not it.
     let mut last = all.iter().rev().filter(|s| has_answer_material(s) && !ASIDE.is_match(s)).take(3);
     let final_sentence = last.next()?;
-    if let Some(answer) = from_sentence(final_sentence, true) {
-        return Some(answer);
+    match from_sentence(final_sentence, true) {
+        // "Checking, this value of $x$ works": a name, so the sentence before states the value.
+        Some(answer) if is_bare_name(&answer) => {
+            let before = last.next().and_then(|s| from_sentence(s, true));
+            Some(before.filter(|b| !is_bare_name(b)).unwrap_or(answer))
+        }
+        Some(answer) => Some(answer),
+        None => last.filter(|s| CONCLUSION.is_match(s)).find_map(|s| from_sentence(s, true)),
     }
-    last.filter(|s| CONCLUSION.is_match(s)).find_map(|s| from_sentence(s, true))
 }
 
 #[cfg(test)]
@@ -517,6 +576,19 @@ mod tests {
             // "must be", "solves to", "it follows that".
             ("It follows that the square of the radius is 25, so the radius must be $5$.", "5"),
             ("Because $3^{6k}=3^6$, we have $6k=6$, which, dividing by 6, solves to $k=1$.", "1"),
+            // A matrix's rows are one value, not lines of work.
+            (
+                "Thus, $\\mathbf{M} = \\begin{pmatrix} 1 & 2 \\\\ -3 & -5 \\end{pmatrix}.$",
+                "\\begin{pmatrix} 1 & 2 \\\\ -3 & -5 \\end{pmatrix}",
+            ),
+            // A closing spacing command is not part of the answer.
+            ("Therefore, we have \\begin{align*}\na &= 29 \\quad\n\\end{align*}", "29"),
+            // A bare variable names the answer: the number before it, or the sentence before.
+            ("Because it is decreasing for $0\\le k \\le 10$, the $11$ values of $x$ are distinct.", "11"),
+            (
+                "Then \\begin{align*}\n3x &= 9 \\\\\nx &= 3.\n\\end{align*}Testing, we find that this value of $x$ does indeed satisfy the equation.",
+                "3",
+            ),
         ] {
             assert_eq!(concluding_answer(text).as_deref(), Some(answer), "{text}");
         }
