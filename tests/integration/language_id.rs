@@ -20,6 +20,8 @@ const PER_LANGUAGE: usize = 100;
 #[derive(Debug, Clone, PartialEq)]
 struct Accuracy {
     name: String,
+    /// The language's code.
+    code: String,
     /// Named as the language.
     exact: usize,
     /// Named as the language's group (Serbo-Croatian for Croatian, ...): right, but coarse.
@@ -39,19 +41,24 @@ fn is_group_of(detected: &str, expected: &str) -> bool {
     detected != expected && groups::group_of(expected).is_some_and(|g| g.code == detected)
 }
 
-/// The accuracy of `filter` on `texts` of the language `expected`, and what it named instead.
+/// The accuracy of `filter` on `texts` of the language `expected`, and its misses: what it
+/// named instead, and the text (printed with `MISSES=1` in the environment).
 fn measure(
     filter: &dyn Filter,
     name: &str,
     expected: &str,
     texts: &[String],
-) -> (Accuracy, BTreeMap<String, usize>) {
-    let mut acc = Accuracy { name: name.to_string(), exact: 0, group: 0, total: texts.len() };
-    let mut wrong = BTreeMap::new();
+) -> (Accuracy, Vec<(String, String)>) {
+    let mut acc = Accuracy {
+        name: name.to_string(),
+        code: expected.to_string(),
+        exact: 0,
+        group: 0,
+        total: texts.len(),
+    };
+    let mut misses = Vec::new();
     for text in texts {
-        let mut doc = Document::new("x", text.as_str(), Arc::from("t"), 1);
-        filter.check(&mut doc);
-        let detected = doc.language.unwrap_or_default();
+        let detected = detect(filter, text);
         if detected == expected {
             acc.exact += 1;
         } else if is_group_of(&detected, expected) {
@@ -60,10 +67,31 @@ fn measure(
             if std::env::var("MISSES").is_ok() {
                 println!("{name}: {detected:?} for {text:?}");
             }
-            *wrong.entry(detected).or_default() += 1;
+            misses.push((detected, text.clone()));
         }
     }
-    (acc, wrong)
+    (acc, misses)
+}
+
+/// The language `filter` names for `text` (empty for none).
+fn detect(filter: &dyn Filter, text: &str) -> String {
+    let mut doc = Document::new("x", text, Arc::from("t"), 1);
+    filter.check(&mut doc);
+    doc.language.unwrap_or_default()
+}
+
+/// How many misses named each language.
+fn tally(misses: &[(String, String)]) -> BTreeMap<&str, usize> {
+    let mut out = BTreeMap::new();
+    for (detected, _) in misses {
+        *out.entry(detected.as_str()).or_default() += 1;
+    }
+    out
+}
+
+/// Whether lid.176's code names the language of lingua's code (lid.176 writes Norwegian `no`).
+fn same_language(lid176: &str, lingua: &str) -> bool {
+    lid176 == lingua || lid176 == "no" && ["nb", "nn", "no"].contains(&lingua)
 }
 
 /// Overall share of texts named as their language or its group, over `per_language`.
@@ -78,6 +106,11 @@ fn accuracy(config: LanguageIdConfig) -> Vec<Accuracy> {
 
 /// [`accuracy`] on lingua's sentences of its 75 languages as `form` rewrites them.
 fn accuracy_of(config: LanguageIdConfig, form: fn(&str) -> String) -> Vec<Accuracy> {
+    measured(config, form).into_iter().map(|(accuracy, _)| accuracy).collect()
+}
+
+/// [`accuracy_of`], with each language's misses.
+fn measured(config: LanguageIdConfig, form: fn(&str) -> String) -> Vec<(Accuracy, Vec<(String, String)>)> {
     let filter = config.build().unwrap();
     let mut languages: Vec<Language> = Language::all().into_iter().collect();
     languages.sort();
@@ -91,7 +124,7 @@ fn accuracy_of(config: LanguageIdConfig, form: fn(&str) -> String) -> Vec<Accura
                 .take(PER_LANGUAGE)
                 .map(|s| form(s))
                 .collect();
-            measure(filter.as_ref(), &name, &expected, &sentences).0
+            measure(filter.as_ref(), &name, &expected, &sentences)
         })
         .collect()
 }
@@ -117,23 +150,51 @@ fn worst(per_language: &[Accuracy], n: usize) -> String {
 
 #[test]
 fn sentences_in_75_languages_are_identified() {
-    let per_language = accuracy(LanguageIdConfig::default());
+    let measured = measured(LanguageIdConfig::default(), |s| s.to_string());
+    let per_language: Vec<Accuracy> = measured.iter().map(|(a, _)| a.clone()).collect();
     let exact = per_language.iter().map(|a| a.exact).sum::<usize>() as f64 / (75 * PER_LANGUAGE) as f64;
     let overall = overall(&per_language);
+    // Labels in doubt: misses that lid.176, a detector trained on other data, names as lingua
+    // did. Read by hand, they are mostly the test set's own
+    // errors: lingua's "Malay" sentences are largely Indonesian web text ("Download Lagu ...
+    // Mp3 Terbaru", "Diposting oleh"), its "Catalan" ones include Spanish ("Todos los derechos
+    // reservados."), its "Urdu" ones lead with English boilerplate ("Read More Politics Latest
+    // News from Abohar (Punjab) in Urdu ...").
+    let second = lid176().build().unwrap();
+    let mut doubted = BTreeMap::new();
+    for (accuracy, misses) in &measured {
+        let n = misses
+            .iter()
+            .filter(|(named, text)| {
+                let other = detect(second.as_ref(), text);
+                !named.is_empty() && same_language(&other, named) && !same_language(&other, &accuracy.code)
+            })
+            .count();
+        if n > 0 {
+            doubted.insert(accuracy.name.as_str(), n);
+        }
+    }
+    let doubted_total: usize = doubted.values().sum();
+    let right: usize = per_language.iter().map(|a| a.exact + a.group).sum();
+    let undoubted = right as f64 / (75 * PER_LANGUAGE - doubted_total) as f64;
     eprintln!(
-        "high accuracy mode: {:.2}% named right or as the group, {:.2}% exactly; worst: {}",
+        "high accuracy mode: {:.2}% named right or as the group, {:.2}% exactly, {:.2}% of the \
+         sentences whose label lid.176 does not doubt ({doubted_total} doubted: {doubted:?}); worst: {}",
         overall * 100.0,
         exact * 100.0,
+        undoubted * 100.0,
         worst(&per_language, 6)
     );
     assert_eq!(per_language.len(), 75);
     // Measured: 96.60% (94.93% exactly; 95.68% before groups, when thin calls between close
-    // languages were often wrong: 10% of Croatian sentences named Bosnian, now 3%).
+    // languages were often wrong: 10% of Croatian sentences named Bosnian, now 3%); 97.63% of
+    // the 7,421 sentences lid.176 does not doubt (79 doubted, 47 of them Malay).
     assert!(overall >= 0.96, "overall accuracy {overall:.3}");
+    assert!(undoubted >= 0.97, "accuracy on undoubted labels {undoubted:.4}");
     // Near twins are lingua's hard cases on single sentences: Malay is mostly taken for
     // Indonesian with confidence (40% right), Bosnian for Croatian (27% exactly, 70% with the
-    // group); Urdu 61%, its misses English lines in lingua's Urdu test set ("Maeeshat India's
-    // First Magazine ..."), rightly called English. Every other language is recognized.
+    // group); Urdu 61%, its misses lines that lead with English. Every other language is
+    // recognized.
     for a in &per_language {
         let floor = if ["malay", "bosnian", "urdu"].contains(&a.name.as_str()) { 0.25 } else { 0.75 };
         assert!(a.right() >= floor, "{a:?}");
@@ -170,7 +231,8 @@ fn exam_questions_in_13_languages_are_identified() {
         let mut report = Vec::new();
         for (dataset, code) in EXAMS {
             let questions: Vec<String> = exam_questions(dataset).into_iter().take(EXAM_QUESTIONS).collect();
-            let (acc, wrong) = measure(filter.as_ref(), code, code, &questions);
+            let (acc, misses) = measure(filter.as_ref(), code, code, &questions);
+            let wrong = tally(&misses);
             report.push(format!(
                 "{code} {:.1}%{} {wrong:?}",
                 100.0 * acc.right(),
