@@ -7,7 +7,8 @@
 
 use std::io::BufRead;
 
-use curate_filters::answer::{boxed, equivalent, final_answer};
+use curate_filters::answer::{boxed, comparable, equivalent, final_answer};
+use curate_filters::cold_start::correctness::Correctness;
 
 use crate::common::*;
 
@@ -90,6 +91,61 @@ fn answers_stated_in_prose_match_the_references() {
     // unmarked answers: MATH's concluding sentences are not all read yet (a result restated in
     // other words, conclusions before a closing remark, drawings as answers).
     assert!(boxed_rate >= 0.97, "MATH boxed: {boxed_rate}");
+    // The verifier (the cold-start and reasoning-RL rule): where the answer read from prose is
+    // not the reference but the concluding sentence also states it, undecided, for the judge.
+    // Measured: MATH right solutions 94.7% right, 4.2% undecided, 1.1% wrong; with another
+    // item's reference 97.1% wrong, 2.9% undecided. GSM8K 98.7% / 0.9% / 0.4%; 97.2% / 2.8%.
+    verdicts("MATH test, answers unboxed", &math, 0.985, 0.035);
+    verdicts("GSM8K test, without the #### line", &gsm8k, 0.99, 0.035);
     assert!(math_rate >= 0.94, "MATH unboxed: {math_rate}");
     assert!(gsm_rate >= 0.98, "GSM8K: {gsm_rate}");
+}
+
+/// Shares of `cases` the verifier calls right, undecided (to the judge) and wrong.
+#[derive(Debug)]
+struct Verdicts {
+    right: f64,
+    undecided: f64,
+    wrong: f64,
+}
+
+/// The verifier's verdicts on `cases`, each a solution and its reference.
+fn verdicts_of(cases: &[(String, String)]) -> Verdicts {
+    let correctness = Correctness::new("test", "python3", 1, 64).unwrap();
+    let (mut right, mut undecided) = (0, 0);
+    for (solution, reference) in cases {
+        let check =
+            correctness.check(solution, final_answer(solution).as_ref(), Some(reference), None).unwrap();
+        match (check.passed, check.rule.as_ref()) {
+            (true, _) => right += 1,
+            (false, "answer_undecided") => undecided += 1,
+            _ => {}
+        }
+    }
+    let n = cases.len() as f64;
+    let (right, undecided) = (right as f64 / n, undecided as f64 / n);
+    Verdicts { right, undecided, wrong: 1.0 - right - undecided }
+}
+
+/// Checks the verifier on right solutions (called right or left to the judge in at least
+/// `agree`) and on the same solutions paired with another item's reference, wrong ones (none
+/// called right, at most `doubted` left to the judge).
+fn verdicts(source: &str, cases: &[(String, String)], agree: f64, doubted: f64) {
+    let n = cases.len();
+    // Each solution with the reference of an item far from it, of the same kind (two numbers,
+    // two intervals, ...): a wrong answer as a wrong solution would state it. Pairs whose two
+    // references are the same answer are left out.
+    let wrong_pairs: Vec<(String, String)> = (0..n)
+        .map(|i| (i, (i * 7919 + 13) % n))
+        .filter(|&(i, j)| comparable(&cases[i].1, &cases[j].1) && !equivalent(&cases[i].1, &cases[j].1))
+        .map(|(i, j)| (cases[i].0.clone(), cases[j].1.clone()))
+        .collect();
+    let on_right = verdicts_of(cases);
+    let on_wrong = verdicts_of(&wrong_pairs);
+    println!(
+        "{source}, verifier: right solutions {on_right:?}; {} with another item's reference {on_wrong:?}",
+        wrong_pairs.len()
+    );
+    assert!(on_right.wrong <= 1.0 - agree, "{source}: {on_right:?}");
+    assert!(on_wrong.right == 0.0 && on_wrong.undecided <= doubted, "{source}: {on_wrong:?}");
 }

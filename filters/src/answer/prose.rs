@@ -523,6 +523,29 @@ pub fn concluding_answer(text: &str) -> Option<String> {
     }
 }
 
+/// Every value the last `n` concluding sentences state (as [`concluding_answer`] picks them:
+/// answer material, no asides): the result of each math expression and each number in prose.
+/// When the answer read from prose is not the reference but one of these is, the rules cannot
+/// tell which the response meant ("Thus, $48$ flocks are equivalent to $12$ flicks").
+pub fn stated_values(text: &str, n: usize) -> Vec<String> {
+    let text = CALCULATOR.replace_all(text, "");
+    let text = ASY.replace_all(&text, " ");
+    let mut out = Vec::new();
+    for sentence in
+        sentences(&text).iter().rev().filter(|s| has_answer_material(s) && !ASIDE.is_match(s)).take(n)
+    {
+        for part in parts(sentence) {
+            match part {
+                Part::Math(inner) => out.extend(math_result(inner)),
+                Part::Prose(prose) => {
+                    out.extend(LAST_NUMBER.find_iter(prose).map(|m| m.as_str().replace(',', "")))
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::record;
-use crate::answer::{comparable, equivalent};
+use crate::answer::{comparable, equivalent, split_thinking, stated_values, Extracted, Found};
 use crate::response::sandbox::{code_of, Outcome, Sandbox};
 use crate::{Check, FilterError};
 
@@ -29,6 +29,12 @@ pub fn verifier(
     };
     (reference, tests)
 }
+
+/// How many concluding sentences are searched for the reference when the answer read from
+/// prose is not it. Measured on MATH's test solutions (`tests/integration/final_answers.rs`):
+/// with 1, 1.1% of right solutions are called wrong and 2.9% of wrong answers are left to the
+/// judge; with 2, 0.7% and 4.2%.
+const STATED_SENTENCES: usize = 1;
 
 /// Checks responses against a verifier.
 pub struct Correctness {
@@ -61,14 +67,15 @@ impl Correctness {
 
     /// The check of one response whose extracted final answer is `final_answer`: rule
     /// `final_answer` when there is a reference answer (or `answer_undecided` when the response
-    /// states none the rules can find, or one they cannot compare with the reference, such as
-    /// text or an unevaluated expression: not called wrong, counted apart), else `tests_pass` when
-    /// there are tests; `None` when the query has neither. A reference in prose ("900 (i.e., all
+    /// states none the rules can find, one they cannot compare with the reference, such as
+    /// text or an unevaluated expression, or one read from prose while its concluding sentences
+    /// also state the reference: not called wrong, counted apart), else `tests_pass` when there
+    /// are tests; `None` when the query has neither. A reference in prose ("900 (i.e., all
     /// values)") is also compared as the answer it states.
     pub fn check(
         &self,
         response: &str,
-        final_answer: Option<&str>,
+        final_answer: Option<&Extracted>,
         reference: Option<&str>,
         tests: Option<&str>,
     ) -> Option<Check> {
@@ -81,7 +88,8 @@ impl Correctness {
                     false,
                     "answer_undecided: no final answer found to compare with the reference",
                 ),
-                Some(a) => {
+                Some(extracted) => {
+                    let a = extracted.text.as_str();
                     let reduced = crate::answer::reduce(reference).filter(|r| r != reference);
                     let right =
                         equivalent(a, reference) || reduced.as_ref().is_some_and(|r| equivalent(a, r));
@@ -91,6 +99,20 @@ impl Correctness {
                         // Text or expressions the rules cannot evaluate: not called wrong.
                         let reason = format!(
                             "answer_undecided: `{a}` and the reference `{reference}` cannot be compared by rules"
+                        );
+                        return Some(Check::new("answer_undecided", None, Some(1.0), false, reason));
+                    }
+                    // A conclusion in prose that states the reference next to what was read
+                    // ("Thus, $48$ flocks are equivalent to $12$ flicks"): the rules cannot tell
+                    // which value the response meant. Marked answers are taken at their word.
+                    let also_stated = || {
+                        stated_values(split_thinking(response).1, STATED_SENTENCES).iter().any(|v| {
+                            equivalent(v, reference) || reduced.as_ref().is_some_and(|r| equivalent(v, r))
+                        })
+                    };
+                    if !right && extracted.found == Found::Prose && also_stated() {
+                        let reason = format!(
+                            "answer_undecided: read `{a}` from the conclusion, which also states the reference `{reference}`"
                         );
                         return Some(Check::new("answer_undecided", None, Some(1.0), false, reason));
                     }
@@ -115,5 +137,29 @@ impl Correctness {
                 format!("tests_pass: could not run the tests: {e}"),
             ),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::answer::final_answer;
+
+    fn rule_of(response: &str, reference: &str) -> (String, bool) {
+        let correctness = Correctness::new("t", "python3", 1, 64).unwrap();
+        let check =
+            correctness.check(response, final_answer(response).as_ref(), Some(reference), None).unwrap();
+        (check.rule.to_string(), check.passed)
+    }
+
+    #[test]
+    fn a_prose_conclusion_that_also_states_the_reference_is_undecided() {
+        // From a MATH solution: the question asks for flocks, the sentence ends with flicks.
+        let prose = "Multiplying gives $48$ flocks. Thus, $48$ flocks are equivalent to $12$ flicks.";
+        assert_eq!(rule_of(prose, "48"), ("answer_undecided".into(), false));
+        // Marked answers are taken at their word; a conclusion without the reference is wrong.
+        assert_eq!(rule_of("So $48$ flocks make \\boxed{12} flicks.", "48"), ("final_answer".into(), false));
+        assert_eq!(rule_of("Thus, there are $12$ flicks.", "48"), ("final_answer".into(), false));
+        assert_eq!(rule_of("Thus, there are $48$ flocks.", "48"), ("final_answer".into(), true));
     }
 }

@@ -110,10 +110,10 @@ impl PassRate {
         let verdicts: Vec<(Check, Option<String>)> = responses
             .par_iter()
             .map(|(text, _)| {
-                let answer = final_answer(text).map(|a| a.text);
+                let answer = final_answer(text);
                 let check = self
                     .correctness
-                    .check(text, answer.as_deref(), reference.as_deref(), tests.as_deref())
+                    .check(text, answer.as_ref(), reference.as_deref(), tests.as_deref())
                     .unwrap_or_else(|| {
                         Check::new(
                             "verifiable",
@@ -123,7 +123,7 @@ impl PassRate {
                             "verifiable: no reference answer and no tests",
                         )
                     });
-                (check, answer)
+                (check, answer.map(|a| a.text))
             })
             .collect();
         let n = verdicts.len();
@@ -172,7 +172,8 @@ impl PassRate {
 
 impl Filter for PassRate {
     fn version(&self) -> &str {
-        "1"
+        // 2: final answers read as the cold-start responses step reads them (its version 3).
+        "2"
     }
 
     fn check(&self, doc: &mut Document) -> Vec<Check> {
