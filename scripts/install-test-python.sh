@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# Installs the Python packages the tests write real inputs with into a virtual environment
-# (default ~/.cache/curate-py/hf): Hugging Face `datasets` (with pyarrow), whose own writers make
-# the dataset folders (save_to_disk, Parquet shards, a Hub README) that curate must read as
-# their metadata says. Idempotent. Prints nothing when already installed.
+# Installs the Python packages the tests use into a virtual environment (default
+# ~/.cache/curate-py/hf): Hugging Face `datasets` (with pyarrow), whose own writers make the
+# dataset folders (save_to_disk, Parquet shards, a Hub README) that curate must read as their
+# metadata says; Hugging Face `tokenizers` and `gguf`, which rebuild a GGUF model's BPE
+# tokenizer independently of llama.cpp to check curate's token counts. Idempotent. Prints
+# nothing when already installed.
 set -euo pipefail
 venv=${1:-${CURATE_PY:-$HOME/.cache/curate-py}/hf}
-version=5.2.0
-if "$venv/bin/python" -c "import datasets, huggingface_hub, sys; sys.exit(datasets.__version__ != '$version')" 2>/dev/null; then
+datasets=5.2.0
+tokenizers=0.23.3
+gguf=0.19.0
+if "$venv/bin/python" -c "
+import datasets, huggingface_hub, tokenizers, gguf, sys, importlib.metadata as m
+sys.exit(datasets.__version__ != '$datasets' or tokenizers.__version__ != '$tokenizers' or m.version('gguf') != '$gguf')" 2>/dev/null; then
   exit 0
 fi
-echo "installing datasets==$version into $venv"
+echo "installing datasets==$datasets tokenizers==$tokenizers gguf==$gguf into $venv"
 python3 -m venv "$venv"
-"$venv/bin/pip" install -q --disable-pip-version-check "datasets==$version"
-"$venv/bin/python" -c "import datasets, huggingface_hub"
+"$venv/bin/pip" install -q --disable-pip-version-check "datasets==$datasets" "tokenizers==$tokenizers" "gguf==$gguf"
+"$venv/bin/python" -c "import datasets, huggingface_hub, tokenizers, gguf"

@@ -66,6 +66,10 @@ pub struct RunArgs {
     /// A benchmark n-gram index (from `curate index-benchmarks`): adds a contamination step.
     #[arg(long)]
     pub benchmarks: Option<PathBuf>,
+    /// Count every record's tokens under this GGUF model's tokenizer (the config's `[tokens]
+    /// tokenizer`): a `tokens` column in kept and rejected, totals in the summary and manifest.
+    #[arg(long)]
+    pub tokenizer: Option<PathBuf>,
     /// The model judge of judge steps: a GGUF file (run in-process) or the /v1 URL of an
     /// OpenAI-compatible server.
     #[arg(long)]

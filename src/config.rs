@@ -2,7 +2,7 @@
 //! (`--stage`), and the effective result that `--print-config` prints and the manifest records.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use curate_filters::dedup::DedupMethod;
@@ -87,9 +87,23 @@ pub struct StageConfig {
     /// How reasoning-rl picks its queries from the eligible ones (only that stage has it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selection: Option<crate::selection_config::SelectionConfig>,
+    /// How records' tokens are counted (`[tokens]`; `--tokenizer`).
+    #[serde(default)]
+    pub tokens: TokensConfig,
     /// Steps of the preset that a `[[steps]]` list in the config left out (said in the summary).
     #[serde(skip)]
     pub dropped_preset_steps: Vec<String>,
+}
+
+/// How records' tokens are counted: every kept and rejected record carries its count (column
+/// `tokens`), summed per language, step and rule in the summary and manifest.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokensConfig {
+    /// A GGUF model whose tokenizer counts (its vocabulary alone is loaded, not its weights);
+    /// none: tokens are not counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokenizer: Option<PathBuf>,
 }
 
 /// A config file as written: every part optional, steps with their place in the file. `S` is
@@ -106,6 +120,8 @@ struct ConfigFile<S> {
     rules: Option<Vec<String>>,
     /// The reasoning-rl selection.
     selection: Option<crate::selection_config::SelectionConfig>,
+    /// Token counting.
+    tokens: Option<TokensConfig>,
 }
 
 /// A built per-record step: its name and its filter.
@@ -176,6 +192,7 @@ impl StageConfig {
             run: RunOptions::default(),
             steps: (preset.steps)(),
             selection: (stage == "reasoning-rl").then(Default::default),
+            tokens: TokensConfig::default(),
             dropped_preset_steps: Vec::new(),
         };
         if let Some(file) = file {
@@ -187,6 +204,18 @@ impl StageConfig {
             }
             if let Some(fields) = file.fields {
                 config.fields = fields;
+            }
+            if let Some(mut tokens) = file.tokens {
+                // A relative tokenizer path is the config file's neighbour.
+                let base = path.and_then(Path::parent).unwrap_or(Path::new("."));
+                if let Some(t) = tokens.tokenizer.take() {
+                    let joined = base.join(t);
+                    tokens.tokenizer = Some(
+                        std::path::absolute(&joined)
+                            .with_context(|| format!("{shown}: [tokens] tokenizer"))?,
+                    );
+                }
+                config.tokens = tokens;
             }
             if let Some(run) = file.run {
                 config.run = run;
@@ -413,6 +442,7 @@ impl<S> ConfigFile<S> {
             steps: self.steps.map(f),
             rules: self.rules,
             selection: self.selection,
+            tokens: self.tokens,
         }
     }
 }

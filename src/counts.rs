@@ -46,6 +46,12 @@ pub struct TaskCounts {
     pub steps: Vec<StepCounts>,
     /// Kept records by detected language.
     pub languages: BTreeMap<String, u64>,
+    /// Bytes of text whose tokens were counted (a run with a tokenizer).
+    #[serde(default)]
+    pub tokens_bytes: u64,
+    /// CPU seconds counting tokens took, summed over workers.
+    #[serde(default)]
+    pub tokens_seconds: f64,
 }
 
 impl TaskCounts {
@@ -76,6 +82,8 @@ impl TaskCounts {
         self.quarantined += other.quarantined;
         self.blank_lines += other.blank_lines;
         self.bytes_read += other.bytes_read;
+        self.tokens_bytes += other.tokens_bytes;
+        self.tokens_seconds += other.tokens_seconds;
         for (mine, theirs) in self.steps.iter_mut().zip(&other.steps) {
             mine.seen += theirs.seen;
             mine.rejected += theirs.rejected;

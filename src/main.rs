@@ -22,6 +22,7 @@ mod sql;
 mod stages;
 mod step_config;
 mod summary;
+mod tokens;
 
 use std::path::Path;
 use std::process::ExitCode;

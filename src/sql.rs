@@ -68,6 +68,14 @@ pub fn open(root: &Path) -> Result<Connection> {
         };
         conn.execute_batch(&sql).with_context(|| format!("creating view `{table}`"))?;
     }
+    // Runs written before tokens were counted have no `tokens` column, so no such view.
+    let has_tokens = |table: &str| -> Result<bool> {
+        let sql = format!("SELECT count(*) FROM (DESCRIBE {table}) WHERE column_name = 'tokens'");
+        Ok(conn.query_row(&sql, [], |r| r.get::<_, u64>(0)).context("reading the columns")? > 0)
+    };
+    if has_tokens("kept")? && has_tokens("rejected")? {
+        conn.execute_batch(crate::tokens::TOKEN_COUNTS_VIEW).context("creating view `token_counts`")?;
+    }
     // What a stage hands on, when it has written it.
     for (view, file) in [
         ("rl", "rl/rl.parquet"),

@@ -48,6 +48,9 @@ pub struct Manifest<'a> {
     /// The reasoning-rl selection (domains, quotas, pass rates).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reasoning_rl: Option<&'a crate::outputs::reasoning_rl::RlOutputs>,
+    /// Tokens kept and rejected, per language and rule (a run with a tokenizer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<&'a crate::tokens::TokenTotals>,
 }
 
 impl<'a> Manifest<'a> {
@@ -76,6 +79,7 @@ impl<'a> Manifest<'a> {
             cold_start: None,
             reasoning_rl: None,
             dedup_wall_seconds: None,
+            tokens: None,
         }
     }
 }
@@ -141,5 +145,51 @@ pub fn render(
         let _ = writeln!(s, "\nkept by language: {}{more}", top.join(", "));
     }
     let _ = writeln!(s, "\nexplore: curate sql {run} \"select step, rule, count(*) from rejected group by all order by 3 desc\"");
+    s
+}
+
+/// The summary's lines on tokens: the funnel in tokens, the rules that cost the most, the
+/// kept tokens per language, and the counting speed.
+pub fn render_tokens(t: &crate::tokens::TokenTotals) -> String {
+    let mut s = String::new();
+    let m = |n: u64| n as f64 / 1e6;
+    let _ = writeln!(
+        s,
+        "tokens ({}): input {:.3}M = kept {:.3}M ({:.1}%) + rejected {:.3}M ({:.1}%)",
+        t.tokenizer,
+        m(t.input.tokens),
+        m(t.all.kept.tokens),
+        pct(t.all.kept.tokens, t.input.tokens),
+        m(t.all.rejected.tokens),
+        pct(t.all.rejected.tokens, t.input.tokens)
+    );
+    let mut rules: Vec<&crate::tokens::Rejection> = t.rejections.iter().collect();
+    rules.sort_by(|a, b| b.amount.tokens.cmp(&a.amount.tokens).then(a.rule.cmp(&b.rule)));
+    if !rules.is_empty() {
+        let top: Vec<String> = rules
+            .iter()
+            .take(5)
+            .map(|r| format!("{}/{} {:.3}M", r.step, r.rule, m(r.amount.tokens)))
+            .collect();
+        let _ = writeln!(s, "tokens rejected by rule: {}", top.join(", "));
+    }
+    let mut langs: Vec<(&String, &crate::tokens::Fates)> =
+        t.languages.iter().filter(|(_, f)| f.kept.records > 0).collect();
+    langs.sort_by(|a, b| b.1.kept.tokens.cmp(&a.1.kept.tokens).then(a.0.cmp(b.0)));
+    if !langs.is_empty() {
+        let top: Vec<String> =
+            langs.iter().take(8).map(|(l, f)| format!("{l} {:.3}M", m(f.kept.tokens))).collect();
+        let more = if langs.len() > 8 { format!(" (+{} more)", langs.len() - 8) } else { String::new() };
+        let _ = writeln!(s, "kept tokens by language: {}{more}", top.join(", "));
+    }
+    if t.cpu_seconds > 0.0 {
+        let _ = writeln!(
+            s,
+            "token counting: {:.1} MB of text in {:.2} CPU s ({:.1} MB/s per core)",
+            t.bytes_counted as f64 / 1e6,
+            t.cpu_seconds,
+            t.bytes_counted as f64 / 1e6 / t.cpu_seconds
+        );
+    }
     s
 }

@@ -9,7 +9,8 @@
 //!   decides them, so a rerun pays only for what changed.
 //! - [`JudgeRule`]: a judge question as data: a prompt template, labels, a threshold, a version.
 //!
-//! - [`LlamaJudge`]: a GGUF model run in-process by llama.cpp.
+//! - [`LlamaJudge`]: a GGUF model run in-process by llama.cpp; [`GgufTokenizer`]: its
+//!   tokenizer alone, for token counts.
 
 mod cache;
 #[cfg(feature = "embedded")]
@@ -23,7 +24,7 @@ mod shared;
 
 pub use cache::{CacheStats, CachedJudge, VerdictCache};
 #[cfg(feature = "embedded")]
-pub use embedded::{LlamaJudge, Packing};
+pub use embedded::{GgufTokenizer, LlamaJudge, Packing};
 pub use error::JudgeError;
 pub use judge::{GenerateRequest, Judge, ScoreRequest};
 pub use openai::{OpenAiConfig, OpenAiJudge};

@@ -17,6 +17,8 @@ pub struct Document {
     pub language: Option<String>,
     /// Confidence of `language`, in `[0, 1]`.
     pub language_score: Option<f64>,
+    /// Tokens of `text` under the run's tokenizer, when the run names one.
+    pub tokens: Option<u64>,
 }
 
 impl Document {
@@ -30,6 +32,7 @@ impl Document {
             meta: None,
             language: None,
             language_score: None,
+            tokens: None,
         }
     }
 }

@@ -21,6 +21,7 @@ pub const DOCUMENT_COLUMNS: &[(&str, DataType)] = &[
     ("language", DataType::String),
     ("language_score", DataType::Float64),
     ("meta", DataType::String),
+    ("tokens", DataType::UInt64),
 ];
 
 /// Columns that `rejected` adds: the first rule the record failed.
@@ -113,6 +114,7 @@ pub struct DocumentTable {
     language: Vec<Option<String>>,
     language_score: Vec<Option<f64>>,
     meta: Vec<Option<String>>,
+    tokens: Vec<Option<u64>>,
     step: Vec<String>,
     rule: Vec<String>,
     rule_version: Vec<String>,
@@ -182,6 +184,7 @@ impl DocumentTable {
         self.language.push(doc.language);
         self.language_score.push(doc.language_score);
         self.meta.push(doc.meta);
+        self.tokens.push(doc.tokens);
     }
 }
 
@@ -205,6 +208,7 @@ impl TableBuilder for DocumentTable {
             Column::new("language".into(), std::mem::take(&mut self.language)),
             Column::new("language_score".into(), std::mem::take(&mut self.language_score)),
             Column::new("meta".into(), std::mem::take(&mut self.meta)),
+            Column::new("tokens".into(), std::mem::take(&mut self.tokens)),
         ];
         if self.with_rejection {
             columns.extend([

@@ -312,6 +312,7 @@ impl DocumentFile {
             df.column("source_line").and_then(|c| c.u64().cloned()).map_err(|e| err(e.to_string()))?;
         let scores =
             df.column("language_score").and_then(|c| c.f64().cloned()).map_err(|e| err(e.to_string()))?;
+        let tokens = df.column("tokens").and_then(|c| c.u64().cloned()).map_err(|e| err(e.to_string()))?;
         let mut docs = Vec::with_capacity(df.height());
         let mut last_source: Option<Arc<str>> = None;
         for i in 0..df.height() {
@@ -332,6 +333,7 @@ impl DocumentFile {
             );
             doc.language = languages.get(i).map(String::from);
             doc.language_score = scores.get(i);
+            doc.tokens = tokens.get(i);
             doc.meta = metas.get(i).map(String::from);
             docs.push(doc);
         }

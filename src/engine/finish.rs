@@ -33,6 +33,8 @@ pub struct Finished {
     pub reasoning_rl: Option<RlOutputs>,
     /// What the models were asked.
     pub usage: Usage,
+    /// Tokens kept and rejected (a run with a tokenizer).
+    pub tokens: Option<crate::tokens::TokenTotals>,
 }
 
 /// The final counts of every shard, from their markers.
@@ -77,6 +79,13 @@ pub fn finish(dir: &RunDir, plan: &Plan, inv: &Invocation, usage: Usage, timing:
         }
         None => None,
     };
+    let tokens = match &config.tokens.tokenizer {
+        Some(path) => {
+            let identity = crate::tokens::Tokenizer::open(path)?.identity().to_string();
+            Some(crate::tokens::totals(output, &identity, counts.tokens_bytes, counts.tokens_seconds)?)
+        }
+        None => None,
+    };
     let mut manifest =
         crate::summary::Manifest::new(config, &plan.tasks, &counts, timing.resumed, timing.wall_seconds);
     manifest.judge = usage.judge.clone();
@@ -86,12 +95,13 @@ pub fn finish(dir: &RunDir, plan: &Plan, inv: &Invocation, usage: Usage, timing:
     manifest.cold_start = cold_start.as_ref();
     manifest.reasoning_rl = reasoning_rl.as_ref();
     manifest.dedup_wall_seconds = timing.dedup_seconds;
+    manifest.tokens = tokens.as_ref();
     dir.write_manifest(&manifest)?;
     if !inv.keep_intermediates {
         dir.remove_intermediates()?;
     }
     dir.finish_run()?;
-    Ok(Finished { counts, cold_start, reasoning_rl, usage })
+    Ok(Finished { counts, cold_start, reasoning_rl, usage, tokens })
 }
 
 /// Checks that every input is accounted for, against the rows actually in the output files.
@@ -145,6 +155,9 @@ pub fn print_summary(plan: &Plan, output: &Path, done: &Finished, timing: Timing
             &output.display().to_string()
         )
     );
+    if let Some(tokens) = &done.tokens {
+        out!("{}", crate::summary::render_tokens(tokens));
+    }
     if let Some(seconds) = timing.dedup_seconds {
         outln!("global dedup (clusters across shards, then kept/rejected): {seconds:.2} s wall");
     }

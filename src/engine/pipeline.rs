@@ -61,6 +61,8 @@ pub struct Pipeline {
     /// Tasks of the buckets phase (0: no near-duplicate dedup step); band files are sorted by
     /// bucket when a filter task ends.
     buckets: usize,
+    /// Counts every record's tokens, when the run names a tokenizer.
+    tokenizer: Option<Arc<crate::tokens::Tokenizer>>,
     /// The workers that parse and filter batches. A pool of our own: libraries (lingua) may
     /// have set up rayon's global pool with another size before the run starts.
     pool: rayon::ThreadPool,
@@ -111,8 +113,15 @@ impl Pipeline {
             limits,
             window: threads.max(2),
             buckets: 0,
+            tokenizer: None,
             pool,
         })
+    }
+
+    /// Counts every record's tokens with `tokenizer` as it is read.
+    pub fn with_tokenizer(mut self, tokenizer: Option<Arc<crate::tokens::Tokenizer>>) -> Self {
+        self.tokenizer = tokenizer;
+        self
     }
 
     /// Sets the number of buckets of near-duplicate dedup ([`crate::config::StageConfig::dedup_buckets`]).
@@ -151,6 +160,14 @@ impl Pipeline {
                 RawItem::Document(doc) => alive.push(doc),
                 RawItem::Quarantined(q) => out.quarantined.push(q),
             }
+        }
+        if let Some(tokenizer) = &self.tokenizer {
+            let cpu = thread_cpu_seconds();
+            for doc in &mut alive {
+                doc.tokens = Some(tokenizer.count(&doc.text));
+                out.counts.tokens_bytes += doc.text.len() as u64;
+            }
+            out.counts.tokens_seconds += thread_cpu_seconds() - cpu;
         }
         out.parsed = alive.len();
         out.counts.input = (alive.len() + out.quarantined.len()) as u64;

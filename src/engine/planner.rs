@@ -36,6 +36,11 @@ pub fn config_from_args(args: &RunArgs) -> Result<StageConfig> {
             std::fs::canonicalize(index).with_context(|| format!("--benchmarks {}", index.display()))?;
         config.add_benchmarks(&index);
     }
+    if let Some(tokenizer) = &args.tokenizer {
+        let tokenizer =
+            std::path::absolute(tokenizer).with_context(|| format!("--tokenizer {}", tokenizer.display()))?;
+        config.tokens.tokenizer = Some(tokenizer);
+    }
     if let Some(path) = &args.rules {
         config.add_rules(crate::rules_file::check(path)?)?;
     }

@@ -92,8 +92,13 @@ impl Session {
         let (ctx, models) = build_context(invocation, fallback)?;
         let steps = config.build_steps(&ctx)?;
         let limits = BatchLimits { records: config.run.batch_records, bytes: config.run.batch_bytes };
+        let tokenizer = match &config.tokens.tokenizer {
+            Some(path) => Some(Arc::new(crate::tokens::Tokenizer::open(path)?)),
+            None => None,
+        };
         let pipeline = Pipeline::new(&config.stage, steps, config.fields.clone(), limits, threads)?
-            .with_buckets(buckets);
+            .with_buckets(buckets)
+            .with_tokenizer(tokenizer);
         Ok(Self { pipeline, ctx, models })
     }
 

@@ -93,12 +93,8 @@ fn progress_is_logged_when_stderr_is_a_file() {
 fn hugging_face_folders_are_read_as_their_metadata_says() {
     let data = data_dir();
     let dir = tempfile::tempdir().unwrap();
-    // Where scripts/install-test-python.sh put `datasets` ($CURATE_PY/hf).
-    let python = std::env::var("CURATE_HF_PYTHON").unwrap_or_else(|_| {
-        let venvs = std::env::var("CURATE_PY")
-            .unwrap_or_else(|_| format!("{}/.cache/curate-py", std::env::var("HOME").unwrap()));
-        format!("{venvs}/hf/bin/python")
-    });
+    // Where scripts/install-test-python.sh put `datasets`.
+    let python = hf_python();
     let status = std::process::Command::new(&python)
         .arg(repo_path("scripts/build-hf-sample.py"))
         .args([data.to_str().unwrap(), dir.path().to_str().unwrap()])

@@ -20,3 +20,4 @@ mod language_mixing;
 mod reasoning_rl;
 mod rules;
 mod slurm;
+mod tokens;

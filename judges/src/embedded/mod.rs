@@ -5,9 +5,11 @@
 
 mod pack;
 mod template;
+mod tokenizer;
 
 pub use pack::Packing;
 use template::ChatTemplate;
+pub use tokenizer::GgufTokenizer;
 
 use std::num::NonZeroU32;
 use std::path::Path;
@@ -46,6 +48,15 @@ fn engine(message: &str) -> JudgeError {
     JudgeError::Engine { message: message.to_string() }
 }
 
+/// A GGUF file's identity: `gguf:<file name>:<xxh3 of its bytes>`.
+fn identity_of(path: &Path) -> Result<String, JudgeError> {
+    let bytes = std::fs::read(path).map_err(|e| engine(&format!("{}: {e}", path.display())))?;
+    let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
+    let name =
+        path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    Ok(format!("gguf:{name}:{hash:016x}"))
+}
+
 /// A GGUF model as a judge.
 pub struct LlamaJudge {
     model: LlamaModel,
@@ -61,9 +72,7 @@ impl LlamaJudge {
     /// Loads the GGUF at `path`; llama.cpp gets `threads` threads (never more than the cores
     /// that are free: its workers spin).
     pub fn load(path: &Path, threads: usize) -> Result<Self, JudgeError> {
-        let bytes = std::fs::read(path).map_err(|e| engine(&format!("{}: {e}", path.display())))?;
-        let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
-        drop(bytes);
+        let identity = identity_of(path)?;
         let model = LlamaModel::load_from_file(backend()?, path, &LlamaModelParams::default())
             .map_err(|e| engine(&format!("{}: {e}", path.display())))?;
         let vocab = model.vocab();
@@ -84,13 +93,11 @@ impl LlamaJudge {
             }
             Err(_) => None,
         };
-        let name =
-            path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
         Ok(Self {
             model,
             template,
             bos,
-            identity: format!("gguf:{name}:{hash:016x}"),
+            identity,
             threads: threads.max(1) as i32,
             packing: Packing::default(),
         })

@@ -53,6 +53,16 @@ pub fn repo_path(relative: &str) -> String {
     format!("{root}/{relative}")
 }
 
+/// The Python of the virtual environment `scripts/install-test-python.sh` fills
+/// (`$CURATE_PY/hf`; `$CURATE_HF_PYTHON` overrides): `datasets`, `tokenizers`, `gguf`.
+pub fn hf_python() -> String {
+    std::env::var("CURATE_HF_PYTHON").unwrap_or_else(|_| {
+        let venvs = std::env::var("CURATE_PY")
+            .unwrap_or_else(|_| format!("{}/.cache/curate-py", std::env::var("HOME").unwrap()));
+        format!("{venvs}/hf/bin/python")
+    })
+}
+
 /// Runs `scripts/<script>` with python3 and asserts it succeeded.
 pub fn run_script(script: &str, args: &[&str]) {
     let status = Command::new("python3")
