@@ -148,6 +148,12 @@ pub enum Command {
     IndexBenchmarks(IndexArgs),
     /// Try a judge rule on a few records: prints label probabilities or completions.
     Judge(JudgeArgs),
+    /// Label a sample of documents with a judge along named dimensions (educational value,
+    /// domain, ...): OUT/labels.parquet, for `curate train-classifier`.
+    Annotate(AnnotateArgs),
+    /// Train a fastText classifier on `curate annotate`'s labels of one dimension; reports its
+    /// held-out agreement with the judge and writes the model a `classifier` step applies.
+    TrainClassifier(TrainArgs),
     /// Parse and compile every rule of a rules file; errors name the file, line, rule and key.
     CheckRules {
         /// The rules file.
@@ -302,4 +308,89 @@ pub struct SlurmArgs {
     /// Write and print the batch scripts; submit nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// Options of `curate annotate`.
+#[derive(Debug, Args)]
+pub struct AnnotateArgs {
+    /// Documents to sample from: files, globs, folders, URLs (a run's `kept/` folder too).
+    #[arg(long, num_args = 1.., required = true)]
+    pub input: Vec<String>,
+    /// The judge: a GGUF model file (run in-process), or the /v1 URL of an OpenAI-compatible
+    /// server.
+    #[arg(long)]
+    pub model: String,
+    /// Threads of the embedded engine (default: every core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// The model name the server expects.
+    #[arg(long, default_value = "default")]
+    pub model_name: String,
+    /// Environment variable holding the server's API key.
+    #[arg(long)]
+    pub api_key_env: Option<String>,
+    /// A dimension to label: a shipped rule (educational_value, pretrain_domain) or a judge
+    /// rule file of kind "score" whose template shows the document as {text}. Repeatable.
+    #[arg(long = "dimension", default_value = "educational_value")]
+    pub dimensions: Vec<String>,
+    /// Documents to label: those whose ids hash lowest under --seed.
+    #[arg(long, default_value_t = 1000)]
+    pub sample: usize,
+    /// Seed of the sample.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Characters of each document the judge sees (0: all).
+    #[arg(long, default_value_t = 2000)]
+    pub max_chars: usize,
+    /// The folder to write labels.parquet and annotate.json to.
+    #[arg(long)]
+    pub output: PathBuf,
+    /// Text field of the records.
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+    /// Id field of the records.
+    #[arg(long, default_value = "id")]
+    pub id_field: String,
+    /// The verdict cache file (default: ~/.cache/curate/verdicts.redb).
+    #[arg(long)]
+    pub cache: Option<PathBuf>,
+}
+
+/// Options of `curate train-classifier`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// The labels: `curate annotate`'s output folder (or its labels.parquet).
+    #[arg(long)]
+    pub labels: PathBuf,
+    /// The dimension to learn (a column of labels.parquet, e.g. educational_value).
+    #[arg(long)]
+    pub dimension: String,
+    /// The model file to write (fastText .bin); a report (.json) is written next to it.
+    #[arg(long)]
+    pub output: PathBuf,
+    /// Share of the labelled documents held out to measure agreement with the judge.
+    #[arg(long, default_value_t = 0.2)]
+    pub holdout: f64,
+    /// Seed of the held-out split (training itself is fastText's, seeded by it: one thread
+    /// gives the same model from the same labels).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Passes over the training documents.
+    #[arg(long, default_value_t = 25)]
+    pub epoch: i32,
+    /// Learning rate.
+    #[arg(long, default_value_t = 0.5)]
+    pub lr: f64,
+    /// Word n-grams (1: words alone).
+    #[arg(long, default_value_t = 2)]
+    pub word_ngrams: i32,
+    /// Size of the word vectors.
+    #[arg(long, default_value_t = 64)]
+    pub dim: i32,
+    /// Characters of each document used (as the `classifier` step reads them; 0: all).
+    #[arg(long, default_value_t = 10000)]
+    pub max_chars: usize,
+    /// Training threads (1 makes training reproducible to the bit).
+    #[arg(long, default_value_t = 1)]
+    pub threads: i32,
 }

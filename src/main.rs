@@ -7,6 +7,7 @@ mod commands;
 mod config;
 mod counts;
 mod cpu_time;
+mod documents;
 mod engine;
 mod expr_rule;
 mod field_check;
@@ -41,6 +42,8 @@ fn main() -> ExitCode {
         Some(Command::Sql { run, query, format }) => run_sql(&run, &query, format),
         Some(Command::IndexBenchmarks(args)) => commands::index_benchmarks::run(&args),
         Some(Command::Judge(args)) => commands::judge::run(&args),
+        Some(Command::Annotate(args)) => commands::annotate::run(&args),
+        Some(Command::TrainClassifier(args)) => commands::train_classifier::run(&args),
         Some(Command::CheckRules { file }) => check_rules(&file),
         Some(Command::Plan(args)) => plan_only(&args),
         Some(Command::Task(args)) => engine::task::run(&args),

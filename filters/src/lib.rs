@@ -7,6 +7,7 @@
 
 pub mod answer;
 pub mod ascii_words;
+pub mod classifier;
 pub mod cold_start;
 pub mod command_rule;
 pub mod contamination;

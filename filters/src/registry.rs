@@ -1,3 +1,4 @@
+use crate::classifier::ClassifierConfig;
 use crate::cold_start::direct_answer::DirectAnswerConfig;
 use crate::cold_start::domain::DomainConfig;
 use crate::cold_start::general_text::GeneralTextConfig;
@@ -80,6 +81,7 @@ pub fn registry() -> Vec<Registration> {
         Registration::of::<LanguageIdConfig>(),
         Registration::of::<GopherQualityConfig>(),
         Registration::of::<GopherRepetitionConfig>(),
+        Registration::of::<ClassifierConfig>(),
         Registration::of::<ContaminationConfig>(),
         Registration::of::<VerifierConfig>(),
         Registration::of::<MultiPartConfig>(),

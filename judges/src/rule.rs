@@ -62,6 +62,8 @@ const BUILTIN: &[(&str, &str)] = &[
     ("direct_answer", include_str!("../rules/direct_answer.toml")),
     ("answer_match", include_str!("../rules/answer_match.toml")),
     ("benchmark_reworded", include_str!("../rules/benchmark_reworded.toml")),
+    ("educational_value", include_str!("../rules/educational_value.toml")),
+    ("pretrain_domain", include_str!("../rules/pretrain_domain.toml")),
 ];
 
 impl JudgeRule {

@@ -1,5 +1,9 @@
-//! Subcommands other than running a stage: `curate judge` (try a judge rule on a few records)
-//! and `curate index-benchmarks` (the n-gram index of evaluation sets).
+//! Subcommands other than running a stage: `curate judge` (try a judge rule on a few records),
+//! `curate index-benchmarks` (the n-gram index of evaluation sets), `curate annotate` and
+//! `curate train-classifier` (annotation at scale: a judge labels a sample, a classifier learns
+//! it for the `classifier` step).
 
+pub mod annotate;
 pub mod index_benchmarks;
 pub mod judge;
+pub mod train_classifier;

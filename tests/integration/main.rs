@@ -6,6 +6,8 @@
 
 mod common;
 
+mod annotate;
+
 mod cold_start;
 mod contamination;
 mod dedup;
