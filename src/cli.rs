@@ -154,6 +154,9 @@ pub enum Command {
     /// Train a fastText classifier on `curate annotate`'s labels of one dimension; reports its
     /// held-out agreement with the judge and writes the model a `classifier` step applies.
     TrainClassifier(TrainArgs),
+    /// Build Qwen3's pretraining stages (S1 general, S2 math/code/reasoning as a curriculum, S3
+    /// long documents) from curated runs, with targets in tokens: shards and mix.json.
+    Mix(MixArgs),
     /// Parse and compile every rule of a rules file; errors name the file, line, rule and key.
     CheckRules {
         /// The rules file.
@@ -393,4 +396,22 @@ pub struct TrainArgs {
     /// Training threads (1 makes training reproducible to the bit).
     #[arg(long, default_value_t = 1)]
     pub threads: i32,
+}
+
+/// Options of `curate mix`.
+#[derive(Debug, Args)]
+pub struct MixArgs {
+    /// The mixture: `[s1]`, `[s2]`, `[s3]` with their tokens and shares (see the README).
+    #[arg(long)]
+    pub config: PathBuf,
+    /// A curated run to draw from (its stage run with --tokenizer); repeatable, added to the
+    /// config's `runs`.
+    #[arg(long = "run")]
+    pub runs: Vec<PathBuf>,
+    /// The folder to write the stages' shards, mix.json and assignments.parquet to.
+    #[arg(long)]
+    pub output: PathBuf,
+    /// The seed (default: the config's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
 }

@@ -19,6 +19,7 @@ mod heuristics;
 mod judge_cli;
 mod language_id;
 mod language_mixing;
+mod mix;
 mod reasoning_rl;
 mod rules;
 mod slurm;
