@@ -182,6 +182,11 @@ pub fn render_tokens(t: &crate::tokens::TokenTotals) -> String {
         let more = if langs.len() > 8 { format!(" (+{} more)", langs.len() - 8) } else { String::new() };
         let _ = writeln!(s, "kept tokens by language: {}{more}", top.join(", "));
     }
+    if !t.labels.is_empty() {
+        let labels: Vec<String> =
+            t.labels.iter().map(|(l, f)| format!("{l} {:.3}M", m(f.kept.tokens))).collect();
+        let _ = writeln!(s, "kept tokens by label: {}", labels.join(", "));
+    }
     if t.cpu_seconds > 0.0 {
         let _ = writeln!(
             s,

@@ -82,6 +82,9 @@ pub struct TokenTotals {
     pub all: Fates,
     /// Per detected language (`unknown` without language ID).
     pub languages: BTreeMap<String, Fates>,
+    /// Per label of a `classifier` step (`pretrain_domain:math`): the domains, when annotated.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, Fates>,
     /// Rejections per step and rule (the first rule each record failed).
     pub rejections: Vec<Rejection>,
     /// Bytes of text counted, and the CPU seconds counting took (summed over workers).
@@ -111,8 +114,21 @@ pub const TOKEN_COUNTS_VIEW: &str = "CREATE VIEW token_counts AS \
     SELECT 'rejected', step, rule, coalesce(language, 'unknown'), count(*)::UBIGINT, coalesce(sum(tokens), 0)::UBIGINT \
     FROM rejected GROUP BY ALL";
 
-/// The token totals of the finished run at `root`, counted under `tokenizer`.
-pub fn totals(root: &Path, tokenizer: &str, bytes_counted: u64, cpu_seconds: f64) -> Result<TokenTotals> {
+/// Records and tokens per `classifier` label (rules `<dimension>:<label>`), kept and rejected.
+const LABEL_TOKENS: &str = "SELECT d.rule, 'kept', count(*)::UBIGINT, coalesce(sum(k.tokens), 0)::UBIGINT \
+    FROM decisions d JOIN kept k USING (id) WHERE d.step IN ({steps}) AND d.item IS NULL AND contains(d.rule, ':') GROUP BY 1 \
+    UNION ALL SELECT d.rule, 'rejected', count(*)::UBIGINT, coalesce(sum(r.tokens), 0)::UBIGINT \
+    FROM decisions d JOIN rejected r USING (id) WHERE d.step IN ({steps}) AND d.item IS NULL AND contains(d.rule, ':') GROUP BY 1";
+
+/// The token totals of the finished run at `root`, counted under `tokenizer`; `classifiers`
+/// names its `classifier` steps, whose labels are counted too.
+pub fn totals(
+    root: &Path,
+    tokenizer: &str,
+    bytes_counted: u64,
+    cpu_seconds: f64,
+    classifiers: &[String],
+) -> Result<TokenTotals> {
     let conn = crate::sql::open(root)?;
     let mut stmt = conn
         .prepare("SELECT fate, step, rule, language, records, tokens FROM token_counts")
@@ -151,5 +167,20 @@ pub fn totals(root: &Path, tokenizer: &str, bytes_counted: u64, cpu_seconds: f64
     }
     out.rejections =
         rejections.into_iter().map(|((step, rule), amount)| Rejection { step, rule, amount }).collect();
+    if !classifiers.is_empty() {
+        let steps: Vec<String> = classifiers.iter().map(|s| format!("'{}'", s.replace('\'', "''"))).collect();
+        let sql = LABEL_TOKENS.replace("{steps}", &steps.join(", "));
+        let mut stmt = conn.prepare(&sql).context("counting tokens per label")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, u64>(2)?, r.get::<_, u64>(3)?))
+        })?;
+        for row in rows {
+            let (label, fate, records, tokens) = row.context("counting tokens per label")?;
+            let fates = out.labels.entry(label).or_default();
+            let amount = if fate == "kept" { &mut fates.kept } else { &mut fates.rejected };
+            amount.records += records;
+            amount.tokens += tokens;
+        }
+    }
     Ok(out)
 }

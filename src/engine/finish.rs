@@ -82,7 +82,19 @@ pub fn finish(dir: &RunDir, plan: &Plan, inv: &Invocation, usage: Usage, timing:
     let tokens = match &config.tokens.tokenizer {
         Some(path) => {
             let identity = crate::tokens::Tokenizer::open(path)?.identity().to_string();
-            Some(crate::tokens::totals(output, &identity, counts.tokens_bytes, counts.tokens_seconds)?)
+            let classifiers: Vec<String> = config
+                .steps
+                .iter()
+                .filter(|s| s.filter == "classifier")
+                .map(|s| s.name().to_string())
+                .collect();
+            Some(crate::tokens::totals(
+                output,
+                &identity,
+                counts.tokens_bytes,
+                counts.tokens_seconds,
+                &classifiers,
+            )?)
         }
         None => None,
     };

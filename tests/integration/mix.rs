@@ -112,6 +112,18 @@ fn stages_meet_their_token_targets_and_shares_from_real_runs() {
         curated_run(dir.path(), "prose", &prose.iter().map(|t| &t.0).collect::<Vec<_>>(), &models),
     ];
     let pool_tokens: u64 = runs.iter().map(|r| sql_count(r, "select sum(tokens) from kept")).sum();
+    // Each run's manifest counts its kept tokens per classifier label (the domains).
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(runs[0].join("manifest.json")).unwrap()).unwrap();
+    let labels = &manifest["tokens"]["labels"];
+    let labelled: u64 = labels
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(l, _)| l.starts_with("pretrain_domain:"))
+        .map(|(_, f)| f["kept"]["tokens"].as_u64().unwrap())
+        .sum();
+    assert_eq!(labelled, sql_count(&runs[0], "select sum(tokens) from kept"));
     let math_tokens = sql_count(
         &runs[0],
         "select sum(k.tokens) from kept k join decisions d using (id) where d.rule = 'pretrain_domain:math'",
@@ -184,6 +196,11 @@ fn stages_meet_their_token_targets_and_shares_from_real_runs() {
         let shards = s["shards"].as_array().unwrap();
         assert!(shards[..shards.len() - 1].iter().all(|sh| sh["tokens"].as_u64().unwrap() >= 20_000));
     }
+    // Per run: what each stage took of it, in epochs; S3's long documents are all prose.
+    let s3_sources = report["stages"]["s3"]["sources"].as_array().unwrap();
+    assert_eq!(s3_sources.len(), 2);
+    let taken: u64 = s3_sources.iter().map(|s| s["selected_tokens"].as_u64().unwrap()).sum();
+    assert_eq!(taken, report["stages"]["s3"]["selected_tokens"].as_u64().unwrap());
     let s2b = &report["stages"]["s2"]["buckets"];
     let math = s2b.as_array().unwrap().iter().find(|b| b["name"] == "math").unwrap();
     assert!((math["epochs"].as_f64().unwrap() - 2.0).abs() < 0.05, "{math}");

@@ -4,7 +4,7 @@
 //! documents. Each bucket (a language, a domain, the rest) gets its token target from its pool:
 //! whole copies while they fit (upsampling, recorded as epochs), then a seeded draw. The
 //! stages are written as Parquet shards of `shard_tokens`, with `mix.json` (targets, what each
-//! bucket had and got, the shards) and `assignments.parquet` (each copy of each document: its
+//! bucket and each run had and got, the shards) and `assignments.parquet` (each copy of each document: its
 //! run, stage, bucket, shard and place). The same config and seed give the same shards.
 
 mod config;
@@ -29,6 +29,20 @@ struct StagePlan {
     picks: Vec<(Pick, u32)>,
     /// Documents left out before the buckets (below `min_quality`, too short for S3, ...).
     left_out: u64,
+    /// Per run: the tokens of its documents in the stage's pool.
+    pool_by_run: Vec<u64>,
+}
+
+/// What a stage took from one run.
+#[derive(Debug, Serialize)]
+struct SourceReport {
+    run: String,
+    /// Tokens of its documents in the stage's pool.
+    available_tokens: u64,
+    /// Tokens taken (copies counted).
+    selected_tokens: u64,
+    /// Times its pool is seen.
+    epochs: f64,
 }
 
 /// What `mix.json` records of a stage.
@@ -39,6 +53,7 @@ struct StageReport {
     selected_documents: u64,
     left_out_documents: u64,
     buckets: Vec<BucketReport>,
+    sources: Vec<SourceReport>,
     shards: Vec<store::ShardReport>,
 }
 
@@ -167,6 +182,25 @@ pub fn run(args: &MixArgs) -> Result<()> {
             selected_documents: p.picks.len() as u64,
             left_out_documents: p.left_out,
             buckets: p.buckets.clone(),
+            sources: runs
+                .iter()
+                .enumerate()
+                .map(|(r, run)| {
+                    let selected: u64 = p
+                        .picks
+                        .iter()
+                        .filter(|(pick, _)| candidates[pick.index].run as usize == r)
+                        .map(|(pick, _)| candidates[pick.index].tokens)
+                        .sum();
+                    let available = p.pool_by_run.get(r).copied().unwrap_or(0);
+                    SourceReport {
+                        run: run.display().to_string(),
+                        available_tokens: available,
+                        selected_tokens: selected,
+                        epochs: if available == 0 { 0.0 } else { selected as f64 / available as f64 },
+                    }
+                })
+                .collect(),
             shards,
         };
         let buckets: Vec<String> = report
@@ -255,11 +289,17 @@ fn plan(
         picks.sort_by_key(order_key);
     }
     let shard_of = shards(picks.iter().map(|p| candidates[p.index].tokens), config.shard_tokens);
+    let runs = candidates.iter().map(|c| c.run as usize + 1).max().unwrap_or(0);
+    let mut pool_by_run = vec![0u64; runs];
+    for &i in pool {
+        pool_by_run[candidates[i].run as usize] += candidates[i].tokens;
+    }
     StagePlan {
         name,
         buckets: reports,
         picks: picks.into_iter().zip(shard_of).collect(),
         left_out: (candidates.len() - pool.len()) as u64,
+        pool_by_run,
     }
 }
 
