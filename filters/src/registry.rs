@@ -116,6 +116,10 @@ mod tests {
                 Ok(_) => {}
                 // Needs an index that only the user can name.
                 Err(e) if r.name == "contamination" => assert!(e.to_string().contains("--benchmarks"), "{e}"),
+                // Needs the model `curate train-classifier` wrote.
+                Err(e) if r.name == "classifier" => {
+                    assert!(e.to_string().contains("`model` is required"), "{e}")
+                }
                 // Rules as data have nothing to run until the user writes one.
                 Err(e) if ["regex", "judge", "command"].contains(&r.name) => {
                     assert!(e.to_string().contains("missing"), "{e}")
