@@ -178,7 +178,10 @@ mod tests {
     fn shipped_rules_load_and_render() {
         for name in JudgeRule::builtin_names() {
             let rule = JudgeRule::load(name).unwrap_or_else(|e| panic!("{e}"));
-            let record = serde_json::json!({"query": "What is 2+2?", "response": "4", "answer": "4", "reference": "4"});
+            // Query and response rules, and annotation rules that show a document as {text}.
+            let record = serde_json::json!({
+                "query": "What is 2+2?", "response": "4", "answer": "4", "reference": "4", "text": "What is 2+2?"
+            });
             let prompt = rule.render(&record).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert!(prompt.contains("What is 2+2?"), "{name}: {prompt}");
         }
