@@ -270,3 +270,64 @@ fn annotate_labels_a_stable_sample_and_a_rerun_asks_nothing() {
         report["dimensions"][0]["counts"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
     assert_eq!(counted, 8);
 }
+
+#[test]
+#[cfg_attr(not(feature = "embedded-judge"), ignore = "needs the embedded-judge feature")]
+fn a_classifier_reproduces_a_real_judges_labels_better_than_the_majority() {
+    // SmolLM2-135M labels the domain of 120 real texts (30 each: MATH problems, Moby-Dick,
+    // speeches, spam; their first 200 characters): mechanics, not wisdom, but its labels follow
+    // the text, so a classifier trained on them must reproduce them on held-out documents.
+    let dir = tempfile::tempdir().unwrap();
+    let texts = labelled_texts(30);
+    let input = dir.path().join("docs.jsonl");
+    let mut file = std::fs::File::create(&input).unwrap();
+    for (i, (text, source, _)) in texts.iter().enumerate() {
+        if *source != "code" {
+            writeln!(file, "{}", serde_json::json!({ "id": format!("x{i}"), "text": text })).unwrap();
+        }
+    }
+    let model = data_dir().join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    let labels = dir.path().join("labels");
+    curate_ok(&[
+        "annotate",
+        "--input",
+        input.to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+        "--dimension",
+        "pretrain_domain",
+        "--sample",
+        "120",
+        "--max-chars",
+        "200",
+        "--output",
+        labels.to_str().unwrap(),
+        "--cache",
+        dir.path().join("verdicts.redb").to_str().unwrap(),
+    ]);
+    let out = curate_ok(&[
+        "train-classifier",
+        "--labels",
+        labels.to_str().unwrap(),
+        "--dimension",
+        "pretrain_domain",
+        "--holdout",
+        "0.3",
+        "--output",
+        dir.path().join("domain.bin").to_str().unwrap(),
+    ]);
+    eprintln!("{out}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("domain.json")).unwrap()).unwrap();
+    let held = &report["held_out"];
+    let (accuracy, baseline) =
+        (held["accuracy"].as_f64().unwrap(), held["majority_baseline"].as_f64().unwrap());
+    // Measured: 0.933 on 30 held out against a majority baseline of 0.433 (the same texts by
+    // hand with seeds 1, 2: 0.857 / 0.548, 0.800 / 0.425). The stated margin: 0.2 above the
+    // majority label.
+    assert!(accuracy >= baseline + 0.2, "{report}");
+    assert_eq!(
+        report["judge"]["judge"].as_str().unwrap().split(':').nth(1),
+        Some("SmolLM2-135M-Instruct.Q4_1.gguf")
+    );
+}
