@@ -157,6 +157,10 @@ pub enum Command {
     /// Build Qwen3's pretraining stages (S1 general, S2 math/code/reasoning as a curriculum, S3
     /// long documents) from curated runs, with targets in tokens: shards and mix.json.
     Mix(MixArgs),
+    /// Assemble Qwen3's Stage-3 SFT set: thinking exchanges from cold-start runs, non-thinking
+    /// ones from files, single- and multi-turn records with /think and /no_think, every record
+    /// validated.
+    Fuse(FuseArgs),
     /// Parse and compile every rule of a rules file; errors name the file, line, rule and key.
     CheckRules {
         /// The rules file.
@@ -414,4 +418,34 @@ pub struct MixArgs {
     /// The seed (default: the config's `seed`).
     #[arg(long)]
     pub seed: Option<u64>,
+}
+
+/// Options of `curate fuse`.
+#[derive(Debug, Args)]
+pub struct FuseArgs {
+    /// A finished cold-start run whose kept pairs are thinking exchanges; repeatable.
+    #[arg(long)]
+    pub think: Vec<PathBuf>,
+    /// A file of non-thinking exchanges (JSONL or Parquet: query, response, task_type, model);
+    /// repeatable.
+    #[arg(long)]
+    pub no_think: Vec<PathBuf>,
+    /// Shares and sizes (see the README); defaults without one.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// The folder to write fusion.jsonl and fusion.json to.
+    #[arg(long)]
+    pub output: PathBuf,
+    /// Count the thinking budget in this GGUF model's tokens (words without it).
+    #[arg(long)]
+    pub tokenizer: Option<PathBuf>,
+    /// The field of the user's message in --no-think files.
+    #[arg(long, default_value = "query")]
+    pub query_field: String,
+    /// The field of the answer in --no-think files.
+    #[arg(long, default_value = "response")]
+    pub response_field: String,
+    /// The field of the task type in --no-think files.
+    #[arg(long, default_value = "task_type")]
+    pub task_type_field: String,
 }

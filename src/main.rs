@@ -45,6 +45,7 @@ fn main() -> ExitCode {
         Some(Command::Annotate(args)) => commands::annotate::run(&args),
         Some(Command::TrainClassifier(args)) => commands::train_classifier::run(&args),
         Some(Command::Mix(args)) => commands::mix::run(&args),
+        Some(Command::Fuse(args)) => commands::fuse::run(&args),
         Some(Command::CheckRules { file }) => check_rules(&file),
         Some(Command::Plan(args)) => plan_only(&args),
         Some(Command::Task(args)) => engine::task::run(&args),

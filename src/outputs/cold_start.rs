@@ -42,21 +42,28 @@ pub struct ColdStartOutputs {
     pub annotation_queue: u64,
 }
 
-/// The assistant turn of an SFT record: reasoning in a `<think>` block, then the answer.
-pub fn assistant_turn(response: &str, answer: Option<&str>, no_think: bool) -> String {
+/// A response as reasoning and the answer the user sees: its `<think>` block and what follows,
+/// or, without a block, the whole response as reasoning and its final answer (or last
+/// paragraph) as what the user sees; and whether it had a block.
+pub fn reasoning_and_answer(response: &str, answer: Option<&str>) -> (String, String, bool) {
     let (thinking, after) = split_thinking(response);
-    let (reasoning, visible) = match thinking {
-        Some(t) => (t.trim().to_string(), after.trim().to_string()),
+    match thinking {
+        Some(t) => (t.trim().to_string(), after.trim().to_string(), true),
         None => {
             let visible = match answer {
                 Some(a) => format!("The final answer is $\\boxed{{{a}}}$."),
                 None => response.trim().rsplit("\n\n").next().unwrap_or("").trim().to_string(),
             };
-            (response.trim().to_string(), visible)
+            (response.trim().to_string(), visible, false)
         }
-    };
+    }
+}
+
+/// The assistant turn of an SFT record: reasoning in a `<think>` block, then the answer.
+pub fn assistant_turn(response: &str, answer: Option<&str>, no_think: bool) -> String {
+    let (reasoning, visible, had_block) = reasoning_and_answer(response, answer);
     if no_think {
-        let body = if thinking.is_some() { visible } else { reasoning };
+        let body = if had_block { visible } else { reasoning };
         format!("<think>\n\n</think>\n\n{body}")
     } else {
         format!("<think>\n{reasoning}\n</think>\n\n{visible}")

@@ -15,6 +15,7 @@ mod end_to_end;
 mod faults;
 mod final_answers;
 mod first_hour;
+mod fuse;
 mod heuristics;
 mod judge_cli;
 mod language_id;
