@@ -194,9 +194,9 @@ pub enum SubmitTo {
     Slurm(SlurmArgs),
 }
 
-/// Options of `curate judge`.
+/// The model a command asks (`curate judge`, `curate annotate`).
 #[derive(Debug, Args)]
-pub struct JudgeArgs {
+pub struct ModelArgs {
     /// The judge: a GGUF model file (run in-process), or the /v1 URL of an OpenAI-compatible
     /// server (e.g. http://localhost:8080/v1).
     #[arg(long)]
@@ -210,6 +210,27 @@ pub struct JudgeArgs {
     /// Environment variable holding the server's API key.
     #[arg(long)]
     pub api_key_env: Option<String>,
+}
+
+impl ModelArgs {
+    /// How to reach the model; `completions` asks /v1/completions with raw prompts.
+    pub fn spec(&self, completions: bool) -> crate::judge_backend::JudgeSpec<'_> {
+        crate::judge_backend::JudgeSpec {
+            model: &self.model,
+            model_name: &self.model_name,
+            threads: self.threads,
+            api_key_env: self.api_key_env.clone(),
+            completions,
+        }
+    }
+}
+
+/// Options of `curate judge`.
+#[derive(Debug, Args)]
+pub struct JudgeArgs {
+    /// The model asked.
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Use /v1/completions with raw prompts instead of /v1/chat/completions.
     #[arg(long)]
     pub completions: bool,
@@ -323,19 +344,9 @@ pub struct AnnotateArgs {
     /// Documents to sample from: files, globs, folders, URLs (a run's `kept/` folder too).
     #[arg(long, num_args = 1.., required = true)]
     pub input: Vec<String>,
-    /// The judge: a GGUF model file (run in-process), or the /v1 URL of an OpenAI-compatible
-    /// server.
-    #[arg(long)]
-    pub model: String,
-    /// Threads of the embedded engine (default: every core).
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// The model name the server expects.
-    #[arg(long, default_value = "default")]
-    pub model_name: String,
-    /// Environment variable holding the server's API key.
-    #[arg(long)]
-    pub api_key_env: Option<String>,
+    /// The judge.
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// A dimension to label: a shipped rule (educational_value, pretrain_domain) or a judge
     /// rule file of kind "score" whose template shows the document as {text}. Repeatable.
     #[arg(long = "dimension", default_value = "educational_value")]

@@ -93,13 +93,7 @@ pub fn run(args: &AnnotateArgs) -> Result<()> {
         eprintln!("annotate: {} unreadable records skipped; the first: {first}", unreadable.count);
     }
 
-    let (backend, in_process) = crate::judge_backend::open(&crate::judge_backend::JudgeSpec {
-        model: &args.model,
-        model_name: &args.model_name,
-        threads: args.threads,
-        api_key_env: args.api_key_env.clone(),
-        completions: false,
-    })?;
+    let (backend, in_process) = crate::judge_backend::open(&args.model.spec(false))?;
     let cache_path = args.cache.clone().unwrap_or_else(crate::judge_backend::default_cache);
     let cache = Arc::new(VerdictCache::open(&cache_path)?);
     let judge = SharedJudge::new(backend, Some(cache), in_process);

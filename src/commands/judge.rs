@@ -10,13 +10,7 @@ use crate::records::{records, tempfile_dir};
 /// Runs the rule over the input's first records and prints one JSON line per record.
 pub fn run(args: &JudgeArgs) -> Result<()> {
     let rule = JudgeRule::load(&args.rule)?;
-    let (backend, _) = crate::judge_backend::open(&crate::judge_backend::JudgeSpec {
-        model: &args.model,
-        model_name: &args.model_name,
-        threads: args.threads,
-        api_key_env: args.api_key_env.clone(),
-        completions: args.completions,
-    })?;
+    let (backend, _) = crate::judge_backend::open(&args.model.spec(args.completions))?;
     let backend = backend.as_ref();
     let cache_path = args.cache.clone().unwrap_or_else(crate::judge_backend::default_cache);
     let cache = VerdictCache::open(&cache_path)?;

