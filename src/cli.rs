@@ -437,8 +437,8 @@ pub struct FuseArgs {
     /// A finished cold-start run whose kept pairs are thinking exchanges; repeatable.
     #[arg(long)]
     pub think: Vec<PathBuf>,
-    /// A file of non-thinking exchanges (JSONL or Parquet: query, response, task_type, model);
-    /// repeatable.
+    /// Non-thinking exchanges: a finished `--stage thinking-fusion` run, or a file (JSONL or
+    /// Parquet: query, response, task_type, model); repeatable.
     #[arg(long)]
     pub no_think: Vec<PathBuf>,
     /// Shares and sizes (see the README); defaults without one.

@@ -83,7 +83,60 @@ pub fn presets() -> Vec<Preset> {
             ]
         },
         fields: || FieldNames { text: "query".into(), id: "id".into() },
+    },
+    Preset {
+        name: "thinking-fusion",
+        description: "Qwen3 thinking-mode fusion, non-thinking side: general instructions labelled by task type, \
+                      answered with thinking off (--sample N --responder MODEL, or given), checked without a \
+                      verifier; then `curate fuse` joins them with a cold-start run's thinking data",
+        steps: thinking_fusion_steps,
+        fields: || FieldNames { text: "query".into(), id: "id".into() },
     }]
+}
+
+/// The steps of `thinking-fusion`: task types (an input `task_type` field, keywords, else the
+/// judge's `task_type` rule), non-thinking responses, and the response checks that need no
+/// reasoning (no guessing or inconsistency rule: a non-thinking answer has no reasoning).
+fn thinking_fusion_steps() -> Vec<StepConfig> {
+    let mut task = StepConfig::of("domain");
+    task.name = Some("task_type".into());
+    let taxonomy: Vec<toml::Value> = [
+        ("translation", "translate, translation, in english:, into english, into french, into german, into spanish, into chinese"),
+        ("role_play", "role-play, roleplay, pretend you are, act as, you are a, in character"),
+        ("creative_writing", "write a story, write a poem, poem, short story, essay, lyrics, haiku"),
+        ("code", "python, function, code, program, javascript, sql, algorithm, def "),
+        ("math", "solve, calculate, how many, equation, sum of, probability, integer"),
+        ("instruction_following", "in exactly, at most, at least, bullet points, words, format, json"),
+    ]
+    .into_iter()
+    .map(|(label, words)| {
+        let mut entry = toml::Table::new();
+        entry.insert("label".into(), label.into());
+        entry.insert(
+            "keywords".into(),
+            toml::Value::Array(words.split(',').map(|w| toml::Value::String(w.trim().into())).collect()),
+        );
+        toml::Value::Table(entry)
+    })
+    .collect();
+    task.options.insert("domain_field".into(), "task_type".into());
+    task.options.insert("taxonomy".into(), toml::Value::Array(taxonomy));
+    task.options.insert("judge_rule".into(), "task_type".into());
+    task.options.insert(
+        "judge_labels".into(),
+        toml::Value::Array(
+            ["code", "math", "instruction_following", "creative_writing", "qa", "role_play", "translation"]
+                .map(|l| toml::Value::String(l.into()))
+                .to_vec(),
+        ),
+    );
+    let mut sample = StepConfig::of("sample_responses");
+    sample.options.insert("n".into(), toml::Value::Integer(1));
+    sample.options.insert("think".into(), toml::Value::Boolean(false));
+    let mut responses = StepConfig::of("responses");
+    responses.options.insert("min_reasoning_tokens".into(), toml::Value::Integer(0));
+    responses.options.insert("judge_rules".into(), toml::Value::Array(vec!["style_shift".into()]));
+    vec![task, sample, responses, StepConfig::of("exact_dedup")]
 }
 
 /// The preset named `name`.

@@ -64,6 +64,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("benchmark_reworded", include_str!("../rules/benchmark_reworded.toml")),
     ("educational_value", include_str!("../rules/educational_value.toml")),
     ("pretrain_domain", include_str!("../rules/pretrain_domain.toml")),
+    ("task_type", include_str!("../rules/task_type.toml")),
 ];
 
 impl JudgeRule {

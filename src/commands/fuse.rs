@@ -112,13 +112,12 @@ pub fn run(args: &FuseArgs) -> Result<()> {
         think_pool.extend(think_exchanges(run)?);
     }
     let mut plain_pool = Vec::new();
-    for file in &args.no_think {
-        plain_pool.extend(plain_exchanges(
-            file,
-            &args.query_field,
-            &args.response_field,
-            &args.task_type_field,
-        )?);
+    for source in &args.no_think {
+        plain_pool.extend(if source.is_dir() {
+            plain_run_exchanges(source)?
+        } else {
+            plain_exchanges(source, &args.query_field, &args.response_field, &args.task_type_field)?
+        });
     }
     let tokenizer = match &args.tokenizer {
         Some(path) => Some(crate::tokens::Tokenizer::open(path)?),
@@ -295,11 +294,14 @@ fn draw(pool: &[Source], n: usize, seed: u64, salt: &str) -> Result<Vec<Source>>
     Ok(order.into_iter().take(n).cloned().collect())
 }
 
-/// The thinking exchanges of a cold-start run: per query, its shortest passing response.
-fn think_exchanges(run: &Path) -> Result<Vec<Source>> {
+/// A kept pair of a run: query id, query, response, model, answer, domain (task type).
+type Pair = (String, String, String, Option<String>, Option<String>, Option<String>);
+
+/// Per kept query of a cold-start (or thinking-fusion) run, its shortest passing response.
+fn pairs_of(run: &Path) -> Result<Vec<Pair>> {
     let pairs = run.join("pairs").join("pairs.parquet");
     if !pairs.is_file() {
-        bail!("{}: no pairs/pairs.parquet: give a finished cold-start run", run.display());
+        bail!("{}: no pairs/pairs.parquet: give a finished cold-start or thinking-fusion run", run.display());
     }
     let conn = duckdb::Connection::open_in_memory()?;
     let sql = format!(
@@ -308,34 +310,51 @@ fn think_exchanges(run: &Path) -> Result<Vec<Source>> {
         pairs.to_string_lossy().replace('\'', "''")
     );
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, Option<String>>(3)?,
-            r.get::<_, Option<String>>(4)?,
-            r.get::<_, Option<String>>(5)?,
-        ))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (id, query, response, model, answer, domain) = row?;
-        let (reasoning, visible, _) =
-            crate::outputs::cold_start::reasoning_and_answer(&response, answer.as_deref());
-        out.push(Source {
-            id: format!("think:{id}"),
-            exchange: Exchange {
-                user: query,
-                reasoning: Some(reasoning),
-                answer: visible,
-                mode: Mode::Think,
-            },
-            task_type: domain.unwrap_or_else(|| "reasoning".into()),
-            teacher: model,
-        });
-    }
-    Ok(out)
+    let rows =
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The thinking exchanges of a cold-start run.
+fn think_exchanges(run: &Path) -> Result<Vec<Source>> {
+    Ok(pairs_of(run)?
+        .into_iter()
+        .map(|(id, query, response, model, answer, domain)| {
+            let (reasoning, visible, _) =
+                crate::outputs::cold_start::reasoning_and_answer(&response, answer.as_deref());
+            Source {
+                id: format!("think:{id}"),
+                exchange: Exchange {
+                    user: query,
+                    reasoning: Some(reasoning),
+                    answer: visible,
+                    mode: Mode::Think,
+                },
+                task_type: domain.unwrap_or_else(|| "reasoning".into()),
+                teacher: model,
+            }
+        })
+        .collect())
+}
+
+/// The non-thinking exchanges of a thinking-fusion run: responses sampled with thinking off
+/// (an empty think block, if any, dropped), task types as labelled.
+fn plain_run_exchanges(run: &Path) -> Result<Vec<Source>> {
+    Ok(pairs_of(run)?
+        .into_iter()
+        .map(|(id, query, response, model, _, domain)| {
+            let answer = match curate_filters::answer::split_thinking(&response) {
+                (Some(_), after) => after.trim().to_string(),
+                (None, _) => response.trim().to_string(),
+            };
+            Source {
+                id: format!("no_think:{id}"),
+                exchange: Exchange { user: query, reasoning: None, answer, mode: Mode::NoThink },
+                task_type: domain.unwrap_or_else(|| "general".into()),
+                teacher: model,
+            }
+        })
+        .collect())
 }
 
 /// The non-thinking exchanges of a JSONL file: `query`, `response`, `task_type` (optional:

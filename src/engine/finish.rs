@@ -54,14 +54,19 @@ pub fn finish(dir: &RunDir, plan: &Plan, inv: &Invocation, usage: Usage, timing:
     verify(dir, plan, &counts)?;
     let config = &plan.config;
     let output = dir.root();
-    let cold_start = if config.stage == "cold-start" {
+    // thinking-fusion's non-thinking pairs are written as cold-start's are (sft/, pairs/), with
+    // empty think blocks, for `curate fuse`.
+    let cold_start = if config.stage == "cold-start" || config.stage == "thinking-fusion" {
         let option =
             |key: &str, default: &str| config.step_option("responses", key).unwrap_or(default).to_string();
         Some(crate::outputs::cold_start::write(
             output,
             &option("responses_field", "responses"),
             &option("response_text_key", "text"),
-            inv.sft_options(),
+            crate::outputs::cold_start::SftOptions {
+                no_think: inv.sft_options().no_think || config.stage == "thinking-fusion",
+                ..inv.sft_options()
+            },
         )?)
     } else {
         None

@@ -153,3 +153,72 @@ fn thinking_and_non_thinking_exchanges_fuse_into_valid_records() {
         std::fs::read(dir.path().join("b/fusion.jsonl")).unwrap()
     );
 }
+
+#[test]
+#[cfg_attr(not(feature = "embedded-judge"), ignore = "needs the embedded-judge feature")]
+fn the_thinking_fusion_stage_answers_general_requests_with_thinking_off() {
+    // Real writing requests in English and Japanese (the OpenAI evals registry), task types
+    // from a given field, keywords, or (here without a judge) `other`; SmolLM2 answers each
+    // with thinking off; the checks need no verifier. Then `curate fuse` takes the run.
+    let dir = tempfile::tempdir().unwrap();
+    let all = dir.path().join("queries.jsonl");
+    run_script("build-query-sample.py", &[data_dir().to_str().unwrap(), all.to_str().unwrap(), "40"]);
+    let mut picked: Vec<Value> =
+        json_lines(&all).into_iter().filter(|r| r["expect"] == "general_text").take(8).collect();
+    picked[0]["task_type"] = "creative_writing".into();
+    let input = dir.path().join("general.jsonl");
+    std::fs::write(&input, picked.iter().map(|r| r.to_string() + "\n").collect::<String>()).unwrap();
+    let config = dir.path().join("fusion.toml");
+    std::fs::write(&config, "[steps.sample_responses]\nmax_tokens = 40\n").unwrap();
+    let model = data_dir().join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    let run = dir.path().join("fusion-run");
+    let out = curate_ok(&stage_args(
+        "thinking-fusion",
+        input.to_str().unwrap(),
+        run.to_str().unwrap(),
+        &["--no-judge", "--config", config.to_str().unwrap(), "--responder", model.to_str().unwrap()],
+    ));
+    eprintln!("{out}");
+    // Every request got one response sampled with thinking off, checked without a verifier
+    // (no guessing rule: a non-thinking answer has no reasoning).
+    assert_eq!(
+        sql_count(&run, "select count(*) from decisions where rule = 'responses_sampled' and score = 1"),
+        8
+    );
+    assert_eq!(sql_count(&run, "select count(*) from decisions where rule = 'guessing'"), 0);
+    assert_eq!(sql_count(&run, "select count(*) from decisions where rule = 'final_answer'"), 0);
+    let kept = sql_count(&run, "select count(*) from kept");
+    assert!(kept >= 4, "{out}");
+    // The given task type is kept; the SFT form has empty think blocks.
+    let types: Vec<String> =
+        sql(&run, "select distinct domain from pairs").into_iter().map(|r| r[0].clone()).collect();
+    assert!(types.contains(&"creative_writing".to_string()) || kept < 8, "{types:?}");
+    for record in json_lines(&run.join("sft/sft.jsonl")) {
+        assert!(
+            record["messages"][1]["content"].as_str().unwrap().starts_with("<think>\n\n</think>\n\n"),
+            "{record}"
+        );
+    }
+    // `curate fuse` takes the run as non-thinking data.
+    let fused = curate_ok(&[
+        "fuse",
+        "--no-think",
+        run.to_str().unwrap(),
+        "--config",
+        config_fuse(dir.path()).to_str().unwrap(),
+        "--output",
+        dir.path().join("fused").to_str().unwrap(),
+    ]);
+    assert!(fused.contains(&format!("no_think {kept}")), "{fused}");
+    for r in json_lines(&dir.path().join("fused/fusion.jsonl")) {
+        assert!(follows_the_latest_flag(&r), "{r}");
+        assert!(r["teachers"][0].as_str().unwrap().contains("SmolLM2"), "{r}");
+    }
+}
+
+/// A fuse config of non-thinking data only.
+fn config_fuse(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("fuse.toml");
+    std::fs::write(&path, "think = 0.0\ndialogues = 0.5\n").unwrap();
+    path
+}

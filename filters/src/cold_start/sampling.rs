@@ -29,6 +29,9 @@ pub struct SampleResponsesConfig {
     pub code_instruction: String,
     /// The field holding tests, which tells code queries apart.
     pub tests_field: String,
+    /// Sample with thinking on (false renders a thinking model's template with
+    /// `enable_thinking = false`, as Qwen3's `/no_think`: non-thinking responses).
+    pub think: bool,
 }
 
 impl Default for SampleResponsesConfig {
@@ -41,6 +44,7 @@ impl Default for SampleResponsesConfig {
             instruction: String::new(),
             code_instruction: String::new(),
             tests_field: "tests".into(),
+            think: true,
         }
     }
 }
@@ -122,14 +126,17 @@ impl Filter for SampleResponses {
                 max_tokens: self.config.max_tokens,
                 stop: vec![],
                 seed: Some(self.config.seed + k),
-                think: true,
+                think: self.config.think,
             }));
         }
         if requests.is_empty() {
             return Ok(out);
         }
         let texts = responder
-            .generate("sample_responses@1", &requests)
+            .generate(
+                if self.config.think { "sample_responses@1" } else { "sample_responses@1/no_think" },
+                &requests,
+            )
             .map_err(|source| FilterError::Judge { filter: SampleResponsesConfig::NAME.into(), source })?;
         let model = responder.usage().identity;
         for (j, (i, mut fields)) in wanting.into_iter().enumerate() {
