@@ -17,10 +17,13 @@ scripts/cargo.sh build --release --locked
 curate="$CARGO_TARGET_DIR/release/curate"
 echo "curate is built: $curate (scripts/install.sh puts it on the PATH)"
 
-"$curate" --stage pretrain --input "$data/sample/multilingual.jsonl.gz" "$data/sample/english.jsonl" --output "$run"
+"$curate" --stage pretrain --input "$data/sample/multilingual.jsonl.gz" "$data/sample/english.jsonl" --output "$run" \
+  --tokenizer "$data/models/SmolLM2-135M-Instruct.Q4_1.gguf"
 echo
 echo "\$ curate sql $run \"select language, count(*) as kept from kept group by 1 order by 2 desc limit 10\""
 "$curate" sql "$run" "select language, count(*) as kept from kept group by 1 order by 2 desc limit 10"
+echo "\$ curate sql $run \"select fate, language, records, tokens from token_counts where fate = 'kept' order by tokens desc limit 5\""
+"$curate" sql "$run" "select fate, language, records, tokens from token_counts where fate = 'kept' order by tokens desc limit 5"
 echo "\$ curate sql $run \"select step, rule, count(*) as dropped from rejected group by all order by 3 desc limit 10\""
 "$curate" sql "$run" "select step, rule, count(*) as dropped from rejected group by all order by 3 desc limit 10"
 
