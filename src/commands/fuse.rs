@@ -66,6 +66,8 @@ struct Source {
     exchange: Exchange,
     task_type: String,
     teacher: Option<String>,
+    /// How the teacher decoded it (seed, max_tokens, think), when it was sampled.
+    decoding: Option<serde_json::Value>,
 }
 
 /// What `fusion.json` records.
@@ -204,6 +206,7 @@ pub fn run(args: &FuseArgs) -> Result<()> {
             "modes": group.iter().map(|s| s.exchange.mode).collect::<Vec<_>>(),
             "task_types": group.iter().map(|s| s.task_type.as_str()).collect::<Vec<_>>(),
             "teachers": group.iter().map(|s| s.teacher.as_deref()).collect::<Vec<_>>(),
+            "decodings": group.iter().map(|s| s.decoding.clone()).collect::<Vec<_>>(),
         });
         writeln!(file, "{record}")?;
         report.records += 1;
@@ -294,8 +297,19 @@ fn draw(pool: &[Source], n: usize, seed: u64, salt: &str) -> Result<Vec<Source>>
     Ok(order.into_iter().take(n).cloned().collect())
 }
 
-/// A kept pair of a run: query id, query, response, model, answer, domain (task type).
-type Pair = (String, String, String, Option<String>, Option<String>, Option<String>);
+/// A kept pair of a run.
+struct Pair {
+    id: String,
+    query: String,
+    response: String,
+    /// The teacher.
+    model: Option<String>,
+    answer: Option<String>,
+    /// The domain (cold-start) or task type (thinking-fusion).
+    domain: Option<String>,
+    /// How a sampled response was decoded (seed, max_tokens, think).
+    decoding: Option<serde_json::Value>,
+}
 
 /// Per kept query of a cold-start (or thinking-fusion) run, its shortest passing response.
 fn pairs_of(run: &Path) -> Result<Vec<Pair>> {
@@ -304,14 +318,30 @@ fn pairs_of(run: &Path) -> Result<Vec<Pair>> {
         bail!("{}: no pairs/pairs.parquet: give a finished cold-start or thinking-fusion run", run.display());
     }
     let conn = duckdb::Connection::open_in_memory()?;
+    let file = format!("read_parquet('{}')", pairs.to_string_lossy().replace('\'', "''"));
+    // Runs written before decoding settings were recorded have no such column.
+    let has_decoding: bool = conn.query_row(
+        &format!("SELECT count(*) > 0 FROM (DESCRIBE SELECT * FROM {file}) WHERE column_name = 'decoding'"),
+        [],
+        |r| r.get(0),
+    )?;
+    let decoding = if has_decoding { "decoding" } else { "NULL::VARCHAR" };
     let sql = format!(
-        "SELECT query_id, query, response, model, answer, domain FROM read_parquet('{}') \
-         QUALIFY row_number() OVER (PARTITION BY query_id ORDER BY length(response), response_index) = 1 ORDER BY query_id",
-        pairs.to_string_lossy().replace('\'', "''")
+        "SELECT query_id, query, response, model, answer, domain, {decoding} FROM {file} \
+         QUALIFY row_number() OVER (PARTITION BY query_id ORDER BY length(response), response_index) = 1 ORDER BY query_id"
     );
     let mut stmt = conn.prepare(&sql)?;
-    let rows =
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Pair {
+            id: r.get(0)?,
+            query: r.get(1)?,
+            response: r.get(2)?,
+            model: r.get(3)?,
+            answer: r.get(4)?,
+            domain: r.get(5)?,
+            decoding: r.get::<_, Option<String>>(6)?.and_then(|d| serde_json::from_str(&d).ok()),
+        })
+    })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -319,19 +349,20 @@ fn pairs_of(run: &Path) -> Result<Vec<Pair>> {
 fn think_exchanges(run: &Path) -> Result<Vec<Source>> {
     Ok(pairs_of(run)?
         .into_iter()
-        .map(|(id, query, response, model, answer, domain)| {
+        .map(|p| {
             let (reasoning, visible, _) =
-                crate::outputs::cold_start::reasoning_and_answer(&response, answer.as_deref());
+                crate::outputs::cold_start::reasoning_and_answer(&p.response, p.answer.as_deref());
             Source {
-                id: format!("think:{id}"),
+                id: format!("think:{}", p.id),
                 exchange: Exchange {
-                    user: query,
+                    user: p.query,
                     reasoning: Some(reasoning),
                     answer: visible,
                     mode: Mode::Think,
                 },
-                task_type: domain.unwrap_or_else(|| "reasoning".into()),
-                teacher: model,
+                task_type: p.domain.unwrap_or_else(|| "reasoning".into()),
+                teacher: p.model,
+                decoding: p.decoding,
             }
         })
         .collect())
@@ -342,16 +373,17 @@ fn think_exchanges(run: &Path) -> Result<Vec<Source>> {
 fn plain_run_exchanges(run: &Path) -> Result<Vec<Source>> {
     Ok(pairs_of(run)?
         .into_iter()
-        .map(|(id, query, response, model, _, domain)| {
-            let answer = match curate_filters::answer::split_thinking(&response) {
+        .map(|p| {
+            let answer = match curate_filters::answer::split_thinking(&p.response) {
                 (Some(_), after) => after.trim().to_string(),
-                (None, _) => response.trim().to_string(),
+                (None, _) => p.response.trim().to_string(),
             };
             Source {
-                id: format!("no_think:{id}"),
-                exchange: Exchange { user: query, reasoning: None, answer, mode: Mode::NoThink },
-                task_type: domain.unwrap_or_else(|| "general".into()),
-                teacher: model,
+                id: format!("no_think:{}", p.id),
+                exchange: Exchange { user: p.query, reasoning: None, answer, mode: Mode::NoThink },
+                task_type: p.domain.unwrap_or_else(|| "general".into()),
+                teacher: p.model,
+                decoding: p.decoding,
             }
         })
         .collect())
@@ -378,6 +410,7 @@ fn plain_exchanges(path: &Path, query: &str, response: &str, task_type: &str) ->
                 exchange: Exchange { user: q, reasoning: None, answer: r, mode: Mode::NoThink },
                 task_type: text(task_type).unwrap_or_else(|| "general".into()),
                 teacher: text("model"),
+                decoding: record.get("decoding").cloned(),
             });
         }
     }

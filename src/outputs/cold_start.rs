@@ -77,6 +77,7 @@ fn pairs_schema() -> Schema {
         ("query", DataType::String),
         ("response", DataType::String),
         ("model", DataType::String),
+        ("decoding", DataType::String),
         ("answer", DataType::String),
         ("domain", DataType::String),
     ]
@@ -93,6 +94,8 @@ struct Pairs {
     query: Vec<String>,
     response: Vec<String>,
     model: Vec<Option<String>>,
+    /// How a sampled response was decoded (seed, max_tokens, think), as JSON.
+    decoding: Vec<Option<String>>,
     answer: Vec<Option<String>>,
     domain: Vec<Option<String>>,
 }
@@ -108,6 +111,7 @@ impl Pairs {
                 Column::new("query".into(), std::mem::take(&mut self.query)),
                 Column::new("response".into(), std::mem::take(&mut self.response)),
                 Column::new("model".into(), std::mem::take(&mut self.model)),
+                Column::new("decoding".into(), std::mem::take(&mut self.decoding)),
                 Column::new("answer".into(), std::mem::take(&mut self.answer)),
                 Column::new("domain".into(), std::mem::take(&mut self.domain)),
             ],
@@ -196,6 +200,12 @@ pub fn write(
                 pairs.query.push(query.clone());
                 pairs.response.push(response.clone());
                 pairs.model.push(model.clone());
+                pairs.decoding.push(
+                    meta.get(responses_field)
+                        .and_then(|r| r.get(i))
+                        .and_then(|r| r.get("decoding"))
+                        .map(Value::to_string),
+                );
                 pairs.answer.push(answer);
                 pairs.domain.push(domain.clone());
                 if pairs.query_id.len() >= 10_000 {

@@ -213,6 +213,14 @@ fn the_thinking_fusion_stage_answers_general_requests_with_thinking_off() {
     for r in json_lines(&dir.path().join("fused/fusion.jsonl")) {
         assert!(follows_the_latest_flag(&r), "{r}");
         assert!(r["teachers"][0].as_str().unwrap().contains("SmolLM2"), "{r}");
+        // How the teacher decoded: thinking off, the step's token limit and seed.
+        let decoding = &r["decodings"][0];
+        assert_eq!(
+            (decoding["think"].as_bool(), decoding["max_tokens"].as_u64()),
+            (Some(false), Some(40)),
+            "{r}"
+        );
+        assert!(decoding["seed"].is_u64(), "{r}");
     }
 }
 

@@ -100,7 +100,8 @@ impl SampleResponses {
 
 impl Filter for SampleResponses {
     fn version(&self) -> &str {
-        "1"
+        // 2: each sampled response records how it was decoded (seed, max_tokens, think).
+        "2"
     }
 
     fn check(&self, _doc: &mut Document) -> Vec<Check> {
@@ -141,8 +142,18 @@ impl Filter for SampleResponses {
         let model = responder.usage().identity;
         for (j, (i, mut fields)) in wanting.into_iter().enumerate() {
             let n = self.config.n;
-            let responses: Vec<Value> =
-                texts[j * n..(j + 1) * n].iter().map(|t| json!({"text": t, "model": model})).collect();
+            // Each sample with the teacher and how it decoded, for distillation records.
+            let responses: Vec<Value> = texts[j * n..(j + 1) * n]
+                .iter()
+                .zip(&requests[j * n..(j + 1) * n])
+                .map(|(t, r)| {
+                    json!({
+                        "text": t,
+                        "model": model,
+                        "decoding": {"seed": r.seed, "max_tokens": r.max_tokens, "think": r.think},
+                    })
+                })
+                .collect();
             fields.insert(field.clone(), Value::Array(responses));
             record::store(&mut docs[i], fields);
             out[i] = vec![Check::new("responses_sampled", Some(n as f64), None, true, "")];
