@@ -171,14 +171,33 @@ fn the_thinking_fusion_stage_answers_general_requests_with_thinking_off() {
     let config = dir.path().join("fusion.toml");
     std::fs::write(&config, "[steps.sample_responses]\nmax_tokens = 40\n").unwrap();
     let model = data_dir().join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
-    let run = dir.path().join("fusion-run");
-    let out = curate_ok(&stage_args(
-        "thinking-fusion",
-        input.to_str().unwrap(),
-        run.to_str().unwrap(),
-        &["--no-judge", "--config", config.to_str().unwrap(), "--responder", model.to_str().unwrap()],
-    ));
+    let cache = dir.path().join("verdicts.redb");
+    let stage = |name: &str| {
+        let run = dir.path().join(name);
+        let out = curate_ok(&stage_args(
+            "thinking-fusion",
+            input.to_str().unwrap(),
+            run.to_str().unwrap(),
+            &[
+                "--no-judge",
+                "--config",
+                config.to_str().unwrap(),
+                "--responder",
+                model.to_str().unwrap(),
+                "--judge-cache",
+                cache.to_str().unwrap(),
+            ],
+        ));
+        (run, out)
+    };
+    let (run, out) = stage("fusion-run");
     eprintln!("{out}");
+    assert!(out.contains("0 samples from the cache, 8 generated"), "{out}");
+    // A rerun samples nothing and gives the same pairs.
+    let (again, out) = stage("fusion-rerun");
+    assert!(out.contains("8 samples from the cache, 0 generated"), "{out}");
+    let pairs = "select query_id, response, decoding from pairs order by all";
+    assert_eq!(sql(&run, pairs), sql(&again, pairs));
     // Every request got one response sampled with thinking off, checked without a verifier
     // (no guessing rule: a non-thinking answer has no reasoning).
     assert_eq!(
