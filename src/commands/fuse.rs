@@ -31,6 +31,10 @@ pub struct FuseConfig {
     pub think: f64,
     /// Shares of task types among the non-thinking exchanges (the rest: other types).
     pub task_types: BTreeMap<String, f64>,
+    /// Shares of the non-thinking exchanges that are translations into a language (the
+    /// answer's language, by language ID): Qwen3 raises translation for low-resource
+    /// languages. Counted within the `translation` task type.
+    pub translation: BTreeMap<String, f64>,
     /// Share of exchanges grouped into multi-turn dialogues (2 to `max_turns` turns).
     pub dialogues: f64,
     /// Most turns of a dialogue.
@@ -50,6 +54,7 @@ impl Default for FuseConfig {
             exchanges: 0,
             think: 0.5,
             task_types: BTreeMap::new(),
+            translation: BTreeMap::new(),
             dialogues: 0.2,
             max_turns: 4,
             flag_rate: 0.3,
@@ -77,6 +82,8 @@ struct Report {
     pools: BTreeMap<String, usize>,
     exchanges: BTreeMap<String, usize>,
     task_types: BTreeMap<String, usize>,
+    /// Translation exchanges per language of the answer.
+    translation_languages: BTreeMap<String, usize>,
     single_turn_records: usize,
     dialogues: usize,
     dialogue_turns: usize,
@@ -148,20 +155,55 @@ pub fn run(args: &FuseArgs) -> Result<()> {
     let plain_n = total - think_n;
     let seed = config.seed;
     let think = draw(&think_pool, think_n, seed, "think").context("thinking exchanges (--think runs)")?;
-    let given: f64 = config.task_types.values().sum();
+    let mut report_languages = BTreeMap::new();
+    let by_language: f64 = config.translation.values().sum();
+    let translation_type = config.task_types.get(TRANSLATION).copied().unwrap_or(0.0).max(by_language);
+    let given: f64 =
+        config.task_types.iter().filter(|(t, _)| t.as_str() != TRANSLATION).map(|(_, s)| s).sum::<f64>()
+            + translation_type;
     if given > 1.0 + 1e-9 {
-        bail!("the task_types shares add up to {:.1}%, more than 100%", given * 100.0);
+        bail!("the task_types and translation shares add up to {:.1}%, more than 100%", given * 100.0);
     }
     let mut plain = Vec::new();
     let mut allotted = 0;
+    // Translations into each language first (the language of the answer), then the task types
+    // (a `translation` share counts them), then the rest.
+    let mut translations_taken = 0;
+    if !config.translation.is_empty() {
+        let detector = curate_filters::language_id::LinguaLanguageId::new(&Default::default())?;
+        let translations: Vec<(String, &Source)> = plain_pool
+            .iter()
+            .filter(|s| s.task_type == TRANSLATION)
+            .map(|s| (detector.detect(&s.exchange.answer).map(|(l, _)| l).unwrap_or_default(), s))
+            .collect();
+        for (language, share) in &config.translation {
+            let n = (plain_n as f64 * share).round() as usize;
+            let pool: Vec<Source> =
+                translations.iter().filter(|(l, _)| l == language).map(|(_, s)| (*s).clone()).collect();
+            let drawn = draw(&pool, n, seed, &format!("translation/{language}"))
+                .with_context(|| format!("translations into `{language}`"))?;
+            report_languages.insert(language.clone(), drawn.len());
+            translations_taken += drawn.len();
+            plain.extend(drawn);
+        }
+        allotted += translations_taken;
+    }
+    let taken: std::collections::HashSet<String> = plain.iter().map(|s| s.id.clone()).collect();
     for (task, share) in &config.task_types {
-        let n = (plain_n as f64 * share).round() as usize;
+        let mut n = (plain_n as f64 * share).round() as usize;
+        if task == TRANSLATION {
+            n = n.saturating_sub(translations_taken);
+        }
         allotted += n;
-        let pool: Vec<Source> = plain_pool.iter().filter(|s| &s.task_type == task).cloned().collect();
+        let pool: Vec<Source> =
+            plain_pool.iter().filter(|s| &s.task_type == task && !taken.contains(&s.id)).cloned().collect();
         plain.extend(draw(&pool, n, seed, task).with_context(|| format!("non-thinking `{task}` exchanges"))?);
     }
-    let others: Vec<Source> =
-        plain_pool.iter().filter(|s| !config.task_types.contains_key(&s.task_type)).cloned().collect();
+    let others: Vec<Source> = plain_pool
+        .iter()
+        .filter(|s| !config.task_types.contains_key(&s.task_type) && !taken.contains(&s.id))
+        .cloned()
+        .collect();
     plain.extend(
         draw(&others, plain_n.saturating_sub(allotted), seed, "other")
             .context("non-thinking exchanges of other task types")?,
@@ -181,6 +223,7 @@ pub fn run(args: &FuseArgs) -> Result<()> {
         pools: BTreeMap::from([("think".into(), think_pool.len()), ("no_think".into(), plain_pool.len())]),
         exchanges: BTreeMap::new(),
         task_types: BTreeMap::new(),
+        translation_languages: report_languages,
         single_turn_records: 0,
         dialogues: 0,
         dialogue_turns: 0,
@@ -281,6 +324,9 @@ pub fn run(args: &FuseArgs) -> Result<()> {
     outln!("-> {} ({})", path.display(), json_path.display());
     Ok(())
 }
+
+/// The task type whose shares per language `translation` sets.
+const TRANSLATION: &str = "translation";
 
 /// A seeded key.
 fn key(seed: u64, salt: &str, id: &str) -> u64 {

@@ -249,3 +249,73 @@ fn config_fuse(dir: &std::path::Path) -> std::path::PathBuf {
     std::fs::write(&path, "think = 0.0\ndialogues = 0.5\n").unwrap();
     path
 }
+
+#[test]
+fn translations_into_a_low_resource_language_get_their_share() {
+    // Real translation requests with their reference translations (the OpenAI evals registry:
+    // Belarusian, Chinese to English) and GSM8K problems with short answers; the config asks
+    // 30% of the exchanges to be translations into Belarusian, by the answer's language.
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.jsonl");
+    let mut file = std::fs::File::create(&plain).unwrap();
+    for (set, take) in [("belarusian_russian_translation", 40), ("chinese_hard_translations", 21)] {
+        for (i, line) in
+            lines(&data_dir().join("evals").join(set).join("samples.jsonl")).iter().take(take).enumerate()
+        {
+            let sample: Value = serde_json::from_str(line).unwrap();
+            let turns = sample["input"].as_array().unwrap();
+            let query = turns.iter().map(|t| t["content"].as_str().unwrap()).collect::<Vec<_>>().join("\n\n");
+            let ideal = match &sample["ideal"] {
+                Value::Array(options) => options[0].as_str().unwrap().to_string(),
+                other => other.as_str().unwrap().to_string(),
+            };
+            let record = serde_json::json!({"id": format!("{set}-{i}"), "query": query, "response": ideal, "task_type": "translation"});
+            writeln!(file, "{record}").unwrap();
+        }
+    }
+    let gsm = std::fs::File::open(olmo_requests("gsm8k")).unwrap();
+    for (i, line) in std::io::BufReader::new(flate2::read::GzDecoder::new(gsm)).lines().take(40).enumerate() {
+        let doc: Value = serde_json::from_str(&line.unwrap()).unwrap();
+        let answer = doc["doc"]["answer"].as_str().unwrap().rsplit("####").next().unwrap().trim().to_string();
+        let record = serde_json::json!({"id": format!("gsm{i}"), "query": doc["doc"]["question"], "response": format!("The answer is {answer}."), "task_type": "math"});
+        writeln!(file, "{record}").unwrap();
+    }
+    drop(file);
+    let config = dir.path().join("fuse.toml");
+    std::fs::write(&config, "think = 0.0\nexchanges = 40\ndialogues = 0.0\n\n[task_types]\nmath = 0.5\n\n[translation]\nbe = 0.3\n").unwrap();
+    let out = dir.path().join("out");
+    curate_ok(&[
+        "fuse",
+        "--no-think",
+        plain.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    let report: Value = serde_json::from_slice(&std::fs::read(out.join("fusion.json")).unwrap()).unwrap();
+    assert_eq!(report["translation_languages"]["be"], 12, "{report}");
+    let records = json_lines(&out.join("fusion.jsonl"));
+    assert_eq!(records.len(), 40);
+    let belarusian = records.iter().filter(|r| r["id"].as_str().unwrap().contains("belarusian")).count();
+    let math = records.iter().filter(|r| r["task_types"][0] == "math").count();
+    // 12 Belarusian translations, 20 math problems, and 8 of the rest (translations of either set).
+    assert_eq!(math, 20);
+    assert!(belarusian >= 12, "{belarusian}");
+    // Asking more Belarusian than there is says so.
+    std::fs::write(&config, "think = 0.0\nexchanges = 200\n\n[translation]\nbe = 0.5\n").unwrap();
+    let failed = curate(&[
+        "fuse",
+        "--no-think",
+        plain.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(
+        !failed.status.success() && stderr.contains("translations into `be`") && stderr.contains("100 asked"),
+        "{stderr}"
+    );
+}
