@@ -96,7 +96,8 @@ pub fn presets() -> Vec<Preset> {
 
 /// The steps of `thinking-fusion`: task types (an input `task_type` field, keywords, else the
 /// judge's `task_type` rule), non-thinking responses, and the response checks that need no
-/// reasoning (no guessing or inconsistency rule: a non-thinking answer has no reasoning).
+/// reasoning (no guessing or inconsistency rule: a non-thinking answer has no reasoning), with
+/// the judge's `helpful_answer` for open-ended quality.
 fn thinking_fusion_steps() -> Vec<StepConfig> {
     let mut task = StepConfig::of("domain");
     task.name = Some("task_type".into());
@@ -135,7 +136,10 @@ fn thinking_fusion_steps() -> Vec<StepConfig> {
     sample.options.insert("think".into(), toml::Value::Boolean(false));
     let mut responses = StepConfig::of("responses");
     responses.options.insert("min_reasoning_tokens".into(), toml::Value::Integer(0));
-    responses.options.insert("judge_rules".into(), toml::Value::Array(vec!["style_shift".into()]));
+    responses.options.insert(
+        "judge_rules".into(),
+        toml::Value::Array(vec!["style_shift".into(), "helpful_answer".into()]),
+    );
     vec![task, sample, responses, StepConfig::of("exact_dedup")]
 }
 

@@ -65,6 +65,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("educational_value", include_str!("../rules/educational_value.toml")),
     ("pretrain_domain", include_str!("../rules/pretrain_domain.toml")),
     ("task_type", include_str!("../rules/task_type.toml")),
+    ("helpful_answer", include_str!("../rules/helpful_answer.toml")),
 ];
 
 impl JudgeRule {

@@ -6,13 +6,16 @@
 //! non-thinking ones, the share grouped into multi-turn dialogues (flags at seeded places, the
 //! latest deciding each answer) and of thinking exchanges also written as thinking-budget
 //! examples. Every record is validated ([`chat_modes::validate`]) before it is written.
-//! Writes `OUT/fusion.jsonl` and `OUT/fusion.json` (what was asked, what was taken).
+//! Writes `OUT/fusion.jsonl`, the same as `OUT/fusion.parquet` (messages and lists as JSON
+//! text), and `OUT/fusion.json` (what was asked, what was taken).
 
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
+use curate_sources::writer::ParquetShard;
+use polars::prelude::{Column, DataFrame};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -231,6 +234,7 @@ pub fn run(args: &FuseArgs) -> Result<()> {
         records: 0,
         teachers: BTreeMap::new(),
     };
+    let mut table: Vec<Vec<String>> = vec![Vec::new(); COLUMNS.len()];
     let mut write = |kind: &str,
                      group: &[&Source],
                      messages: Vec<crate::outputs::chat_modes::Message>,
@@ -252,6 +256,11 @@ pub fn run(args: &FuseArgs) -> Result<()> {
             "decodings": group.iter().map(|s| s.decoding.clone()).collect::<Vec<_>>(),
         });
         writeln!(file, "{record}")?;
+        // The Parquet copy: each field as a column, lists and messages as JSON text.
+        for (column, field) in table.iter_mut().zip(COLUMNS) {
+            let value = &record[field];
+            column.push(value.as_str().map_or_else(|| value.to_string(), String::from));
+        }
         report.records += 1;
         Ok(())
     };
@@ -306,6 +315,13 @@ pub fn run(args: &FuseArgs) -> Result<()> {
     }
     file.flush()?;
     drop(file);
+    let parquet = output.join("fusion.parquet");
+    let columns: Vec<Column> =
+        COLUMNS.iter().zip(table).map(|(name, values)| Column::new((*name).into(), values)).collect();
+    let df = DataFrame::new(report.records, columns)?;
+    let mut shard = ParquetShard::create(&parquet, df.schema())?;
+    shard.write(&df)?;
+    shard.commit()?;
     let json_path = output.join("fusion.json");
     std::fs::write(&json_path, serde_json::to_string_pretty(&report)? + "\n")?;
     let shares: Vec<String> = report.task_types.iter().map(|(t, n)| format!("{t} {n}")).collect();
@@ -321,9 +337,12 @@ pub fn run(args: &FuseArgs) -> Result<()> {
         report.exchanges.get("no_think").unwrap_or(&0),
         shares.join(", ")
     );
-    outln!("-> {} ({})", path.display(), json_path.display());
+    outln!("-> {} (and fusion.parquet; {})", path.display(), json_path.display());
     Ok(())
 }
+
+/// The fields of a record, the columns of `fusion.parquet`.
+const COLUMNS: [&str; 7] = ["id", "kind", "messages", "modes", "task_types", "teachers", "decodings"];
 
 /// The task type whose shares per language `translation` sets.
 const TRANSLATION: &str = "translation";

@@ -146,6 +146,12 @@ fn thinking_and_non_thinking_exchanges_fuse_into_valid_records() {
         .any(|r| r["kind"] == "dialogue" && r["modes"].as_array().unwrap().windows(2).any(|w| w[0] != w[1])));
     // Teachers are recorded: the cold-start responses' model and the files' `model`.
     assert!(report["teachers"]["gsm8k-reference"].as_u64().unwrap() > 0, "{report}");
+    // The Parquet copy holds the same records.
+    let parquet = dir.path().join("a/fusion.parquet");
+    assert_eq!(
+        sql_count(&cold, &format!("select count(*) from read_parquet('{}')", parquet.display())),
+        records.len() as u64
+    );
     // The same seed: the same file.
     fuse("b");
     assert_eq!(
@@ -206,6 +212,8 @@ fn the_thinking_fusion_stage_answers_general_requests_with_thinking_off() {
     );
     assert_eq!(sql_count(&run, "select count(*) from decisions where rule = 'guessing'"), 0);
     assert_eq!(sql_count(&run, "select count(*) from decisions where rule = 'final_answer'"), 0);
+    // The judge's open-ended quality check is asked (here skipped, without a judge).
+    assert!(out.contains("skipped (--no-judge): responses: judge rule helpful_answer@1"), "{out}");
     let kept = sql_count(&run, "select count(*) from kept");
     assert!(kept >= 4, "{out}");
     // The given task type is kept; the SFT form has empty think blocks.
