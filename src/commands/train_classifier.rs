@@ -226,11 +226,9 @@ fn agreement(step: &curate_filters::classifier::Classifier, held: &[Example], ma
     for e in held {
         let ranked = step.predict(&e.text);
         outcomes.push((e.label.as_str(), ranked.first().map_or(String::new(), |(l, _)| l.clone())));
-        let total: f64 = ranked.iter().map(|(_, p)| p).sum();
-        let predicted: Option<f64> =
-            ranked.iter().map(|(l, p)| l.parse::<f64>().ok().map(|v| v * p)).sum::<Option<f64>>();
+        let predicted = step.expected(&ranked);
         if let (Some(a), Some(b)) = (predicted, e.expected) {
-            pairs.push((a / total.max(f64::MIN_POSITIVE), b));
+            pairs.push((a, b));
         }
     }
     let n = held.len().max(1) as f64;

@@ -123,6 +123,18 @@ impl Classifier {
             })
             .collect()
     }
+
+    /// The expected value of `ranked` (from [`Self::predict`]) when the labels are numbers:
+    /// each label's value weighted by its probability.
+    pub fn expected(&self, ranked: &[(String, f64)]) -> Option<f64> {
+        let values = self.values.as_ref()?;
+        let total: f64 = ranked.iter().map(|(_, p)| p).sum();
+        let weighted: f64 = ranked
+            .iter()
+            .map(|(l, p)| values[self.labels.iter().position(|x| x == l).unwrap_or(0)] * p)
+            .sum();
+        Some(weighted / total.max(f64::MIN_POSITIVE))
+    }
 }
 
 impl Filter for Classifier {
@@ -144,13 +156,7 @@ impl Filter for Classifier {
             kept,
             format!("label `{top}` is not one of {:?}", self.config.keep),
         )];
-        if let Some(values) = &self.values {
-            let total: f64 = ranked.iter().map(|(_, p)| p).sum();
-            let expected = ranked
-                .iter()
-                .map(|(l, p)| values[self.labels.iter().position(|x| x == l).unwrap_or(0)] * p)
-                .sum::<f64>()
-                / total.max(f64::MIN_POSITIVE);
+        if let Some(expected) = self.expected(&ranked) {
             let passed = self.config.min_expected.is_none_or(|m| expected >= m);
             checks.push(Check::new(
                 name.clone(),
