@@ -52,6 +52,9 @@ pub struct TaskCounts {
     /// CPU seconds counting tokens took, summed over workers.
     #[serde(default)]
     pub tokens_seconds: f64,
+    /// The identity of the tokenizer that counted them (`gguf:<file>:<hash>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokenizer: Option<String>,
 }
 
 impl TaskCounts {
@@ -84,6 +87,9 @@ impl TaskCounts {
         self.bytes_read += other.bytes_read;
         self.tokens_bytes += other.tokens_bytes;
         self.tokens_seconds += other.tokens_seconds;
+        if self.tokenizer.is_none() {
+            self.tokenizer.clone_from(&other.tokenizer);
+        }
         for (mine, theirs) in self.steps.iter_mut().zip(&other.steps) {
             mine.seen += theirs.seen;
             mine.rejected += theirs.rejected;

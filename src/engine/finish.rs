@@ -86,7 +86,12 @@ pub fn finish(dir: &RunDir, plan: &Plan, inv: &Invocation, usage: Usage, timing:
     };
     let tokens = match &config.tokens.tokenizer {
         Some(path) => {
-            let identity = crate::tokens::Tokenizer::open(path)?.identity().to_string();
+            // The tasks name the tokenizer they counted with; opened (its file hashed) again
+            // only when no record was counted.
+            let identity = match &counts.tokenizer {
+                Some(identity) => identity.clone(),
+                None => crate::tokens::Tokenizer::open(path)?.identity().to_string(),
+            };
             let classifiers: Vec<String> = config
                 .steps
                 .iter()

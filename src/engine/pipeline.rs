@@ -168,6 +168,7 @@ impl Pipeline {
                 out.counts.tokens_bytes += doc.text.len() as u64;
             }
             out.counts.tokens_seconds += thread_cpu_seconds() - cpu;
+            out.counts.tokenizer = Some(tokenizer.identity().to_string());
         }
         out.parsed = alive.len();
         out.counts.input = (alive.len() + out.quarantined.len()) as u64;
