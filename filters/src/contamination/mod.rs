@@ -120,6 +120,8 @@ pub struct Overlap {
     pub shared: u32,
     /// `shared` over the item's n-grams.
     pub fraction: f64,
+    /// The item's position in the index.
+    pub position: u32,
 }
 
 /// Which n-grams an overlap counts.
@@ -229,7 +231,32 @@ impl NgramIndex {
                 (i, n, n as f64 / of.max(1) as f64)
             })
             .max_by(|a, b| a.2.total_cmp(&b.2).then(b.0.cmp(&a.0)))
-            .map(|(i, n, fraction)| Overlap { item: self.items[i as usize].clone(), shared: n, fraction })
+            .map(|(i, n, fraction)| Overlap {
+                item: self.items[i as usize].clone(),
+                shared: n,
+                fraction,
+                position: i,
+            })
+    }
+
+    /// The first n-gram of `text` (of `form`) that the item at `position` also has, as words:
+    /// the evidence a decision shows.
+    pub fn shared_example(&self, text: &str, form: Form, position: u32) -> Option<String> {
+        let (source, flip) = match form {
+            Form::Written => (self.params.normalization.apply(text), 0),
+            Form::Masked => (self.params.normalization.apply(&mask(text)), MASKED),
+        };
+        let words = crate::words::Words::of(&source);
+        let hashes: Vec<u64> =
+            words.tokens.iter().map(|w| xxhash_rust::xxh3::xxh3_64(w.as_bytes())).collect();
+        if hashes.is_empty() {
+            return None;
+        }
+        let size = self.params.n.max(1).min(hashes.len());
+        hashes.windows(size).enumerate().find_map(|(start, window)| {
+            let items = self.postings.get(&(crate::dedup::shingles::combine(window) ^ flip))?;
+            items.contains(&position).then(|| words.tokens[start..start + size].join(" "))
+        })
     }
 
     /// Writes the index to the folder `dir`.
@@ -474,12 +501,13 @@ impl NgramContamination {
             None => Check::new("benchmark_paraphrase", Some(0.0), Some(self.min_masked), true, ""),
             Some(o) => {
                 let reason = format!(
-                    "shares {} of {} {n}-grams ({:.0}%) with {} item {} once numbers and names are masked",
+                    "shares {} of {} {n}-grams ({:.0}%) with {} item {} once numbers and names are masked{}",
                     o.shared,
                     o.item.masked_ngrams,
                     100.0 * o.fraction,
                     o.item.benchmark,
-                    o.item.item_id
+                    o.item.item_id,
+                    evidence(self.index.shared_example(text, Form::Masked, o.position))
                 );
                 let passed = o.fraction < self.min_masked;
                 Check::new("benchmark_paraphrase", Some(o.fraction), Some(self.min_masked), passed, reason)
@@ -490,8 +518,8 @@ impl NgramContamination {
 
 impl Filter for NgramContamination {
     fn version(&self) -> &str {
-        // 3: benchmark_similar.
-        "3"
+        // 3: benchmark_similar. 4: reasons quote a shared n-gram.
+        "4"
     }
 
     fn check(&self, doc: &mut Document) -> Vec<Check> {
@@ -536,6 +564,21 @@ impl Filter for NgramContamination {
     }
 }
 
+/// Characters of a shared n-gram a reason quotes.
+const EVIDENCE_CHARS: usize = 160;
+
+/// ` (shared: "…")` for a reason, or nothing.
+fn evidence(example: Option<String>) -> String {
+    match example {
+        Some(e) => {
+            let cut: String = e.chars().take(EVIDENCE_CHARS).collect();
+            let more = if cut.len() < e.len() { "…" } else { "" };
+            format!(" (shared: \"{cut}{more}\")")
+        }
+        None => String::new(),
+    }
+}
+
 impl NgramContamination {
     /// `benchmark_overlap`: the item sharing the largest fraction of its n-grams as written.
     fn written(&self, text: &str) -> Vec<Check> {
@@ -545,12 +588,13 @@ impl NgramContamination {
             Some(o) => {
                 let passed = self.max_fraction > 0.0 && o.fraction <= self.max_fraction;
                 let reason = format!(
-                    "shares {} of {} {n}-grams ({:.0}%) with {} item {}",
+                    "shares {} of {} {n}-grams ({:.0}%) with {} item {}{}",
                     o.shared,
                     o.item.ngrams,
                     100.0 * o.fraction,
                     o.item.benchmark,
-                    o.item.item_id
+                    o.item.item_id,
+                    evidence(self.index.shared_example(text, Form::Written, o.position))
                 );
                 vec![Check::new(
                     "benchmark_overlap",
@@ -581,6 +625,10 @@ mod tests {
         let doc = "Here is a puzzle. natalia SOLD clips to 48 of her friends in April — and then half as many in May! Enjoy.";
         let o = index.overlap(doc).unwrap();
         assert_eq!((o.item.item_id.as_str(), o.fraction), ("1", 1.0));
+        // The evidence: the first shared 5-gram, as the normalized words.
+        let shared = index.shared_example(doc, Form::Written, o.position).unwrap();
+        assert_eq!(shared, "natalia sold clips to 48");
+        assert_eq!(index.shared_example(doc, Form::Written, 1), None);
         assert!(index.overlap("Nothing to see here at all, just some unrelated words.").is_none());
 
         let dir = tempfile::tempdir().unwrap();
