@@ -13,6 +13,7 @@ pub mod command_rule;
 pub mod contamination;
 pub mod dedup;
 mod error;
+pub mod fasttext_inference;
 mod filter;
 pub mod gopher_quality;
 pub mod gopher_repetition;

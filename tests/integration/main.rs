@@ -12,6 +12,7 @@ mod cold_start;
 mod contamination;
 mod dedup;
 mod end_to_end;
+mod fasttext_inference;
 mod faults;
 mod final_answers;
 mod first_hour;

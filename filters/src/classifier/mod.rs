@@ -12,7 +12,9 @@ pub use text::prepare;
 
 use std::path::PathBuf;
 
-use fasttext::FastText;
+use std::cell::RefCell;
+
+use crate::fasttext_inference::{FastTextModel, Workspace};
 use serde::{Deserialize, Serialize};
 
 use crate::{Check, Document, Filter, FilterConfig, FilterError};
@@ -66,7 +68,7 @@ impl FilterConfig for ClassifierConfig {
 
 /// The `classifier` step.
 pub struct Classifier {
-    model: FastText,
+    model: FastTextModel,
     /// The model's labels, without the prefix, in the model's order.
     labels: Vec<String>,
     /// Each label as a number, when every label is one.
@@ -84,13 +86,9 @@ impl Classifier {
         if !path.is_file() {
             return Err(invalid(format!("model {}: no such file", path.display())));
         }
-        let name = path.to_str().ok_or_else(|| invalid(format!("{}: not a UTF-8 path", path.display())))?;
-        let mut model = FastText::new();
-        model.load_model(name).map_err(|e| invalid(format!("model {}: {e}", path.display())))?;
-        let (labels, _) =
-            model.get_labels().map_err(|e| invalid(format!("model {}: {e}", path.display())))?;
+        let model = FastTextModel::load(path).map_err(|e| invalid(format!("model {e}")))?;
         let labels: Vec<String> =
-            labels.iter().map(|l| l.strip_prefix(LABEL_PREFIX).unwrap_or(l).to_string()).collect();
+            model.labels().iter().map(|l| l.strip_prefix(LABEL_PREFIX).unwrap_or(l).to_string()).collect();
         if let Some(k) = config.keep.iter().find(|k| !labels.contains(k)) {
             return Err(invalid(format!(
                 "`keep`: `{k}` is not a label of {} ({})",
@@ -113,14 +111,11 @@ impl Classifier {
     pub fn predict(&self, text: &str) -> Vec<(String, f64)> {
         let mut line = prepare(text, self.config.max_chars);
         line.push('\n');
-        self.model
-            .predict(&line, self.labels.len() as i32, 0.0)
+        WORKSPACE
+            .with(|w| self.model.predict(&line, self.labels.len(), &mut w.borrow_mut()))
             .unwrap_or_default()
             .into_iter()
-            .map(|p| {
-                let label = p.label.strip_prefix(LABEL_PREFIX).unwrap_or(&p.label).to_string();
-                (label, f64::from(p.prob).clamp(0.0, 1.0))
-            })
+            .map(|(label, prob)| (self.labels[label].clone(), f64::from(prob).clamp(0.0, 1.0)))
             .collect()
     }
 
@@ -135,6 +130,11 @@ impl Classifier {
             .sum();
         Some(weighted / total.max(f64::MIN_POSITIVE))
     }
+}
+
+thread_local! {
+    /// Each thread's buffers for fastText.
+    static WORKSPACE: RefCell<Workspace> = RefCell::new(Workspace::default());
 }
 
 impl Filter for Classifier {
