@@ -51,3 +51,5 @@ python3 scripts/build-rl-sample.py "$data" "$data/sample/rl-candidates.jsonl" --
 echo
 echo "\$ curate sql $rl \"select domain, count(*) as queries, avg(pass_rate) as pass_rate from rl group by 1 order by 1\""
 "$curate" sql "$rl" "select domain, count(*) as queries, avg(pass_rate) as pass_rate from rl group by 1 order by 1"
+echo
+echo "reports (open in a browser): $run/report.html $cold/report.html $rl/report.html"

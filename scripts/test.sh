@@ -8,6 +8,7 @@ scripts/install-build-deps.sh
 scripts/fetch-data.sh "$CURATE_DATA" --with-qwen
 scripts/install-llama-server.sh
 scripts/install-test-python.sh
+scripts/install-browser.sh
 # A real Slurm cluster on this machine for the `curate submit slurm` tests (sets SLURM_CONF).
 eval "$(scripts/slurm-local.sh start)"
 log=$(mktemp)

@@ -41,6 +41,9 @@ pub struct RunArgs {
     /// scratch) after the run succeeds; by default they are removed.
     #[arg(long)]
     pub keep_intermediates: bool,
+    /// Do not write RUN/report.html at the end of the run (`curate report RUN` writes it later).
+    #[arg(long)]
+    pub no_report: bool,
     /// The split to read of Hugging Face dataset folders given as --input (default: their only
     /// split, or `train`).
     #[arg(long)]
@@ -161,6 +164,10 @@ pub enum Command {
     /// ones from files, single- and multi-turn records with /think and /no_think, every record
     /// validated.
     Fuse(FuseArgs),
+    /// Write a run's report: one self-contained HTML page (funnel, rules with their score
+    /// histograms and thresholds, languages, lengths, dedup, contamination, the stage's own
+    /// outputs, run facts), or two runs compared. Every run writes RUN/report.html at its end.
+    Report(crate::report::ReportArgs),
     /// Parse and compile every rule of a rules file; errors name the file, line, rule and key.
     CheckRules {
         /// The rules file.

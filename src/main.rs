@@ -17,6 +17,7 @@ mod outputs;
 mod progress;
 mod records;
 mod registry;
+mod report;
 mod rules_file;
 mod selection_config;
 mod sql;
@@ -46,6 +47,7 @@ fn main() -> ExitCode {
         Some(Command::TrainClassifier(args)) => commands::train_classifier::run(&args),
         Some(Command::Mix(args)) => commands::mix::run(&args),
         Some(Command::Fuse(args)) => commands::fuse::run(&args),
+        Some(Command::Report(args)) => report::run(&args),
         Some(Command::CheckRules { file }) => check_rules(&file),
         Some(Command::Plan(args)) => plan_only(&args),
         Some(Command::Task(args)) => engine::task::run(&args),

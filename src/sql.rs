@@ -33,7 +33,8 @@ fn sql_type(dtype: &DataType) -> &'static str {
     }
 }
 
-fn quote(s: &str) -> String {
+/// `s` as a SQL string literal.
+pub fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
@@ -46,54 +47,65 @@ pub fn has_parquet(folder: &Path) -> bool {
 
 /// Opens the run at `root` in an in-memory DuckDB with one view per table.
 pub fn open(root: &Path) -> Result<Connection> {
-    let dir = RunDir::open(root)?;
     let conn = Connection::open_in_memory().context("opening DuckDB")?;
+    create_views(&conn, root, "main")?;
+    Ok(conn)
+}
+
+/// Creates the views of the run at `root` in `schema` of `conn` (`main` for the default
+/// schema; another one, e.g. to compare two runs, must exist).
+pub fn create_views(conn: &Connection, root: &Path, schema: &str) -> Result<()> {
+    let dir = RunDir::open(root)?;
     for table in TABLES {
         let folder = dir.root().join(table);
         let sql = if has_parquet(&folder) {
             let glob = folder.join("*.parquet");
             format!(
-                "CREATE VIEW {table} AS SELECT * FROM read_parquet({}, union_by_name = true)",
+                "CREATE VIEW {schema}.{table} AS SELECT * FROM read_parquet({}, union_by_name = true)",
                 quote(&glob.to_string_lossy())
             )
         } else {
-            let schema = match table {
+            let schema_of = match table {
                 "kept" => curate_schemas::output::kept_schema(),
                 "rejected" => curate_schemas::output::rejected_schema(),
                 "decisions" => curate_schemas::output::decisions_schema(),
                 _ => curate_schemas::output::quarantine_schema(),
             };
-            let cols: Vec<String> = schema.iter().map(|(n, t)| format!("\"{n}\" {}", sql_type(t))).collect();
-            format!("CREATE TABLE {table} ({})", cols.join(", "))
+            let cols: Vec<String> =
+                schema_of.iter().map(|(n, t)| format!("\"{n}\" {}", sql_type(t))).collect();
+            format!("CREATE TABLE {schema}.{table} ({})", cols.join(", "))
         };
         conn.execute_batch(&sql).with_context(|| format!("creating view `{table}`"))?;
     }
     // Runs written before tokens were counted have no `tokens` column, so no such view.
     let has_tokens = |table: &str| -> Result<bool> {
-        let sql = format!("SELECT count(*) FROM (DESCRIBE {table}) WHERE column_name = 'tokens'");
+        let sql = format!("SELECT count(*) FROM (DESCRIBE {schema}.{table}) WHERE column_name = 'tokens'");
         Ok(conn.query_row(&sql, [], |r| r.get::<_, u64>(0)).context("reading the columns")? > 0)
     };
-    if has_tokens("kept")? && has_tokens("rejected")? {
+    if schema == "main" && has_tokens("kept")? && has_tokens("rejected")? {
         conn.execute_batch(crate::tokens::TOKEN_COUNTS_VIEW).context("creating view `token_counts`")?;
     }
     // What a stage hands on, when it has written it.
-    for (view, file) in [
-        ("rl", "rl/rl.parquet"),
-        ("selection", "rl/selection.parquet"),
-        ("pairs", "pairs/pairs.parquet"),
-        ("annotation", "annotation/queue.parquet"),
-    ] {
+    for (view, file) in STAGE_VIEWS {
         let path = dir.root().join(file);
         if path.is_file() {
             let sql = format!(
-                "CREATE VIEW {view} AS SELECT * FROM read_parquet({})",
+                "CREATE VIEW {schema}.{view} AS SELECT * FROM read_parquet({})",
                 quote(&path.to_string_lossy())
             );
             conn.execute_batch(&sql).with_context(|| format!("creating view `{view}`"))?;
         }
     }
-    Ok(conn)
+    Ok(())
 }
+
+/// The views of what a stage hands on, and their files in the run directory.
+pub const STAGE_VIEWS: [(&str, &str); 4] = [
+    ("rl", "rl/rl.parquet"),
+    ("selection", "rl/selection.parquet"),
+    ("pairs", "pairs/pairs.parquet"),
+    ("annotation", "annotation/queue.parquet"),
+];
 
 /// Ids that more than one record of the run carries: how many such ids, the most repeated one
 /// and how often it occurs. `None` when every id is unique.

@@ -119,6 +119,16 @@ pub fn finish(dir: &RunDir, plan: &Plan, inv: &Invocation, usage: Usage, timing:
     manifest.dedup_wall_seconds = timing.dedup_seconds;
     manifest.tokens = tokens.as_ref();
     dir.write_manifest(&manifest)?;
+    if !inv.no_report {
+        // The data is complete without the page: a failure to draw it is said, not fatal.
+        if let Err(e) = crate::report::write(output, &output.join(crate::report::FILE), None) {
+            eprintln!(
+                "warning: {} not written: {e:#} (try `curate report {}`)",
+                crate::report::FILE,
+                output.display()
+            );
+        }
+    }
     if !inv.keep_intermediates {
         dir.remove_intermediates()?;
     }

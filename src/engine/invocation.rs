@@ -39,6 +39,9 @@ pub struct Invocation {
     pub threads: usize,
     /// Keep intermediates after the run finishes.
     pub keep_intermediates: bool,
+    /// No RUN/report.html at the end.
+    #[serde(default)]
+    pub no_report: bool,
     /// cold-start's SFT output options.
     pub keep_per_query: usize,
     /// cold-start: passing responses in input order instead of shortest first.
@@ -76,6 +79,7 @@ impl Invocation {
             no_judge: args.no_judge,
             threads,
             keep_intermediates: args.keep_intermediates,
+            no_report: args.no_report,
             keep_per_query: args.keep_per_query,
             keep_input_order: args.keep_input_order,
             max_per_domain: args.max_per_domain,

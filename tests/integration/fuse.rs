@@ -216,6 +216,11 @@ fn the_thinking_fusion_stage_answers_general_requests_with_thinking_off() {
     assert!(out.contains("skipped (--no-judge): responses: judge rule helpful_answer@1"), "{out}");
     let kept = sql_count(&run, "select count(*) from kept");
     assert!(kept >= 4, "{out}");
+    // The run's report covers the stage: its task types and decoding settings.
+    let page = std::fs::read_to_string(run.join("report.html")).unwrap();
+    for shown in ["Kept per domain (task type)", "Responses per decoding setting", "responses_sampled"] {
+        assert!(page.contains(shown), "{shown} missing from the report");
+    }
     // The given task type is kept; the SFT form has empty think blocks.
     let types: Vec<String> =
         sql(&run, "select distinct domain from pairs").into_iter().map(|r| r[0].clone()).collect();

@@ -23,6 +23,7 @@ mod language_id;
 mod language_mixing;
 mod mix;
 mod reasoning_rl;
+mod report;
 mod rules;
 mod slurm;
 mod tokens;
