@@ -43,7 +43,8 @@ def write_config(lid, path):
 def run_curate(args, corpus, out):
     shutil.rmtree(out, ignore_errors=True)
     config_path = write_config(args.lid, f"{os.path.dirname(out)}/curate-pretrain.toml")
-    m = measure("curate", [args.curate, "--config", config_path, "--input", corpus, "--output", out])
+    # The same work as datatrove's pipeline: no report page (bench/report.sh measures that).
+    m = measure("curate", [args.curate, "--config", config_path, "--input", corpus, "--output", out, "--no-report"])
     with open(f"{out}/manifest.json") as f:
         manifest = json.load(f)
     steps = {s["step"]: s["seconds"] for s in manifest["counts"]["steps"]}

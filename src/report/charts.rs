@@ -213,9 +213,7 @@ pub fn bars(rows: &[Bar], legend: Legend) -> Result<String> {
 
 /// A number for an axis: integers as they are, others with three significant digits.
 pub fn axis_number(v: f64) -> String {
-    if v == v.trunc() && v.abs() < 1e9 {
-        format!("{v:.0}")
-    } else if v.abs() >= 100.0 {
+    if (v == v.trunc() && v.abs() < 1e9) || v.abs() >= 100.0 {
         format!("{v:.0}")
     } else if v.abs() >= 1.0 {
         format!("{v:.2}")
@@ -262,12 +260,13 @@ mod tests {
         let rows: Vec<Bar> =
             ["en", "de", "fr"].iter().map(|l| Bar { label: l.to_string(), first: 5, second: 1 }).collect();
         let svg = bars(&rows, Legend::KEPT_REJECTED).unwrap();
+        let label = |l: &str| format!(">\n{l}\n</text>");
         for l in ["en", "de", "fr"] {
-            assert!(svg.contains(&format!(">{l}<")), "{l} missing: {svg}");
+            assert!(svg.contains(&label(l)), "{l} missing: {svg}");
         }
         // The first category is drawn on top (its label comes first in the SVG's y order).
         let y_of = |l: &str| {
-            let at = svg.find(&format!(">{l}<")).unwrap();
+            let at = svg.find(&label(l)).unwrap();
             let tag = &svg[svg[..at].rfind("<text").unwrap()..at];
             let y = tag.split("y=\"").nth(1).unwrap().split('"').next().unwrap();
             y.parse::<f64>().unwrap()

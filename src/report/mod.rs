@@ -63,13 +63,10 @@ fn build(root: &Path, other: Option<&Path>) -> Result<Report> {
     let db = Db::open(root)?;
     let funnel = funnel::funnel(&db, &order)?;
     let rejected_total = db.number("SELECT count(*) FROM rejected".into())?;
-    let label_field = plan
-        .config
-        .steps
-        .iter()
-        .find(|s| s.filter == "domain")
-        .map(|s| s.options.get("domain_field").and_then(|v| v.as_str()).unwrap_or("domain").to_string());
-    let stage = stage::stage_section(&db, &manifest, label_field.as_deref())?;
+    // A `domain` step writes its label (cold-start's domain, thinking-fusion's task type) to
+    // the record's `domain` field, whatever field it read a given one from.
+    let label_field = plan.config.steps.iter().any(|s| s.filter == "domain").then_some("domain");
+    let stage = stage::stage_section(&db, &manifest, label_field)?;
     let finished = match manifest.get("finished_at_unix").and_then(serde_json::Value::as_u64) {
         Some(t) => db
             .rows(
@@ -113,7 +110,7 @@ fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

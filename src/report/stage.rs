@@ -8,8 +8,7 @@ use serde_json::Value;
 use super::charts::{self, Bar, Legend};
 use super::db::{equals, quote, Db, Number};
 
-/// The label a `domain` step wrote into `field` of a record's meta (cold-start's `domain`,
-/// thinking-fusion's `task_type`), as SQL.
+/// The label a `domain` step wrote into `field` of a record's meta, as SQL.
 fn label_of(field: &str) -> String {
     let field: String = field.chars().filter(|c| c.is_alphanumeric() || *c == '_').collect();
     format!(r#"regexp_extract(meta, '"{field}":"([^"]*)"', 1)"#)

@@ -172,11 +172,13 @@ fn the_pretrain_report_shows_text_as_text_and_agrees_with_sql() {
     )
     .unwrap();
     let run = dir.path().join("run");
+    // With tokens counted (SmolLM2's tokenizer): the funnel shows them too.
+    let tokenizer = data_dir().join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
     let out = curate_ok(&stage_args(
         "pretrain",
         input.to_str().unwrap(),
         run.to_str().unwrap(),
-        &["--rules", rules.to_str().unwrap()],
+        &["--rules", rules.to_str().unwrap(), "--tokenizer", tokenizer.to_str().unwrap()],
     ));
     // Every run writes its report.
     let page = run.join("report.html");
