@@ -83,6 +83,11 @@ pub struct RunArgs {
     /// Threads of the embedded judge (default: every core; workers wait while it runs).
     #[arg(long)]
     pub judge_threads: Option<usize>,
+    /// Requests in flight to each model server (judge, responder, steps' own `judge_model`),
+    /// shared by every task of the run. A step's own server can take its own with
+    /// `judge_model = "URL#name@N"`.
+    #[arg(long, default_value_t = curate_judges::DEFAULT_CONCURRENCY)]
+    pub judge_concurrency: usize,
     /// Environment variable holding the judge server's API key.
     #[arg(long)]
     pub judge_api_key_env: Option<String>,
@@ -217,6 +222,9 @@ pub struct ModelArgs {
     /// Environment variable holding the server's API key.
     #[arg(long)]
     pub api_key_env: Option<String>,
+    /// Requests in flight to a server.
+    #[arg(long, default_value_t = curate_judges::DEFAULT_CONCURRENCY)]
+    pub concurrency: usize,
 }
 
 impl ModelArgs {
@@ -228,6 +236,7 @@ impl ModelArgs {
             threads: self.threads,
             api_key_env: self.api_key_env.clone(),
             completions,
+            concurrency: self.concurrency,
         }
     }
 }

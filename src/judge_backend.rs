@@ -20,6 +20,8 @@ pub struct JudgeSpec<'a> {
     pub api_key_env: Option<String>,
     /// Raw prompts to `/v1/completions` instead of chat.
     pub completions: bool,
+    /// Requests in flight to a server.
+    pub concurrency: usize,
 }
 
 /// The judge, and whether it runs in-process (its questions then go one batch at a time).
@@ -28,6 +30,7 @@ pub fn open(spec: &JudgeSpec) -> Result<(Box<dyn Judge>, bool)> {
         let mut config = OpenAiConfig::new(spec.model, spec.model_name);
         config.api_key_env = spec.api_key_env.clone();
         config.chat = !spec.completions;
+        config.concurrency = spec.concurrency.max(1);
         let judge = OpenAiJudge::new(config)?;
         judge.probe()?;
         Ok((Box::new(judge), false))

@@ -1,6 +1,8 @@
 //! A local OpenAI-compatible server that answers like one and fails on demand, for tests and
 //! demos of the HTTP backend without a model: a prompt containing `FAIL_ONCE` gets a 500 the
-//! first time, `SLOW` a reply after 1.5 s the first time, `GARBAGE` a reply that is not JSON.
+//! first time, `SLOW` a reply after 1.5 s the first time, `GARBAGE` a reply that is not JSON,
+//! `WAIT` a reply after 100 ms every time (so that requests overlap: `most_in_flight` counts
+//! how many it held at once).
 //! `GET /models` lists one model (not counted as a request).
 //! Scores: "Yes" (and " yes") get 80% of the first-token probability when the prompt contains
 //! " and ", 20% otherwise; "No" and "Maybe" share the rest. Completions echo the prompt.
@@ -20,6 +22,8 @@ pub struct FakeServer {
     pub url: String,
     /// Requests answered so far.
     pub requests: Arc<AtomicUsize>,
+    /// The most judge requests it held at once.
+    pub most_in_flight: Arc<AtomicUsize>,
 }
 
 fn reply(body: &Value, seen: usize) -> (u16, String, Duration) {
@@ -31,11 +35,19 @@ fn reply(body: &Value, seen: usize) -> (u16, String, Duration) {
     if prompt.contains("SLOW") && seen == 1 {
         return (200, "{}".into(), Duration::from_millis(1500));
     }
+    if prompt.contains("WAIT") {
+        return (200, answer(&prompt).to_string(), Duration::from_millis(100));
+    }
     if prompt.contains("GARBAGE") {
         return (200, "<html>upstream error</html>".into(), Duration::ZERO);
     }
+    (200, answer(&prompt).to_string(), Duration::ZERO)
+}
+
+/// The reply to a prompt that asks for nothing special.
+fn answer(prompt: &str) -> Value {
     let yes: f64 = if prompt.contains(" and ") { 0.8 } else { 0.2 };
-    let content = json!({"choices": [{
+    json!({"choices": [{
         "message": {"role": "assistant", "content": format!("echo: {}", prompt.chars().take(12).collect::<String>())},
         "logprobs": {"content": [{"token": "Yes", "logprob": 0.0, "top_logprobs": [
             {"token": "Yes", "logprob": (yes * 0.9).ln()},
@@ -43,8 +55,7 @@ fn reply(body: &Value, seen: usize) -> (u16, String, Duration) {
             {"token": "No", "logprob": ((1.0 - yes) * 0.5).ln()},
             {"token": "Maybe", "logprob": ((1.0 - yes) * 0.5).ln()}
         ]}]}
-    }]});
-    (200, content.to_string(), Duration::ZERO)
+    }]})
 }
 
 /// Starts a server on a free loopback port.
@@ -53,12 +64,16 @@ pub fn serve() -> FakeServer {
     let url = format!("http://{}/v1", listener.local_addr().unwrap());
     let requests = Arc::new(AtomicUsize::new(0));
     let counter = requests.clone();
+    let most_in_flight = Arc::new(AtomicUsize::new(0));
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let most = most_in_flight.clone();
     let seen: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
             let counter = counter.clone();
             let seen = seen.clone();
+            let (in_flight, most) = (in_flight.clone(), most.clone());
             std::thread::spawn(move || {
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
                 let mut length = 0;
@@ -87,6 +102,8 @@ pub fn serve() -> FakeServer {
                     return;
                 }
                 counter.fetch_add(1, Ordering::SeqCst);
+                let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
                 let body: Value = serde_json::from_slice(&body).unwrap();
                 let key = body.to_string();
                 let n = {
@@ -97,6 +114,7 @@ pub fn serve() -> FakeServer {
                 };
                 let (status, text, delay) = reply(&body, n);
                 std::thread::sleep(delay);
+                in_flight.fetch_sub(1, Ordering::SeqCst);
                 let head = format!(
                     "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
                     text.len()
@@ -106,5 +124,5 @@ pub fn serve() -> FakeServer {
             });
         }
     });
-    FakeServer { url, requests }
+    FakeServer { url, requests, most_in_flight }
 }

@@ -4,7 +4,8 @@
 //! - [`Judge`]: the two kinds of question, batched: label probabilities ([`ScoreRequest`]) and
 //!   short completions ([`GenerateRequest`]).
 //! - [`OpenAiJudge`]: a model behind an OpenAI-compatible server (vLLM, SGLang, llama.cpp's
-//!   server), with bounded concurrency, timeouts and retries.
+//!   server): one pool of requests in flight for every question of a run, connections kept
+//!   alive, timeouts and retries.
 //! - [`VerdictCache`] / [`CachedJudge`]: answers stored on disk (redb), keyed by everything that
 //!   decides them, so a rerun pays only for what changed.
 //! - [`JudgeRule`]: a judge question as data: a prompt template, labels, a threshold, a version.
@@ -19,6 +20,7 @@ mod error;
 pub mod fake_server;
 mod judge;
 mod openai;
+mod request_pool;
 mod rule;
 mod shared;
 
@@ -27,6 +29,6 @@ pub use cache::{CacheStats, CachedJudge, VerdictCache};
 pub use embedded::{GgufTokenizer, LlamaJudge, Packing};
 pub use error::JudgeError;
 pub use judge::{GenerateRequest, Judge, ScoreRequest};
-pub use openai::{OpenAiConfig, OpenAiJudge};
+pub use openai::{OpenAiConfig, OpenAiJudge, DEFAULT_CONCURRENCY};
 pub use rule::{JudgeRule, RuleKind};
 pub use shared::{JudgeUsage, SharedJudge};

@@ -1,13 +1,16 @@
 //! A judge behind an OpenAI-compatible server: `/v1/chat/completions` (the server applies the
 //! model's chat template) or `/v1/completions` (raw prompts), with `logprobs` for scoring.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use crate::request_pool::RequestPool;
 use crate::{GenerateRequest, Judge, JudgeError, ScoreRequest};
+
+/// Requests in flight by default.
+pub const DEFAULT_CONCURRENCY: usize = 64;
 
 /// How to reach the server.
 #[derive(Debug, Clone)]
@@ -21,7 +24,8 @@ pub struct OpenAiConfig {
     pub api_key_env: Option<String>,
     /// Use `/chat/completions` (true) or `/completions` with raw prompts (false).
     pub chat: bool,
-    /// Requests in flight at once.
+    /// Requests in flight at once, shared by every question of the run (default 64: a GPU
+    /// server batches what it holds, and needs many requests to be efficient).
     pub concurrency: usize,
     /// Time limit of one request.
     pub timeout: Duration,
@@ -45,7 +49,7 @@ impl OpenAiConfig {
             model: model.to_string(),
             api_key_env: None,
             chat: true,
-            concurrency: 8,
+            concurrency: DEFAULT_CONCURRENCY,
             timeout: Duration::from_secs(120),
             retries: 4,
             backoff: Duration::from_millis(500),
@@ -55,8 +59,15 @@ impl OpenAiConfig {
     }
 }
 
-/// A judge on an OpenAI-compatible server.
+/// A judge on an OpenAI-compatible server: its questions, from every task of a run, go
+/// through one pool of `concurrency` requests in flight.
 pub struct OpenAiJudge {
+    server: Arc<Server>,
+    pool: RequestPool,
+}
+
+/// The server and how to talk to it (shared by the pool's workers).
+struct Server {
     config: OpenAiConfig,
     client: reqwest::blocking::Client,
     api_key: Option<String>,
@@ -84,6 +95,23 @@ fn excerpt(text: &str) -> String {
 impl OpenAiJudge {
     /// A client for `config`; reads the API key from its environment variable.
     pub fn new(config: OpenAiConfig) -> Result<Self, JudgeError> {
+        let pool = RequestPool::new(config.concurrency, "judge-http");
+        Ok(Self { server: Arc::new(Server::new(config)?), pool })
+    }
+
+    /// Checks that the server can be reached (see [`Server::probe`]).
+    pub fn probe(&self) -> Result<(), JudgeError> {
+        self.server.probe()
+    }
+
+    /// Requests in flight at most.
+    pub fn concurrency(&self) -> usize {
+        self.pool.size()
+    }
+}
+
+impl Server {
+    fn new(config: OpenAiConfig) -> Result<Self, JudgeError> {
         let api_key = match &config.api_key_env {
             Some(var) => Some(std::env::var(var).map_err(|_| JudgeError::Unavailable {
                 url: config.base_url.clone(),
@@ -91,9 +119,13 @@ impl OpenAiJudge {
             })?),
             None => None,
         };
+        // Connections are kept alive and reused (one per worker); HTTP/2 where the server offers
+        // it (over TLS, by ALPN).
         let client = reqwest::blocking::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(Duration::from_secs(10))
+            .pool_max_idle_per_host(config.concurrency.max(1))
+            .tcp_nodelay(true)
             .build()
             .map_err(|e| JudgeError::Unavailable { url: config.base_url.clone(), message: e.to_string() })?;
         Ok(Self { config, client, api_key })
@@ -102,7 +134,7 @@ impl OpenAiJudge {
     /// Checks that the server can be reached (`GET /models`, a few seconds at most), so that a
     /// wrong URL fails when the run starts, not at its first judge question. Any HTTP answer
     /// counts: only a failure to connect or to be answered is an error.
-    pub fn probe(&self) -> Result<(), JudgeError> {
+    fn probe(&self) -> Result<(), JudgeError> {
         let url = format!("{}/models", self.config.base_url);
         let mut request = self.client.get(&url).timeout(Duration::from_secs(10));
         if let Some(key) = &self.api_key {
@@ -263,34 +295,11 @@ impl OpenAiJudge {
             excerpt: excerpt(&reply.to_string()),
         })
     }
-
-    /// Runs `one` over `items` with at most `concurrency` requests in flight; one result per
-    /// item, in order.
-    fn in_parallel<T: Sync, R: Send>(
-        &self,
-        items: &[T],
-        one: impl Fn(&T) -> Result<R, JudgeError> + Sync,
-    ) -> Vec<Result<R, JudgeError>> {
-        let next = AtomicUsize::new(0);
-        let results: Mutex<Vec<Option<Result<R, JudgeError>>>> =
-            Mutex::new((0..items.len()).map(|_| None).collect());
-        std::thread::scope(|scope| {
-            for _ in 0..self.config.concurrency.clamp(1, items.len().max(1)) {
-                scope.spawn(|| loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(item) = items.get(i) else { break };
-                    let result = one(item);
-                    results.lock().expect("results lock")[i] = Some(result);
-                });
-            }
-        });
-        results.into_inner().expect("results lock").into_iter().map(|r| r.expect("every item ran")).collect()
-    }
 }
 
 impl Judge for OpenAiJudge {
     fn identity(&self) -> String {
-        format!("openai:{}:{}", self.config.base_url, self.config.model)
+        format!("openai:{}:{}", self.server.config.base_url, self.server.config.model)
     }
 
     fn score(&self, requests: &[ScoreRequest]) -> Result<Vec<Vec<f64>>, JudgeError> {
@@ -302,10 +311,12 @@ impl Judge for OpenAiJudge {
     }
 
     fn score_each(&self, requests: &[ScoreRequest]) -> Vec<Result<Vec<f64>, JudgeError>> {
-        self.in_parallel(requests, |r| self.score_one(r))
+        let server = self.server.clone();
+        self.pool.map(requests, Arc::new(move |r: &ScoreRequest| server.score_one(r)))
     }
 
     fn generate_each(&self, requests: &[GenerateRequest]) -> Vec<Result<String, JudgeError>> {
-        self.in_parallel(requests, |r| self.generate_one(r))
+        let server = self.server.clone();
+        self.pool.map(requests, Arc::new(move |r: &GenerateRequest| server.generate_one(r)))
     }
 }

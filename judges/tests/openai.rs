@@ -105,3 +105,23 @@ fn the_answers_of_a_failed_batch_are_cached() {
     assert_eq!(server.requests.load(Ordering::SeqCst), asked, "a rerun asks only what failed");
     assert_eq!((again.stats().hits, again.stats().misses), (9, 0));
 }
+
+#[test]
+fn every_caller_shares_one_pool_of_requests_in_flight() {
+    // Two tasks ask 24 slow questions each at once; the server never holds more than the
+    // judge's concurrency, and holds that many (the pool is shared, and kept full).
+    let server = serve();
+    let mut config = OpenAiConfig::new(&server.url, "test-model");
+    config.concurrency = 6;
+    let j = OpenAiJudge::new(config).unwrap();
+    assert_eq!(j.concurrency(), 6);
+    let questions: Vec<ScoreRequest> = (0..24).map(|i| ask(&format!("WAIT {i}"))).collect();
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| j.score_each(&questions));
+        let b = s.spawn(|| j.score_each(&questions));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert!(a.iter().chain(&b).all(|r| r.is_ok()));
+    // A pool per caller would reach 12; one request at a time per caller, 2.
+    assert_eq!(server.most_in_flight.load(Ordering::SeqCst), 6);
+}

@@ -25,6 +25,9 @@ pub struct Invocation {
     pub judge_model_name: String,
     /// Threads of the embedded judge.
     pub judge_threads: Option<usize>,
+    /// Requests in flight to each model server.
+    #[serde(default = "default_concurrency")]
+    pub judge_concurrency: usize,
     /// Environment variable holding the servers' API key.
     pub judge_api_key_env: Option<String>,
     /// The verdict cache file (default: the user's cache).
@@ -52,6 +55,10 @@ pub struct Invocation {
     pub no_think: bool,
 }
 
+fn default_concurrency() -> usize {
+    curate_judges::DEFAULT_CONCURRENCY
+}
+
 /// A model spec made absolute when it is a file (URLs stay as they are).
 fn absolute_model(spec: &str) -> Result<String> {
     if spec.starts_with("http://") || spec.starts_with("https://") {
@@ -67,6 +74,7 @@ impl Invocation {
             judge: args.judge.as_deref().map(absolute_model).transpose()?,
             judge_model_name: args.judge_model_name.clone(),
             judge_threads: args.judge_threads,
+            judge_concurrency: args.judge_concurrency,
             judge_api_key_env: args.judge_api_key_env.clone(),
             judge_cache: args.judge_cache.as_deref().map(std::path::absolute).transpose()?,
             responder: args

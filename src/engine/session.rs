@@ -129,6 +129,24 @@ impl Session {
     }
 }
 
+/// A model spec's parts: `URL#name@N` is the server at URL, its model `name`, `N` requests in
+/// flight (`#name` and `@N` optional); a file is itself. Defaults: `default_name`, `concurrency`.
+fn server_spec<'a>(spec: &'a str, default_name: &'a str, concurrency: usize) -> (&'a str, &'a str, usize) {
+    if !spec.starts_with("http") {
+        return (spec, default_name, concurrency);
+    }
+    let (rest, concurrency) = match spec.rsplit_once('@') {
+        Some((rest, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+            (rest, n.parse().unwrap_or(concurrency))
+        }
+        _ => (spec, concurrency),
+    };
+    match rest.split_once('#') {
+        Some((url, name)) => (url, name, concurrency),
+        None => (rest, default_name, concurrency),
+    }
+}
+
 /// The run's judge and responder models, and the ones steps name for themselves
 /// (`judge_model`), sharing one verdict cache; a model named twice is opened once.
 fn build_context(
@@ -140,22 +158,21 @@ fn build_context(
     let cache: Arc<Mutex<Option<Arc<curate_judges::VerdictCache>>>> = Arc::new(Mutex::new(None));
     let models: Models = Arc::new(Mutex::new(BTreeMap::new()));
     let opened = models.clone();
-    let (threads, api_key_env) = (inv.judge_threads, inv.judge_api_key_env.clone());
+    let (threads, api_key_env, concurrency) =
+        (inv.judge_threads, inv.judge_api_key_env.clone(), inv.judge_concurrency);
     let open = move |spec: &str, default_name: &str| -> Result<Arc<SharedJudge>> {
         let mut opened = opened.lock().map_err(|_| anyhow::anyhow!("model table lock poisoned"))?;
         if let Some(j) = opened.get(spec) {
             return Ok(j.clone());
         }
-        let (model, name) = match spec.split_once('#') {
-            Some((url, name)) if url.starts_with("http") => (url, name),
-            _ => (spec, default_name),
-        };
+        let (model, name, concurrency) = server_spec(spec, default_name, concurrency);
         let (judge, in_process) = crate::judge_backend::open(&crate::judge_backend::JudgeSpec {
             model,
             model_name: name,
             threads,
             api_key_env: api_key_env.clone(),
             completions: false,
+            concurrency,
         })?;
         let mut cache = cache.lock().map_err(|_| anyhow::anyhow!("cache lock poisoned"))?;
         if cache.is_none() {
@@ -188,4 +205,19 @@ fn build_context(
         open(spec, "default").map_err(|e| format!("judge_model {spec}: {e:#}"))
     }));
     Ok((ctx, models))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::server_spec;
+
+    #[test]
+    fn server_specs_name_the_model_and_the_requests_in_flight() {
+        assert_eq!(server_spec("http://h:8000/v1", "default", 64), ("http://h:8000/v1", "default", 64));
+        assert_eq!(server_spec("http://h:8000/v1#qwen", "default", 64), ("http://h:8000/v1", "qwen", 64));
+        assert_eq!(server_spec("http://h:8000/v1#qwen@256", "d", 64), ("http://h:8000/v1", "qwen", 256));
+        assert_eq!(server_spec("http://h:8000/v1@8", "d", 64), ("http://h:8000/v1", "d", 8));
+        assert_eq!(server_spec("model@1.gguf", "d", 64), ("model@1.gguf", "d", 64));
+        assert_eq!(server_spec("http://user@h/v1#m", "d", 64), ("http://user@h/v1", "m", 64));
+    }
 }
