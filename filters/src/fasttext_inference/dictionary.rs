@@ -339,6 +339,15 @@ pub struct Scratch {
     wrapped: Vec<u8>,
 }
 
+impl Scratch {
+    /// Gives back room beyond `words` words.
+    pub fn trim(&mut self, words: usize) {
+        if self.word_hashes.capacity() > words {
+            self.word_hashes = Vec::with_capacity(words);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

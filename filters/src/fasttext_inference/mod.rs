@@ -130,6 +130,11 @@ pub struct FastTextModel {
     labels: Vec<String>,
 }
 
+/// Rows a workspace keeps room for between predictions: a long document's rows (about three
+/// per character) are given back after it, so that every thread does not hold its largest
+/// document's buffer for the rest of the run.
+const KEPT_ROWS: usize = 1 << 16;
+
 /// A prediction: a label's index and its probability.
 pub type Prediction = (usize, f32);
 
@@ -141,6 +146,16 @@ pub struct Workspace {
     hidden: Vec<f32>,
     output: Vec<f32>,
     best: Vec<(f32, usize)>,
+}
+
+impl Workspace {
+    /// Gives back what a long document made the buffers grow to.
+    fn trim(&mut self) {
+        if self.rows.capacity() > KEPT_ROWS {
+            self.rows = Vec::with_capacity(KEPT_ROWS);
+        }
+        self.scratch.trim(KEPT_ROWS / 4);
+    }
 }
 
 impl FastTextModel {
@@ -271,10 +286,13 @@ impl FastTextModel {
             }
         }
         if work.best.iter().any(|(s, _)| s.is_nan()) {
+            work.trim();
             return None;
         }
         work.best.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        Some(work.best.iter().map(|&(score, label)| (label, score.exp())).collect())
+        let out = Some(work.best.iter().map(|&(score, label)| (label, score.exp())).collect());
+        work.trim();
+        out
     }
 
     /// Every label's raw score (`output = wo · hidden`).
