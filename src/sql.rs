@@ -234,7 +234,7 @@ fn json_value(field: &Field, col: &ArrayRef, f: &ArrayFormatter, row: usize) -> 
 }
 
 /// `text` cut to `max` characters, marked with `…` when cut.
-fn cut(text: &str, max: usize) -> String {
+pub fn cut(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
         Some((at, _)) => format!("{}…", &text[..at]),
         None => text.to_string(),

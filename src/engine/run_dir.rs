@@ -422,8 +422,21 @@ impl RunDir {
 
     /// Writes `manifest.json`.
     pub fn write_manifest(&self, manifest: &impl Serialize) -> Result<()> {
-        write_atomic(&self.root.join("manifest.json"), &serde_json::to_vec_pretty(manifest)?)
+        write_atomic(&self.root.join(MANIFEST), &serde_json::to_vec_pretty(manifest)?)
     }
+}
+
+/// The file a finished run's manifest is in.
+pub const MANIFEST: &str = "manifest.json";
+
+/// The manifest of the run at `root` as JSON, or `None` when it has none (not finished).
+pub fn read_manifest(root: &Path) -> Result<Option<serde_json::Value>> {
+    let path = root.join(MANIFEST);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(Some(serde_json::from_slice(&bytes).with_context(|| format!("reading {}", path.display()))?))
 }
 
 /// `done/dedup.json`: duplicates per step and the clusters' generation.

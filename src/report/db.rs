@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use duckdb::{Connection, Row};
 use serde::Serialize;
 
-pub use crate::sql::quote;
+pub use crate::sql::{cut, quote};
 
 /// A count on the page with the `curate sql` query that gives it.
 #[derive(Debug, Clone, Serialize)]
@@ -61,14 +61,6 @@ impl Db {
             quote(view)
         );
         Ok(self.conn.query_row(&sql, [], |r| r.get::<_, i64>(0)).context("listing views")? > 0)
-    }
-}
-
-/// `text` cut to `chars` characters, marked with `…` when cut.
-pub fn cut(text: &str, chars: usize) -> String {
-    match text.char_indices().nth(chars) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None => text.to_string(),
     }
 }
 

@@ -51,14 +51,7 @@ struct Report {
 fn build(root: &Path, other: Option<&Path>) -> Result<Report> {
     let dir = crate::engine::run_dir::RunDir::open(root)?;
     let plan = dir.plan()?;
-    let manifest_path = root.join("manifest.json");
-    let manifest: serde_json::Value = if manifest_path.is_file() {
-        let bytes =
-            std::fs::read(&manifest_path).with_context(|| format!("reading {}", manifest_path.display()))?;
-        serde_json::from_slice(&bytes).with_context(|| format!("reading {}", manifest_path.display()))?
-    } else {
-        serde_json::Value::Null
-    };
+    let manifest = crate::engine::run_dir::read_manifest(root)?.unwrap_or(serde_json::Value::Null);
     let order: Vec<String> = plan.config.steps.iter().map(|s| s.name().to_string()).collect();
     let db = Db::open(root)?;
     let funnel = funnel::funnel(&db, &order)?;

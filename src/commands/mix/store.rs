@@ -65,11 +65,9 @@ pub fn load(runs: &[PathBuf], config: &MixConfig) -> Result<Loaded> {
     let curriculum = config.s2.as_ref().and_then(|s| s.curriculum.clone()).unwrap_or_default();
     let quality = config.quality.clone().unwrap_or_default();
     for (r, run) in runs.iter().enumerate() {
-        let manifest = run.join("manifest.json");
-        let text = std::fs::read_to_string(&manifest)
-            .with_context(|| format!("{}: not a finished run (no manifest.json)", run.display()))?;
-        let manifest: serde_json::Value =
-            serde_json::from_str(&text).with_context(|| manifest.display().to_string())?;
+        let Some(manifest) = crate::engine::run_dir::read_manifest(run)? else {
+            bail!("{}: not a finished run (no manifest.json)", run.display());
+        };
         let Some(identity) = manifest["tokens"]["tokenizer"].as_str() else {
             bail!(
                 "{}: its records carry no token counts: run its stage with --tokenizer MODEL.gguf",
