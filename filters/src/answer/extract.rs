@@ -120,7 +120,12 @@ fn statements(text: &str) -> Vec<(usize, Extracted)> {
         (m.start(), Extracted { text: m.as_str().trim().to_string(), found: Found::Hashes })
     }));
     for marker in ANSWER_IS.find_iter(text) {
-        let answer = statement_end(&text[marker.end()..]).trim().trim_matches(['*', '$', ' ']).trim();
+        let answer = statement_end(&text[marker.end()..]).trim().trim_matches(['*', ' ']).trim();
+        // "$7$" is the math 7; "the product of $120$ and $24$, which is $2880$" keeps its dollars.
+        let answer = match answer.strip_prefix('$').and_then(|a| a.strip_suffix('$')) {
+            Some(inner) if !inner.contains('$') => inner.trim(),
+            _ => answer,
+        };
         // "the answer is $\boxed{7}$" is one statement, found as the box.
         if !answer.is_empty() && !answer.contains("\\boxed") && !answer.contains("\\fbox") {
             // "900, as there are 900 values of n" states 900.

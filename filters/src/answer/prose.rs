@@ -27,6 +27,7 @@ static VERB: LazyLock<Regex> = LazyLock::new(|| {
         r"makes|made|has|have|had|needs|need|costs|cost|pays|paid|earns|earned|spends|spent|gets|got|",
         r"takes|took|totals?|remains?|left with|means|implies|yields|obtain|leaves|results in|be|",
         r"so|thus|hence|giving(?: us)?|solves? to|to get|we get|adds? up to|sums? to|",
+        r"which we find(?: that)?|showing that|shows? that|meaning(?: that)?|",
         r"ist|sind|beträgt|ergibt|est|sont|vaut|es|",
         r"è|sono|é|são|равно|равен|равна|составляет)\b|=|是|为|等于|は)"
     ))
@@ -288,6 +289,10 @@ static BREAK_OR_MATRIX: LazyLock<Regex> = LazyLock::new(|| {
 static MATRIX_BEGIN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\\begin\{(?:[pbBvV]?matrix|smallmatrix|cases)\}").expect("valid regex"));
 
+/// A comment in the last column of an align row: `&\text{added 1}`, `&&(\text{by } 2)`.
+static ALIGN_COMMENT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"&+\s*\(?\s*\\text\{[^{}]*\}[^&]*$").expect("valid regex"));
+
 /// Closing punctuation, spacing commands and a lone backslash at the end of an expression.
 static TRAILING: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:\s|[.,]|\\(?:q?quad|[,;:! ])|\\$)+$").expect("valid regex"));
@@ -318,10 +323,24 @@ fn last_line(inner: &str) -> &str {
 /// period or comma.
 fn math_result(inner: &str) -> Option<String> {
     let last_line = last_line(inner);
+    // A comment in an align's last column ("&=6 &\text{added 1}") is no part of the value.
+    let last_line = ALIGN_COMMENT.replace(last_line, "");
     // A congruence's result is what follows its last `\equiv`, its modulus dropped.
-    let last_line = PMOD.replace(last_line, "").replace("\\equiv", "=");
+    let last_line = PMOD.replace(&last_line, "").replace("\\equiv", "=");
     let matrix = MATRIX_BEGIN.is_match(&last_line);
-    let answer = after_last_equals(&last_line);
+    let mut answer = after_last_equals(&last_line);
+    // "18 &= x": the value solved for is on the left.
+    if !matrix
+        && answer.len() < last_line.len()
+        && last_line[..last_line.len() - answer.len()].ends_with("&=")
+        && is_bare_name(answer.replace('&', "").trim().trim_end_matches(['.', ',']))
+    {
+        let left = &last_line[..last_line.len() - answer.len() - 1];
+        let left = after_last_equals(left);
+        if !left.replace('&', "").trim().is_empty() && !is_bare_name(&left.replace('&', "")) {
+            answer = left;
+        }
+    }
     let answer = if matrix { answer.to_string() } else { answer.replace('&', "") };
     // "\frac{3}{7} \approx 0.43": the rounded value, which a question asks for when it says so.
     let answer = answer.rsplit("\\approx").next().unwrap_or("").to_string();
@@ -439,12 +458,18 @@ fn from_sentence(sentence: &str, concluding: bool) -> Option<String> {
     for part in parts(&sentence) {
         let Part::Prose(text) = part else { continue };
         let start = text.as_ptr() as usize - base;
-        verbs.extend(VERB.find_iter(text).map(|m| start + m.end()));
+        // "less than or equal to 100" compares, it does not state.
+        let compares = |at: usize| {
+            let before = text[..at].trim_end().to_lowercase();
+            before.ends_with(" or") || before.ends_with(" than")
+        };
+        verbs.extend(VERB.find_iter(text).filter(|m| !compares(m.start())).map(|m| start + m.end()));
     }
     for &at in verbs.iter().rev() {
         match reduce_span(&sentence[at..]) {
-            Some((answer, true)) => return Some(answer),
-            Some((answer, false)) => {
+            // "to find $x$": a name, not what was found.
+            Some((answer, true)) if !is_bare_name(&answer) => return Some(answer),
+            Some((answer, _)) => {
                 phrase.get_or_insert(answer);
             }
             None => {}
@@ -487,7 +512,7 @@ static ASY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)\[asy\].*?\[/asy
 /// and alternatives.
 static ASIDE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^\s*(?:\(|note\b|remark\b|to check\b|check\b|recall\b|alternatively\b|as an extra\b|we can check\b)",
+        r"(?i)^\s*(?:\(|note\b|notice that this\b|remark\b|to check\b|check\b|recall\b|alternatively\b|as an extra\b|we can check\b)",
     )
     .expect("valid regex")
 });
@@ -612,9 +637,27 @@ mod tests {
                 "Then \\begin{align*}\n3x &= 9 \\\\\nx &= 3.\n\\end{align*}Testing, we find that this value of $x$ does indeed satisfy the equation.",
                 "3",
             ),
+            // The value solved for on the left of an align row.
+            ("Now: \\begin{align*}\n2x &= 4x - 36, \\\\\n36 &= 2x, \\\\\n18 &= x.\n\\end{align*}", "18"),
+            // A comment in an align's last column.
+            ("\\begin{align*}\n&=f(5)&\\text{half}\\\\\n&=6&\\text{added 1}.\n\\end{align*}", "6"),
+            // "from which we find", "showing that", "meaning" state the result.
+            ("Since there are 12 slices, we have $(5-n) + (8-n) + n = 12$, from which we find that $n=1$.", "1"),
+            ("Then we get $2\\cdot4^x=32$, showing that $4^x=16$ and $x=2$.", "2"),
+            ("Plugging that in, we have $a^2 = 18$, meaning $a = 3\\sqrt{2}$", "3\\sqrt{2}"),
+            // "less than or equal to" compares; it does not state.
+            ("Therefore, there are $100-20 = 80$ positive integers less than or equal to 100 that have a prime factor greater than 4.", "80"),
+            // A note after the conclusion.
+            ("Thus, $(2^9)^2 - 2 \\equiv 2 \\pmod{17}$.\n\nNotice that this problem implies that $\\left(a^{2^{-1}}\\right)^2 \\not\\equiv a \\pmod{p}$ in general.", "2"),
         ] {
             assert_eq!(concluding_answer(text).as_deref(), Some(answer), "{text}");
         }
+    }
+
+    #[test]
+    fn answer_marker_followed_by_prose_and_math() {
+        let text = "Our final answer is the product of $120$ and $24$, which is $2880$.";
+        assert_eq!(crate::answer::final_answer(text).map(|a| a.text).as_deref(), Some("2880"));
     }
 
     #[test]
