@@ -9,6 +9,7 @@ scripts/fetch-data.sh "$CURATE_DATA" --with-qwen
 scripts/install-llama-server.sh
 scripts/install-test-python.sh
 scripts/install-browser.sh
+scripts/install-moto.sh
 # A real Slurm cluster on this machine for the `curate submit slurm` tests (sets SLURM_CONF).
 eval "$(scripts/slurm-local.sh start)"
 log=$(mktemp)

@@ -36,6 +36,12 @@ pub struct RunOptions {
     /// Seconds an http(s) input may send nothing (headers, then each read of the body) before
     /// it counts as stalled: the records read so far are kept and the stall is quarantined.
     pub http_stall_seconds: u64,
+    /// The endpoint of an S3-compatible store (MinIO, R2, Ceph) for `s3://` inputs and run
+    /// directories; `AWS_ENDPOINT_URL` when unset, AWS itself when neither is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub s3_endpoint: Option<String>,
+    /// Allow an `http://` S3 endpoint (`AWS_ALLOW_HTTP=true` does too); TLS otherwise.
+    pub s3_allow_http: bool,
 }
 
 impl Default for RunOptions {
@@ -48,6 +54,8 @@ impl Default for RunOptions {
             dedup_buckets: 0,
             http_connect_seconds: 30,
             http_stall_seconds: 60,
+            s3_endpoint: None,
+            s3_allow_http: false,
         }
     }
 }
@@ -59,6 +67,11 @@ impl RunOptions {
             connect: std::time::Duration::from_secs(self.http_connect_seconds),
             stall: std::time::Duration::from_secs(self.http_stall_seconds),
         }
+    }
+
+    /// The settings of S3 clients these options set.
+    pub fn s3_options(&self) -> curate_sources::s3::S3Options {
+        curate_sources::s3::S3Options { endpoint: self.s3_endpoint.clone(), allow_http: self.s3_allow_http }
     }
 
     /// The number of worker threads to use.

@@ -51,7 +51,9 @@ fn main() -> ExitCode {
         Some(Command::CheckRules { file }) => check_rules(&file),
         Some(Command::Plan(args)) => plan_only(&args),
         Some(Command::Task(args)) => engine::task::run(&args),
-        Some(Command::Status { run, json }) => engine::status::print(&run, json),
+        Some(Command::Status { run, json }) => {
+            engine::run_dir::locate(&run).and_then(|(root, _)| engine::status::print(&root, json))
+        }
         Some(Command::Submit { to: SubmitTo::Slurm(args) }) => engine::slurm::submit(&args),
         None => run_stage(cli.run),
     };
@@ -95,7 +97,9 @@ fn print_stages() -> Result<()> {
 }
 
 fn run_sql(run: &Path, query: &str, format: sql::OutputFormat) -> Result<()> {
-    let conn = sql::open(run)?;
+    // A run in an object store is queried in its local mirror, brought up to the store.
+    let (run, _) = engine::run_dir::locate(run)?;
+    let conn = sql::open(&run)?;
     let result = sql::query(&conn, query)?;
     let stdout = std::io::stdout();
     sql::print(&result, format, &mut stdout.lock())

@@ -60,7 +60,9 @@ impl ArrowBatches {
         };
         let result = match &input.location {
             Location::Local(path) => open(path),
-            Location::Url(_) => Err("Arrow IPC over HTTP is not supported; download it first".into()),
+            Location::Url(_) | Location::S3(_) => {
+                Err("Arrow IPC over HTTP or S3 is not supported; download it first".into())
+            }
         };
         match result {
             Ok(reader) => {

@@ -53,6 +53,14 @@ pub enum SourceError {
         /// What polars said.
         message: String,
     },
+    /// A request to an object store failed (after its retries).
+    #[error("{url}: {message}")]
+    S3 {
+        /// The bucket and key, as `s3://bucket/key`.
+        url: String,
+        /// What failed: the S3 error code and the store's message.
+        message: String,
+    },
     /// A record of a file read whole could not be read.
     #[error("{file}:{line}: {message}")]
     Record {

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::s3::S3Url;
 use crate::SourceError;
 
 /// How a JSONL stream is compressed.
@@ -62,6 +63,8 @@ pub enum Location {
     Local(PathBuf),
     /// An `http://` or `https://` URL, streamed.
     Url(String),
+    /// An object in S3 or an S3-compatible store, `s3://bucket/key`, read by ranges.
+    S3(String),
 }
 
 /// One input file of a run.
@@ -90,6 +93,12 @@ impl InputFile {
         let mut now = match &self.location {
             Location::Local(path) => local(path)?,
             Location::Url(url) => remote(url)?,
+            Location::S3(url) => {
+                let address = S3Url::parse(url)?;
+                let meta = crate::s3::bucket(&address.bucket)?.head(&address.key)?;
+                let meta = meta.ok_or_else(|| SourceError::NotFound(url.clone()))?;
+                object(&address, &meta)?
+            }
         };
         now.name = self.name.clone();
         Ok(now)
@@ -161,6 +170,64 @@ fn remote(url: &str) -> Result<InputFile, SourceError> {
     })
 }
 
+/// An object of a store as an input, with its size and version (ETag) from the listing.
+fn object(bucket: &S3Url, meta: &object_store::ObjectMeta) -> Result<InputFile, SourceError> {
+    let url = format!("s3://{}/{}", bucket.bucket, meta.location);
+    let format = Format::from_name(&url).ok_or_else(|| SourceError::UnknownFormat(url.clone()))?;
+    Ok(InputFile {
+        name: url.clone(),
+        location: Location::S3(url),
+        format,
+        size: Some(meta.size),
+        modified: None,
+        etag: meta.e_tag.clone(),
+    })
+}
+
+/// The objects an `s3://` argument names, listed once: a glob (`s3://b/data/*.jsonl.gz`) lists
+/// the prefix before its first wildcard and keeps the matches; a key that is an object is
+/// itself; otherwise the key is a folder, and its data files (recursively, names telling a
+/// known format, hidden files and dataset metadata left out) are the inputs. Key order.
+fn expand_s3(arg: &str) -> Result<Vec<InputFile>, SourceError> {
+    let url = S3Url::parse(arg)?;
+    let bucket = crate::s3::bucket(&url.bucket)?;
+    if let Some(wildcard) = url.key.find(['*', '?', '[']) {
+        let pattern = glob::Pattern::new(&url.key)
+            .map_err(|e| SourceError::BadGlob { pattern: arg.to_string(), message: e.to_string() })?;
+        let listed = bucket.list(&url.key[..wildcard])?;
+        let options = glob::MatchOptions { require_literal_separator: true, ..Default::default() };
+        let matched: Vec<_> =
+            listed.iter().filter(|m| pattern.matches_with(m.location.as_ref(), options)).collect();
+        if matched.is_empty() {
+            return Err(SourceError::NoMatch(arg.to_string()));
+        }
+        return matched.into_iter().map(|m| object(&url, m)).collect();
+    }
+    if !url.key.is_empty() && !url.key.ends_with('/') {
+        if let Some(meta) = bucket.head(&url.key)? {
+            return Ok(vec![object(&url, &meta)?]);
+        }
+    }
+    let folder =
+        if url.key.is_empty() { String::new() } else { format!("{}/", url.key.trim_end_matches('/')) };
+    let listed = bucket.list(&folder)?;
+    let files: Vec<InputFile> = listed
+        .iter()
+        .filter(|m| {
+            let key = m.location.as_ref();
+            let relative = &key[folder.len().min(key.len())..];
+            let hidden = relative.split('/').any(|part| part.starts_with('.'));
+            let name = relative.rsplit('/').next().unwrap_or("");
+            !hidden && !crate::hf_layout::METADATA_FILES.contains(&name) && Format::from_name(key).is_some()
+        })
+        .map(|m| object(&url, m))
+        .collect::<Result<_, _>>()?;
+    if files.is_empty() {
+        return Err(SourceError::NoMatch(arg.to_string()));
+    }
+    Ok(files)
+}
+
 /// The data files under `dir`, recursively, sorted: files whose names tell a known format,
 /// leaving out hidden files and folders (`.git`, `.cache`) and dataset metadata files.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), SourceError> {
@@ -183,7 +250,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), SourceError> {
     Ok(())
 }
 
-/// Expands `--input` arguments, in the order given: a URL is taken as is, a glob expands to
+/// Expands `--input` arguments, in the order given: a URL is taken as is, an `s3://` address
+/// is listed once (see [`expand_s3`]), a glob expands to
 /// its matches in sorted order, a directory to the files inside it (recursively, sorted) whose
 /// names tell a known format, a path to itself. A file named twice is read once. A Hugging
 /// Face dataset folder gives the files of its default split (see [`expand_split`]).
@@ -208,6 +276,8 @@ pub fn expand_split(args: &[String], split: Option<&str>) -> Result<Expanded, So
     for arg in args {
         if is_url(arg) {
             files.push(remote(arg)?);
+        } else if S3Url::is(arg) {
+            files.extend(expand_s3(arg)?);
         } else if arg.contains(['*', '?', '[']) {
             let paths = glob::glob(arg)
                 .map_err(|e| SourceError::BadGlob { pattern: arg.clone(), message: e.to_string() })?;

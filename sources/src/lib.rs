@@ -6,6 +6,7 @@
 //! - [`parse`]: one raw JSONL line into a [`curate_schemas::Document`], or a quarantine row.
 //! - [`parquet`]: Parquet shards read row group by row group.
 //! - [`arrow_ipc`]: Arrow IPC files (as Hugging Face `datasets` saves them), batch by batch.
+//! - [`s3`]: objects in S3 and S3-compatible stores (inputs and run directories).
 //! - [`records`]: a whole file's records as JSON objects, for indexes built before a run.
 //! - [`writer`]: Parquet outputs written to a temp file and renamed into place when complete.
 //!
@@ -20,6 +21,7 @@ pub mod open;
 pub mod parquet;
 pub mod parse;
 pub mod records;
+pub mod s3;
 pub mod writer;
 
 pub use error::SourceError;

@@ -1,4 +1,4 @@
-//! Byte streams from local files and URLs, decompressed on the fly.
+//! Byte streams from local files, URLs and objects in S3, decompressed on the fly.
 
 use std::fs::File;
 use std::io::{self, BufReader, Read};
@@ -45,6 +45,18 @@ pub fn open_raw(input: &InputFile, counter: ByteCount) -> io::Result<Box<dyn Rea
     let inner: Box<dyn Read + Send> = match &input.location {
         Location::Local(path) => Box::new(File::open(path)?),
         Location::Url(url) => Box::new(Stalls(get(url)?)),
+        Location::S3(url) => {
+            let address = crate::s3::S3Url::parse(url).map_err(io::Error::other)?;
+            let size = match input.size {
+                Some(size) => size,
+                None => {
+                    let bucket = crate::s3::bucket(&address.bucket).map_err(io::Error::other)?;
+                    let meta = bucket.head(&address.key).map_err(io::Error::other)?;
+                    meta.ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such object"))?.size
+                }
+            };
+            Box::new(crate::s3::RangeReader::new(&address, size).map_err(io::Error::other)?)
+        }
     };
     Ok(Box::new(Counted { inner, counter }))
 }

@@ -59,13 +59,30 @@ fn guarded<T>(f: impl FnOnce() -> PolarsResult<T>) -> Result<T, String> {
 
 /// Streams a URL to a temporary file in `tmp_dir`, since Parquet needs random access.
 fn download(
-    url: &str,
+    input: &InputFile,
     tmp_dir: &std::path::Path,
     counter: &ByteCount,
 ) -> io::Result<tempfile_guard::TempPath> {
     std::fs::create_dir_all(tmp_dir)?;
-    let path = tmp_dir.join(format!("download-{:016x}.parquet", xxhash_rust::xxh3::xxh3_64(url.as_bytes())));
+    let name = &input.name;
+    let path = tmp_dir.join(format!("download-{:016x}.parquet", xxhash_rust::xxh3::xxh3_64(name.as_bytes())));
     let guard = tempfile_guard::TempPath(path.clone());
+    let url = match &input.location {
+        // An object: its ranges read in parallel (a Parquet reader needs the footer first).
+        Location::S3(url) => {
+            let address = crate::s3::S3Url::parse(url).map_err(io::Error::other)?;
+            let bucket = crate::s3::bucket(&address.bucket).map_err(io::Error::other)?;
+            let size = match input.size {
+                Some(size) => size,
+                None => bucket.head(&address.key).map_err(io::Error::other)?.map(|m| m.size).unwrap_or(0),
+            };
+            let n = bucket.download(&address.key, size, &path).map_err(io::Error::other)?;
+            counter.add(n);
+            return Ok(guard);
+        }
+        Location::Url(url) => url,
+        Location::Local(_) => return Err(io::Error::other("a local file needs no download")),
+    };
     let mut response = crate::open::Stalls(crate::open::get(url)?);
     let mut out = io::BufWriter::new(File::create(&path)?);
     let n = io::copy(&mut response, &mut out)?;
@@ -105,7 +122,7 @@ impl ParquetBatches {
         };
         let path = match &input.location {
             Location::Local(p) => p.clone(),
-            Location::Url(url) => match download(url, tmp_dir, &counter) {
+            Location::Url(_) | Location::S3(_) => match download(input, tmp_dir, &counter) {
                 Ok(guard) => {
                     let p = guard.0.clone();
                     this._download = Some(guard);

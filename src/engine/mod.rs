@@ -9,8 +9,8 @@
 //!   each phase do
 //! - [`session`]: a process's built steps and models
 //! - [`local`], [`task`], [`slurm`]: the executors; [`status`]: `curate status`
-//! - [`run_dir`], [`run_lock`]: the directory layout, markers and locks; [`row_groups`]: bounded
-//!   Parquet writing
+//! - [`run_dir`], [`run_lock`]: the directory layout, markers and locks; [`remote_run`]: run
+//!   directories in an object store (`s3://`); [`row_groups`]: bounded Parquet writing
 
 pub mod apply;
 pub mod buckets;
@@ -21,6 +21,7 @@ pub mod local;
 pub mod phase;
 pub mod pipeline;
 pub mod planner;
+pub mod remote_run;
 pub mod row_groups;
 pub mod run_dir;
 pub mod run_lock;

@@ -74,8 +74,11 @@ pub fn plan(args: &RunArgs, config: &StageConfig) -> Result<Planned> {
     }
     let threads = args.threads.unwrap_or_else(|| config.run.threads()).max(1);
     let invocation = Invocation::from_args(args, threads)?;
-    // The HTTP limits apply to listing the inputs too.
+    // The HTTP limits and S3 settings apply to listing the inputs too.
     curate_sources::open::set_http_limits(config.run.http_limits());
+    curate_sources::s3::set_s3_options(config.run.s3_options());
+    // A run in an object store works in a local mirror, brought up to the store first.
+    let (root, remote) = super::run_dir::locate(&output)?;
     let expanded = curate_sources::input::expand_split(&args.input, args.split.as_deref())?;
     for note in &expanded.notes {
         eprintln!("note: {note}");
@@ -90,13 +93,14 @@ pub fn plan(args: &RunArgs, config: &StageConfig) -> Result<Planned> {
         );
     }
     let plan = Plan::new(config.clone(), expanded.files);
-    if !output.join("plan.json").exists() {
+    if !root.join("plan.json").exists() {
         crate::field_check::check_inputs(
             &plan.tasks.iter().map(|t| t.input.clone()).collect::<Vec<_>>(),
             &config.fields,
         )?;
     }
-    let dir = RunDir::prepare(&output, &plan)?;
+    let dir = RunDir::prepare(&root, &plan)?.with_remote(remote);
     invocation.save(dir.root())?;
+    dir.publish(None)?;
     Ok(Planned { plan, dir, invocation, session })
 }

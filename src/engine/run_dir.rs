@@ -26,6 +26,7 @@
 //! task's filter results are redone.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use curate_sources::InputFile;
@@ -33,6 +34,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::StageConfig;
 use crate::counts::TaskCounts;
+use crate::engine::remote_run::{self, RemoteRun};
 use crate::engine::run_lock::RunLock;
 
 /// The tables every run has.
@@ -149,6 +151,19 @@ pub struct RunDir {
     root: PathBuf,
     /// Held while this process writes the directory (none when opened for reading).
     _lock: Option<RunLock>,
+    /// The object store the directory mirrors, for runs there (`--output s3://...`).
+    remote: Option<Arc<RemoteRun>>,
+}
+
+/// The local directory of the run `arg` names: itself, or for a run in an object store
+/// (`s3://bucket/run/`) its local mirror, pulled from the store.
+pub fn locate(arg: &Path) -> Result<(PathBuf, Option<Arc<RemoteRun>>)> {
+    if remote_run::is_remote(arg) {
+        let remote = RemoteRun::open(arg)?;
+        Ok((remote.local().to_path_buf(), Some(remote)))
+    } else {
+        Ok((arg.to_path_buf(), None))
+    }
 }
 
 impl RunDir {
@@ -157,7 +172,7 @@ impl RunDir {
     pub fn prepare(root: &Path, plan: &Plan) -> Result<Self> {
         std::fs::create_dir_all(root).with_context(|| format!("creating {}", root.display()))?;
         let lock = RunLock::acquire(root, "run")?;
-        let dir = Self { root: root.to_path_buf(), _lock: Some(lock) };
+        let dir = Self { root: root.to_path_buf(), _lock: Some(lock), remote: None };
         for sub in TABLES.iter().chain(&DEDUP_DIRS).chain(&["done", "tmp"]) {
             std::fs::create_dir_all(root.join(sub))
                 .with_context(|| format!("creating {}", root.join(sub).display()))?;
@@ -234,12 +249,12 @@ impl RunDir {
 
     /// Marks the finish phase done.
     pub fn finish_run(&self) -> Result<()> {
-        write_atomic(&self.root.join("done").join("finish.json"), b"{}")
+        self.mark(&self.root.join("done").join("finish.json"), b"{}")
     }
 
     /// Forgets that the run finished (a filter task is redone).
     pub fn unfinish_run(&self) -> Result<()> {
-        remove_with_tmp(&self.root.join("done").join("finish.json"))
+        self.remove(&self.root.join("done").join("finish.json"))
     }
 
     /// Opens an existing run for reading.
@@ -247,12 +262,50 @@ impl RunDir {
         if !root.join("plan.json").exists() {
             bail!("{} is not a curate run directory (no plan.json)", root.display());
         }
-        Ok(Self { root: root.to_path_buf(), _lock: None })
+        Ok(Self { root: root.to_path_buf(), _lock: None, remote: None })
     }
 
     /// The directory.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// This directory as the mirror of a run in an object store: what is written here is
+    /// published there (see [`RunDir::publish`]).
+    pub fn with_remote(self, remote: Option<Arc<RemoteRun>>) -> Self {
+        Self { remote, ..self }
+    }
+
+    /// For a run in an object store, uploads what changed here, then `marker` last (a
+    /// completion marker just written); nothing for a local run.
+    pub fn publish(&self, marker: Option<&Path>) -> Result<()> {
+        if let Some(remote) = &self.remote {
+            remote.push(marker).with_context(|| format!("publishing to {}", remote.url()))?;
+        }
+        Ok(())
+    }
+
+    /// Writes the completion marker `path` and publishes it after the files it vouches for.
+    fn mark(&self, path: &Path, bytes: &[u8]) -> Result<()> {
+        write_atomic(path, bytes)?;
+        self.publish(Some(path))
+    }
+
+    /// Removes what was at `path` (a file or folder, removed here) from the object store.
+    fn forget_remote(&self, path: &Path) -> Result<()> {
+        match &self.remote {
+            Some(remote) => remote.remove(path),
+            None => Ok(()),
+        }
+    }
+
+    /// Removes `path` (a file, with its temp file), here and in the object store.
+    fn remove(&self, path: &Path) -> Result<()> {
+        remove_with_tmp(path)?;
+        if let Some(remote) = &self.remote {
+            remote.remove(path)?;
+        }
+        Ok(())
     }
 
     /// Where `table`'s output of `task` goes.
@@ -287,16 +340,16 @@ impl RunDir {
     /// Removes whatever an interrupted attempt at `task` left behind.
     pub fn clear(&self, task: &Task) -> Result<()> {
         for table in TABLES.iter().chain(&DEDUP_DIRS) {
-            remove_with_tmp(&self.output(table, task))?;
+            self.remove(&self.output(table, task))?;
         }
         self.clear_final(task)
     }
 
     /// Removes what an interrupted dedup pass over `task` left behind.
     pub fn clear_final(&self, task: &Task) -> Result<()> {
-        remove_with_tmp(&self.output("kept", task))?;
-        remove_with_tmp(&self.dedup_output("rejected", task))?;
-        remove_with_tmp(&self.dedup_output("decisions", task))
+        self.remove(&self.output("kept", task))?;
+        self.remove(&self.dedup_output("rejected", task))?;
+        self.remove(&self.dedup_output("decisions", task))
     }
 
     /// The final counts of a task whose dedup pass finished against the current clusters.
@@ -314,7 +367,7 @@ impl RunDir {
     pub fn finish_final(&self, task: &Task, counts: &TaskCounts) -> Result<()> {
         let generation = self.dedup_marker()?.context("the clusters are gone")?.generation;
         let path = self.root.join("done").join(format!("{}.final.json", task.id));
-        write_atomic(&path, &serde_json::to_vec_pretty(&FinalMarker { generation, counts: counts.clone() })?)
+        self.mark(&path, &serde_json::to_vec_pretty(&FinalMarker { generation, counts: counts.clone() })?)
     }
 
     /// Forgets the clusters of the run, because some task's filter results changed (it was
@@ -322,12 +375,12 @@ impl RunDir {
     pub fn invalidate_dedup(&self) -> Result<()> {
         for phase in DEDUP_PART_PHASES {
             match std::fs::remove_dir_all(self.root.join("done").join(phase)) {
-                Ok(()) => {}
+                Ok(()) => self.forget_remote(&self.root.join("done").join(phase))?,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => return Err(e).with_context(|| format!("forgetting the {phase} phase")),
             }
         }
-        remove_with_tmp(&self.root.join("done").join("dedup.json"))
+        self.remove(&self.root.join("done").join("dedup.json"))
     }
 
     /// Whether task `index` of the dedup phase `phase` (one of [`DEDUP_PART_PHASES`]) is done
@@ -340,7 +393,7 @@ impl RunDir {
     pub fn finish_part(&self, phase: &str, index: usize, rows: u64) -> Result<()> {
         let dir = self.root.join("done").join(phase);
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        write_atomic(&dir.join(format!("{index}.json")), format!("{{\"rows\": {rows}}}").as_bytes())
+        self.mark(&dir.join(format!("{index}.json")), format!("{{\"rows\": {rows}}}").as_bytes())
     }
 
     fn dedup_marker(&self) -> Result<Option<DedupMarker>> {
@@ -371,12 +424,12 @@ impl RunDir {
             .map_or(1, |d| d.as_nanos() as u64)
             .max(1);
         let marker = DedupMarker { per_step: per_step.to_vec(), generation };
-        write_atomic(&self.root.join("done").join("dedup.json"), &serde_json::to_vec(&marker)?)
+        self.mark(&self.root.join("done").join("dedup.json"), &serde_json::to_vec(&marker)?)
     }
 
     /// Marks `task` finished, with its counts.
     pub fn finish(&self, task: &Task, counts: &TaskCounts) -> Result<()> {
-        write_atomic(&self.marker(task), &serde_json::to_vec_pretty(counts)?)
+        self.mark(&self.marker(task), &serde_json::to_vec_pretty(counts)?)
     }
 
     /// Removes what only an unfinished run needs: the records waiting for dedup and their
@@ -385,7 +438,7 @@ impl RunDir {
     /// rerun of the same command then has nothing to redo and needs none of them. Returns the
     /// bytes freed.
     pub fn remove_intermediates(&self) -> Result<u64> {
-        write_atomic(&self.root.join("done").join(INTERMEDIATES_REMOVED), b"{}")?;
+        self.mark(&self.root.join("done").join(INTERMEDIATES_REMOVED), b"{}")?;
         let mut freed = 0;
         for name in DEDUP_DIRS.iter().chain(&["tmp", "duplicates.parquet"]) {
             let path = self.root.join(name);
@@ -393,7 +446,7 @@ impl RunDir {
             let removed =
                 if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
             match removed {
-                Ok(()) => {}
+                Ok(()) => self.forget_remote(&path)?,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => return Err(e).with_context(|| format!("removing {}", path.display())),
             }
@@ -410,10 +463,10 @@ impl RunDir {
     /// Forgets every task's results (for a full redo) and the note that intermediates are gone.
     pub fn forget_all(&self, tasks: &[Task]) -> Result<()> {
         for task in tasks {
-            remove_with_tmp(&self.marker(task))?;
+            self.remove(&self.marker(task))?;
             self.clear(task)?;
         }
-        remove_with_tmp(&self.root.join("done").join(INTERMEDIATES_REMOVED))?;
+        self.remove(&self.root.join("done").join(INTERMEDIATES_REMOVED))?;
         for sub in DEDUP_DIRS.iter().chain(&["tmp"]) {
             std::fs::create_dir_all(self.root.join(sub))?;
         }
@@ -422,7 +475,7 @@ impl RunDir {
 
     /// Writes `manifest.json`.
     pub fn write_manifest(&self, manifest: &impl Serialize) -> Result<()> {
-        write_atomic(&self.root.join(MANIFEST), &serde_json::to_vec_pretty(manifest)?)
+        self.mark(&self.root.join(MANIFEST), &serde_json::to_vec_pretty(manifest)?)
     }
 }
 

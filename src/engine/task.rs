@@ -51,7 +51,8 @@ fn usage_path(root: &Path, index: usize) -> PathBuf {
 /// Runs `curate task`.
 pub fn run(args: &TaskArgs) -> Result<()> {
     let index = task_index(args)?;
-    let dir = RunDir::open_task(&args.run, &args.phase.scope(index))?;
+    let (root, remote) = super::run_dir::locate(&args.run)?;
+    let dir = RunDir::open_task(&root, &args.phase.scope(index))?.with_remote(remote);
     let plan = dir.plan()?;
     phase::check_index(&plan, args.phase, index)?;
     let host = super::run_lock::hostname();
@@ -87,6 +88,7 @@ pub fn run(args: &TaskArgs) -> Result<()> {
             };
             std::fs::create_dir_all(failure.parent().expect("failed/"))?;
             write_atomic(&failure, &serde_json::to_vec_pretty(&record)?)?;
+            dir.publish(None)?;
             Err(e)
         }
     }
@@ -127,6 +129,7 @@ fn run_phase(dir: &RunDir, phase: Phase, index: usize) -> Result<()> {
             progress.finish();
             std::fs::create_dir_all(dir.root().join("usage"))?;
             write_atomic(&usage_path(dir.root(), index), &serde_json::to_vec_pretty(&session.usage())?)?;
+            dir.publish(None)?;
         }
         Phase::Buckets => {
             need(Phase::Filter)?;

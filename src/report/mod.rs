@@ -149,16 +149,26 @@ pub struct ReportArgs {
 
 /// `curate report`.
 pub fn run(args: &ReportArgs) -> Result<()> {
+    // Runs in an object store are read in their local mirrors, brought up to the store; a page
+    // written into a run's mirror is published to the store too.
+    let (run, remote) = crate::engine::run_dir::locate(&args.run)?;
+    let other = match &args.compare {
+        Some(other) => Some(crate::engine::run_dir::locate(other)?.0),
+        None => None,
+    };
     let output = match (&args.output, &args.compare) {
         (Some(o), _) => o.clone(),
-        (None, None) => args.run.join(FILE),
+        (None, None) => run.join(FILE),
         (None, Some(other)) => {
             let name = other.file_name().map_or("other".into(), |n| n.to_string_lossy().into_owned());
-            args.run.join(format!("compare-{name}.html"))
+            run.join(format!("compare-{name}.html"))
         }
     };
     let started = std::time::Instant::now();
-    write(&args.run, &output, args.compare.as_deref())?;
+    write(&run, &output, other.as_deref())?;
+    if let Some(remote) = remote.filter(|r| output.starts_with(r.local())) {
+        remote.push(None)?;
+    }
     let size = std::fs::metadata(&output).map(|m| m.len()).unwrap_or(0);
     outln!(
         "{} ({}, {:.2} s)",

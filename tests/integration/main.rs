@@ -22,6 +22,7 @@ mod judge_cli;
 mod language_id;
 mod language_mixing;
 mod mix;
+mod object_store;
 mod reasoning_rl;
 mod report;
 mod rules;

@@ -1,0 +1,235 @@
+//! A run directory whose home is an object store (`--output s3://bucket/run/`): the run works
+//! in a local mirror of it (`$CURATE_S3_CACHE`, else `~/.cache/curate/s3/<bucket>/<key>`),
+//! pulled from the store when the run is opened and pushed to it before every completion
+//! marker, so the store keeps every promise of a local run directory:
+//!
+//! - a task's outputs are in the store before its marker: files are uploaded whole (one PUT,
+//!   or a multipart upload that appears only when complete), then the marker, last;
+//! - a run killed mid-way resumes from the store on any machine: what has a marker is pulled
+//!   and kept, what has none is redone;
+//! - removals (a task redone, intermediates dropped) are removals in the store too, so a pull
+//!   never brings back what the run forgot;
+//! - each task process (on a cluster, each node) pulls only objects its mirror lacks or holds
+//!   in another version (ETag), and pushes only files it changed.
+//!
+//! Scratch space (`tmp/`), locks and temp files stay local. A lock is per host: the store has
+//! no locks, so two hosts must not run the same task at once (the executors never do).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::UNIX_EPOCH;
+
+use anyhow::{Context, Result};
+use curate_sources::s3::{Bucket, S3Url};
+use serde::{Deserialize, Serialize};
+
+/// Folders and files that stay in the local mirror.
+const LOCAL_ONLY: [&str; 3] = ["tmp/", "locks/", ".s3-state.json"];
+
+/// What the mirror knows of one file: its local size and time when last pulled or pushed, and
+/// the store's ETag of that version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Synced {
+    size: u64,
+    modified: u64,
+    etag: Option<String>,
+}
+
+/// A run directory in an object store and its local mirror.
+pub struct RemoteRun {
+    url: S3Url,
+    bucket: Arc<Bucket>,
+    local: PathBuf,
+    state: Mutex<HashMap<String, Synced>>,
+}
+
+/// Whether `arg` (an `--output` or `--run`) names a run in an object store.
+pub fn is_remote(arg: &Path) -> bool {
+    S3Url::is(&arg.to_string_lossy())
+}
+
+/// The local mirror of `url`.
+fn mirror_path(url: &S3Url) -> Result<PathBuf> {
+    let base = match std::env::var_os("CURATE_S3_CACHE") {
+        Some(dir) => PathBuf::from(dir),
+        None => {
+            let home = std::env::var_os("HOME").context("HOME is not set (or set CURATE_S3_CACHE)")?;
+            PathBuf::from(home).join(".cache/curate/s3")
+        }
+    };
+    Ok(base.join(&url.bucket).join(url.key.trim_matches('/')))
+}
+
+/// Size and modification time of a local file.
+fn stat(path: &Path) -> Option<(u64, u64)> {
+    let meta = std::fs::metadata(path).ok()?;
+    let modified = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?.as_nanos() as u64;
+    Some((meta.len(), modified))
+}
+
+impl RemoteRun {
+    /// Opens the run at `url` (`s3://bucket/prefix/`) with its mirror, and pulls it.
+    pub fn open(url: &Path) -> Result<Arc<Self>> {
+        let url = S3Url::parse(&url.to_string_lossy())?;
+        let bucket = curate_sources::s3::bucket(&url.bucket)?;
+        let local = mirror_path(&url)?;
+        std::fs::create_dir_all(&local).with_context(|| format!("creating {}", local.display()))?;
+        let state = std::fs::read(local.join(".s3-state.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        let run = Arc::new(Self { url, bucket, local, state: Mutex::new(state) });
+        run.pull()?;
+        Ok(run)
+    }
+
+    /// The local mirror.
+    pub fn local(&self) -> &Path {
+        &self.local
+    }
+
+    /// The run's address.
+    pub fn url(&self) -> String {
+        format!("s3://{}/{}", self.url.bucket, self.url.key.trim_end_matches('/'))
+    }
+
+    /// The key of a file of the mirror.
+    fn key(&self, relative: &str) -> String {
+        self.url.join(relative).key
+    }
+
+    /// `path` relative to the mirror, with `/` separators; `None` outside it.
+    fn relative(&self, path: &Path) -> Option<String> {
+        let rel = path.strip_prefix(&self.local).ok()?;
+        Some(rel.to_string_lossy().replace('\\', "/"))
+    }
+
+    fn local_only(relative: &str) -> bool {
+        LOCAL_ONLY.iter().any(|p| relative.starts_with(p))
+            || relative.ends_with(".tmp")
+            || relative.contains(".tmp.")
+            || relative.ends_with(".s3-tmp")
+    }
+
+    fn save_state(&self, state: &HashMap<String, Synced>) -> Result<()> {
+        let bytes = serde_json::to_vec(state)?;
+        curate_sources::s3::write_local(&self.local.join(".s3-state.json"), &bytes)
+            .with_context(|| format!("writing {}", self.local.join(".s3-state.json").display()))
+    }
+
+    /// Brings the mirror up to the store: downloads each object the mirror lacks or holds in
+    /// another version. Returns how many were downloaded.
+    pub fn pull(&self) -> Result<usize> {
+        let prefix = format!("{}/", self.url.key.trim_end_matches('/'));
+        let prefix = if prefix == "/" { String::new() } else { prefix };
+        let listed = self.bucket.list(&prefix)?;
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut pulled = 0;
+        for meta in listed {
+            let relative = meta.location.as_ref()[prefix.len()..].to_string();
+            if relative.is_empty() || Self::local_only(&relative) {
+                continue;
+            }
+            let path = self.local.join(&relative);
+            let now = stat(&path);
+            let known = state.get(&relative);
+            let current = match (known, now) {
+                (Some(k), Some((size, modified))) => {
+                    k.etag == meta.e_tag && k.size == size && k.modified == modified
+                }
+                _ => false,
+            };
+            if current {
+                continue;
+            }
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+            }
+            let tmp = path.with_extension("s3-tmp");
+            self.bucket.download(meta.location.as_ref(), meta.size, &tmp)?;
+            std::fs::rename(&tmp, &path).with_context(|| format!("renaming {}", tmp.display()))?;
+            let (size, modified) = stat(&path).context("a file just downloaded")?;
+            state.insert(relative, Synced { size, modified, etag: meta.e_tag.clone() });
+            pulled += 1;
+        }
+        self.save_state(&state)?;
+        Ok(pulled)
+    }
+
+    /// Uploads one file of the mirror (whole, or multipart when large) and records it.
+    fn upload(&self, state: &mut HashMap<String, Synced>, relative: &str) -> Result<()> {
+        let path = self.local.join(relative);
+        let Some((size, modified)) = stat(&path) else { return Ok(()) };
+        let etag = self.bucket.upload(&path, &self.key(relative))?;
+        state.insert(relative.to_string(), Synced { size, modified, etag });
+        Ok(())
+    }
+
+    /// Uploads every file of the mirror that changed since it was last pulled or pushed,
+    /// except completion markers (`done/`), then `marker` (a path in the mirror), last.
+    pub fn push(&self, marker: Option<&Path>) -> Result<usize> {
+        let mut files = Vec::new();
+        walk(&self.local, &mut files)?;
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let marker = marker.and_then(|m| self.relative(m));
+        let mut pushed = 0;
+        for path in files {
+            let Some(relative) = self.relative(&path) else { continue };
+            if Self::local_only(&relative) || relative.starts_with("done/") || relative.starts_with(".") {
+                continue;
+            }
+            let Some((size, modified)) = stat(&path) else { continue };
+            if state.get(&relative).is_some_and(|s| s.size == size && s.modified == modified) {
+                continue;
+            }
+            self.upload(&mut state, &relative)?;
+            pushed += 1;
+        }
+        if let Some(marker) = marker {
+            self.upload(&mut state, &marker)?;
+            pushed += 1;
+        }
+        self.save_state(&state)?;
+        Ok(pushed)
+    }
+
+    /// Removes the object of `path` (a file of the mirror, already removed there), or of every
+    /// file under it when it is a folder.
+    pub fn remove(&self, path: &Path) -> Result<()> {
+        let Some(relative) = self.relative(path) else { return Ok(()) };
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let folder = format!("{}/", relative.trim_end_matches('/'));
+        // The mirror was pulled when opened and records what it pushed since: what it does not
+        // know of is not in the store (a task's first attempt clears outputs it never wrote).
+        if state.keys().any(|k| k.starts_with(&folder)) {
+            for meta in self.bucket.list(&self.key(&folder))? {
+                self.bucket.delete(meta.location.as_ref())?;
+            }
+        }
+        if state.contains_key(&relative) {
+            self.bucket.delete(&self.key(&relative))?;
+        }
+        state.retain(|k, _| k != &relative && !k.starts_with(&folder));
+        self.save_state(&state)
+    }
+}
+
+/// The files under `dir`, recursively (none when it does not exist).
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("listing {}", dir.display())),
+    };
+    for entry in entries {
+        let entry = entry.with_context(|| format!("listing {}", dir.display()))?;
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            walk(&entry.path(), out)?;
+        } else if kind.is_file() {
+            out.push(entry.path());
+        }
+    }
+    Ok(())
+}
