@@ -233,12 +233,14 @@ impl Bucket {
     /// Every object under `prefix` (a key prefix: `dir/` for a folder), in key order; the
     /// store's listing pages (1,000 keys each on S3) are followed to the end.
     pub fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, SourceError> {
-        let prefix_key = (!prefix.is_empty()).then(|| Key::from(prefix.trim_end_matches('/')));
+        // The store lists whole folders: a prefix that is not a folder boundary (`data/part-`)
+        // lists its folder (`data/`), and the keys that start with it are kept.
+        let folder = prefix.rfind('/').map_or("", |i| &prefix[..i]);
+        let folder_key = (!folder.is_empty()).then(|| Key::from(folder));
         let mut all: Vec<ObjectMeta> = runtime()
-            .block_on(self.store.list(prefix_key.as_ref()).try_collect())
+            .block_on(self.store.list(folder_key.as_ref()).try_collect())
             .map_err(|e| self.err(prefix, e))?;
-        // A prefix that is not a folder boundary (`data/part-`) lists the whole folder.
-        all.retain(|m| m.location.as_ref().starts_with(prefix.trim_end_matches('/')));
+        all.retain(|m| m.location.as_ref().starts_with(prefix));
         all.sort_by(|a, b| a.location.as_ref().cmp(b.location.as_ref()));
         Ok(all)
     }
@@ -410,7 +412,8 @@ pub fn write_local(path: &Path, bytes: &[u8]) -> io::Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    let tmp = path.with_extension("s3-tmp");
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!("{name}.{}.s3-tmp", std::process::id()));
     File::create(&tmp)?.write_all(bytes)?;
     std::fs::rename(tmp, path)
 }

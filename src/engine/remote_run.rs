@@ -146,7 +146,9 @@ impl RemoteRun {
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
             }
-            let tmp = path.with_extension("s3-tmp");
+            // Tasks on one host share its mirror: each downloads to a name of its own.
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let tmp = path.with_file_name(format!("{name}.{}.s3-tmp", std::process::id()));
             self.bucket.download(meta.location.as_ref(), meta.size, &tmp)?;
             std::fs::rename(&tmp, &path).with_context(|| format!("renaming {}", tmp.display()))?;
             let (size, modified) = stat(&path).context("a file just downloaded")?;

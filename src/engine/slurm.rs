@@ -73,8 +73,43 @@ fn queued_jobs() -> Result<Vec<String>> {
     Ok(String::from_utf8_lossy(&out.stdout).lines().map(|l| l.trim().to_string()).collect())
 }
 
+/// The run as its tasks name it: the folder, or for a run in an object store its `s3://`
+/// address (each task then works in its host's mirror and publishes to the store), with the
+/// store settings of the run's config exported to the tasks.
+struct TaskRun {
+    address: String,
+    exports: String,
+}
+
+impl TaskRun {
+    fn of(args: &SlurmArgs, root: &Path, config: &crate::config::StageConfig) -> Self {
+        let mut exports = String::new();
+        let address = match &args.run.output {
+            Some(output) if super::remote_run::is_remote(output) => {
+                if let Some(endpoint) = &config.run.s3_endpoint {
+                    exports.push_str(&format!("export AWS_ENDPOINT_URL={}\n", quote(endpoint)));
+                }
+                if config.run.s3_allow_http {
+                    exports.push_str("export AWS_ALLOW_HTTP=true\n");
+                }
+                output.to_string_lossy().into_owned()
+            }
+            _ => root.display().to_string(),
+        };
+        Self { address, exports }
+    }
+}
+
 /// The batch script of one chunk of a phase's array.
-fn script(args: &SlurmArgs, root: &Path, curate: &Path, phase: Phase, offset: usize, array: &str) -> String {
+fn script(
+    args: &SlurmArgs,
+    root: &Path,
+    task_run: &TaskRun,
+    curate: &Path,
+    phase: Phase,
+    offset: usize,
+    array: &str,
+) -> String {
     let run = root.display().to_string();
     let mut s = String::from("#!/bin/bash\n");
     let mut opt = |o: String| s.push_str(&format!("#SBATCH {o}\n"));
@@ -99,12 +134,13 @@ fn script(args: &SlurmArgs, root: &Path, curate: &Path, phase: Phase, offset: us
         opt(extra.clone());
     }
     s.push_str(&format!(
-        "set -u\nindex=$((SLURM_ARRAY_TASK_ID + {offset}))\nexec >>{}/logs/{}-\"$index\".log 2>&1\n\
+        "set -u\n{}index=$((SLURM_ARRAY_TASK_ID + {offset}))\nexec >>{}/logs/{}-\"$index\".log 2>&1\n\
          exec {} task --run {} --phase {} --offset {offset}\n",
+        task_run.exports,
         quote(&run),
         phase.name(),
         quote(&curate.display().to_string()),
-        quote(&run),
+        quote(&task_run.address),
         phase.name()
     ));
     s
@@ -115,6 +151,7 @@ pub fn submit(args: &SlurmArgs) -> Result<()> {
     let config = super::planner::config_from_args(&args.run)?;
     let planned = super::planner::plan(&args.run, &config)?;
     let root = std::path::absolute(planned.dir.root())?;
+    let task_run = TaskRun::of(args, &root, &config);
     let slurm_dir = root.join("slurm");
     std::fs::create_dir_all(&slurm_dir)?;
     std::fs::create_dir_all(root.join("logs"))?;
@@ -161,7 +198,7 @@ pub fn submit(args: &SlurmArgs) -> Result<()> {
         let mut this_phase = Vec::new();
         for (offset, list) in chunks {
             let array = array_spec(&list);
-            let body = script(args, &root, &curate, phase, offset, &array);
+            let body = script(args, &root, &task_run, &curate, phase, offset, &array);
             let path = slurm_dir.join(format!("{}-{offset}.sbatch", phase.name()));
             write_atomic(&path, body.as_bytes())?;
             let mut cmd = vec!["--parsable".to_string()];

@@ -164,6 +164,21 @@ fn a_run_on_s3_lists_1000_plus_objects_once_resumes_after_a_kill_and_equals_a_lo
         ("s3://corpus/many/part-00000.jsonl", "s3://corpus/many/part-01049.jsonl")
     );
 
+    // A glob whose literal part ends inside a file name lists that folder once.
+    let out = moto.curate_ok(
+        &work.path().join("cache-plan"),
+        &[
+            "plan",
+            "--stage",
+            "pretrain",
+            "--input",
+            "s3://corpus/many/part-0104[0-4].jsonl",
+            "--output",
+            "s3://runs/glob/",
+        ],
+    );
+    assert!(out.contains("(5 shards)"), "{out}");
+
     let parts = 60;
     let local_parts = work.path().join("parts");
     split_locally(&sample_english(), parts, &local_parts);
@@ -341,4 +356,47 @@ fn errors_name_the_bucket_key_and_s3_code() {
     let out = command.env_remove("AWS_ALLOW_HTTP").output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && stderr.to_lowercase().contains("http"), "{stderr}");
+}
+
+#[test]
+fn a_slurm_run_uses_the_store_as_its_shared_disk() {
+    let conf = std::env::var("SLURM_CONF").unwrap_or_default();
+    assert!(
+        !conf.is_empty() && Command::new("sinfo").arg("-h").output().is_ok_and(|o| o.status.success()),
+        "this test needs a Slurm cluster: eval \"$(scripts/slurm-local.sh start)\" (scripts/test.sh does)"
+    );
+    let moto = Moto::start();
+    let work = tempfile::tempdir().unwrap();
+    let english = sample_english();
+    moto.fixture(&["put-lines", "corpus", "sl", "6", english.to_str().unwrap()]);
+    let local_parts = work.path().join("parts");
+    split_locally(&english, 6, &local_parts);
+    let local_run = work.path().join("local");
+    curate_ok(&stage_args(
+        "pretrain",
+        local_parts.to_str().unwrap(),
+        local_run.to_str().unwrap(),
+        &["--no-report"],
+    ));
+    // Every task is its own process with the submitting host's mirror; the store is where the
+    // phases meet.
+    let mut args = vec!["submit", "slurm", "--mem", "1000"];
+    args.extend(stage_args("pretrain", "s3://corpus/sl/", "s3://runs/sl/", &["--no-report"]));
+    let submitted = moto.curate_ok(&work.path().join("cache-submit"), &args);
+    assert!(submitted.contains("submitted filter tasks"), "{submitted}");
+    let start = Instant::now();
+    while moto.list("runs", "sl/done/finish.json").is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(300), "the Slurm run did not finish on S3 in 5 min");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let ids: Vec<String> = moto
+        .curate_ok(
+            &work.path().join("cache-check"),
+            &["sql", "s3://runs/sl", "SELECT id FROM kept ORDER BY id", "--format", "csv"],
+        )
+        .lines()
+        .skip(1)
+        .map(String::from)
+        .collect();
+    assert_eq!(ids, kept_ids(&local_run));
 }
