@@ -144,10 +144,10 @@ fn run_stage(args: RunArgs) -> Result<()> {
         plan.tasks.len(),
         bytes_total as f64 / 1e6,
         planned.invocation.threads,
-        dir.root().display()
+        dir.location()
     );
     let (done, timing) = engine::local::run(plan, dir, &planned.invocation, &planned.session, &progress)?;
-    engine::finish::print_summary(plan, dir.root(), &done, timing)?;
+    engine::finish::print_summary(plan, dir, &done, timing)?;
     if !config.dropped_preset_steps.is_empty() {
         outln!(
             "note: the config's [[steps]] list replaced the `{}` preset's steps; not run: {} \

@@ -100,17 +100,25 @@ fn runtime() -> &'static tokio::runtime::Runtime {
     })
 }
 
+/// The variables credentials are read from.
+const CREDENTIAL_VARS: [&str; 6] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+];
+
+/// The credential variables that are set (and not empty).
+fn credential_vars_set() -> Vec<&'static str> {
+    CREDENTIAL_VARS.iter().copied().filter(|v| std::env::var(v).is_ok_and(|x| !x.trim().is_empty())).collect()
+}
+
 /// The credential variables read, for an error that may come from missing credentials.
 fn credentials_read() -> String {
-    let vars = [
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    ];
-    let set: Vec<&str> = vars.iter().copied().filter(|v| std::env::var_os(v).is_some()).collect();
+    let vars = CREDENTIAL_VARS;
+    let set = credential_vars_set();
     if set.is_empty() {
         format!(
             "no credentials in the environment ({} all unset), so the instance metadata service was asked",
@@ -151,7 +159,8 @@ fn describe(bucket: &str, key: &str, error: &object_store::Error) -> SourceError
         ) || ["AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "credential"]
             .iter()
             .any(|c| message.contains(c));
-    if refused {
+    // Without credentials in the environment any failure may be theirs: say what was read.
+    if refused || credential_vars_set().is_empty() {
         message.push_str(&format!(" ({})", credentials_read()));
     }
     s3_error(&format!("s3://{bucket}/{key}"), &message)
@@ -176,6 +185,17 @@ pub fn bucket(name: &str) -> Result<Arc<Bucket>, SourceError> {
         return Ok(b.clone());
     }
     let options = OPTIONS.get().cloned().unwrap_or_default();
+    let set = |var: &str| std::env::var(var).is_ok_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    if credential_vars_set().is_empty() && set("AWS_EC2_METADATA_DISABLED") && !set("AWS_SKIP_SIGNATURE") {
+        return Err(s3_error(
+            &format!("s3://{name}/"),
+            &format!(
+                "no credentials: none of {} is set, and AWS_EC2_METADATA_DISABLED=true turns off the \
+                 instance metadata service (set AWS_SKIP_SIGNATURE=true for a public bucket)",
+                CREDENTIAL_VARS.join(", ")
+            ),
+        ));
+    }
     // The AWS variables as `AmazonS3Builder::from_env` reads them, but an empty one is unset
     // (`AWS_ENDPOINT_URL=` would otherwise be an endpoint the client cannot parse).
     let mut builder = AmazonS3Builder::new().with_bucket_name(name);

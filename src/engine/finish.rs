@@ -1,8 +1,6 @@
 //! The finish phase: the conservation check over the output files, the stage's own outputs
 //! (cold-start's SFT set, reasoning-RL's selection), the manifest, and the one-screen summary.
 
-use std::path::Path;
-
 use anyhow::{bail, Result};
 
 use super::invocation::Invocation;
@@ -173,7 +171,8 @@ fn verify(dir: &RunDir, plan: &Plan, total: &TaskCounts) -> Result<()> {
 }
 
 /// Prints the one-screen summary of a finished run.
-pub fn print_summary(plan: &Plan, output: &Path, done: &Finished, timing: Timing) -> Result<()> {
+pub fn print_summary(plan: &Plan, dir: &RunDir, done: &Finished, timing: Timing) -> Result<()> {
+    let output = dir.root();
     let config = &plan.config;
     let counts = &done.counts;
     out!(
@@ -184,7 +183,7 @@ pub fn print_summary(plan: &Plan, output: &Path, done: &Finished, timing: Timing
             plan.tasks.len(),
             timing.resumed,
             timing.wall_seconds,
-            &output.display().to_string()
+            &dir.location()
         )
     );
     if let Some(tokens) = &done.tokens {

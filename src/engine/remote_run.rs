@@ -159,39 +159,55 @@ impl RemoteRun {
         Ok(pulled)
     }
 
-    /// Uploads one file of the mirror (whole, or multipart when large) and records it.
-    fn upload(&self, state: &mut HashMap<String, Synced>, relative: &str) -> Result<()> {
+    /// Uploads one file of the mirror (whole, or multipart when large); what to record of it
+    /// (`None` when it is gone).
+    fn upload(&self, relative: &str) -> Result<Option<Synced>> {
         let path = self.local.join(relative);
-        let Some((size, modified)) = stat(&path) else { return Ok(()) };
+        let Some((size, modified)) = stat(&path) else { return Ok(None) };
         let etag = self.bucket.upload(&path, &self.key(relative))?;
-        state.insert(relative.to_string(), Synced { size, modified, etag });
-        Ok(())
+        Ok(Some(Synced { size, modified, etag }))
     }
 
     /// Uploads every file of the mirror that changed since it was last pulled or pushed,
     /// except completion markers (`done/`), then `marker` (a path in the mirror), last.
+    ///
+    /// Tasks of one process push at once: each uploads every changed file it sees (a file
+    /// another task is uploading too goes up twice, harmlessly) and records it once uploaded,
+    /// so no marker is pushed before the files it vouches for, and no upload waits for
+    /// another's.
     pub fn push(&self, marker: Option<&Path>) -> Result<usize> {
         let mut files = Vec::new();
         walk(&self.local, &mut files)?;
-        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let marker = marker.and_then(|m| self.relative(m));
+        let changed: Vec<String> = {
+            let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            files
+                .iter()
+                .filter_map(|path| {
+                    let relative = self.relative(path)?;
+                    if Self::local_only(&relative)
+                        || relative.starts_with("done/")
+                        || relative.starts_with('.')
+                    {
+                        return None;
+                    }
+                    let (size, modified) = stat(path)?;
+                    let known =
+                        state.get(&relative).is_some_and(|s| s.size == size && s.modified == modified);
+                    (!known).then_some(relative)
+                })
+                .collect()
+        };
         let mut pushed = 0;
-        for path in files {
-            let Some(relative) = self.relative(&path) else { continue };
-            if Self::local_only(&relative) || relative.starts_with("done/") || relative.starts_with(".") {
-                continue;
+        for relative in
+            changed.iter().map(String::as_str).chain(marker.and_then(|m| self.relative(m)).as_deref())
+        {
+            if let Some(synced) = self.upload(relative)? {
+                let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+                state.insert(relative.to_string(), synced);
+                pushed += 1;
             }
-            let Some((size, modified)) = stat(&path) else { continue };
-            if state.get(&relative).is_some_and(|s| s.size == size && s.modified == modified) {
-                continue;
-            }
-            self.upload(&mut state, &relative)?;
-            pushed += 1;
         }
-        if let Some(marker) = marker {
-            self.upload(&mut state, &marker)?;
-            pushed += 1;
-        }
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         self.save_state(&state)?;
         Ok(pushed)
     }

@@ -276,6 +276,14 @@ impl RunDir {
         Self { remote, ..self }
     }
 
+    /// The run's address for messages: its `s3://` address, or its directory.
+    pub fn location(&self) -> String {
+        match &self.remote {
+            Some(remote) => remote.url(),
+            None => self.root.display().to_string(),
+        }
+    }
+
     /// For a run in an object store, uploads what changed here, then `marker` last (a
     /// completion marker just written); nothing for a local run.
     pub fn publish(&self, marker: Option<&Path>) -> Result<()> {

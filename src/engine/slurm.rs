@@ -79,6 +79,10 @@ fn queued_jobs() -> Result<Vec<String>> {
 struct TaskRun {
     address: String,
     exports: String,
+    /// Whether the run is in an object store: its folder (the mirror) is the submitting
+    /// host's, so on a node Slurm's own output goes to `/tmp` and the task's log folder is made
+    /// before the task starts.
+    remote: bool,
 }
 
 impl TaskRun {
@@ -96,7 +100,8 @@ impl TaskRun {
             }
             _ => root.display().to_string(),
         };
-        Self { address, exports }
+        let remote = args.run.output.as_deref().is_some_and(super::remote_run::is_remote);
+        Self { address, exports, remote }
     }
 }
 
@@ -115,7 +120,11 @@ fn script(
     let mut opt = |o: String| s.push_str(&format!("#SBATCH {o}\n"));
     opt(format!("--job-name=curate-{}", phase.name()));
     opt(format!("--array={array}{}", args.max_parallel.map(|n| format!("%{n}")).unwrap_or_default()));
-    opt(format!("--output={run}/logs/slurm-%A_%a.out"));
+    if task_run.remote {
+        opt("--output=/tmp/curate-slurm-%A_%a.out".into());
+    } else {
+        opt(format!("--output={run}/logs/slurm-%A_%a.out"));
+    }
     opt("--requeue".into());
     opt(format!("--cpus-per-task={}", args.cpus_per_task));
     if let Some(mem) = &args.mem {
@@ -134,9 +143,10 @@ fn script(
         opt(extra.clone());
     }
     s.push_str(&format!(
-        "set -u\n{}index=$((SLURM_ARRAY_TASK_ID + {offset}))\nexec >>{}/logs/{}-\"$index\".log 2>&1\n\
+        "set -u\n{}{}index=$((SLURM_ARRAY_TASK_ID + {offset}))\nexec >>{}/logs/{}-\"$index\".log 2>&1\n\
          exec {} task --run {} --phase {} --offset {offset}\n",
         task_run.exports,
+        if task_run.remote { format!("mkdir -p {}/logs\n", quote(&run)) } else { String::new() },
         quote(&run),
         phase.name(),
         quote(&curate.display().to_string()),

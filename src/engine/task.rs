@@ -170,7 +170,7 @@ fn run_phase(dir: &RunDir, phase: Phase, index: usize) -> Result<()> {
                 }
             }
             let done = finish(dir, &plan, &inv, usage, Timing::default())?;
-            print_summary(&plan, dir.root(), &done, Timing::default())?;
+            print_summary(&plan, dir, &done, Timing::default())?;
         }
     }
     Ok(())

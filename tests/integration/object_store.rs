@@ -218,6 +218,7 @@ fn a_run_on_s3_lists_1000_plus_objects_once_resumes_after_a_kill_and_equals_a_lo
     let out = moto.curate_ok(&second_cache, &args);
     assert!(out.contains("resumed"), "{out}");
     assert!(out.contains(": ok"), "conservation check: {out}");
+    assert!(out.contains("explore: curate sql s3://runs/a "), "the run is named by its address: {out}");
 
     // `curate sql` on the S3 run (a third, fresh mirror) sees what the local run kept.
     let third_cache = work.path().join("cache-3");
@@ -347,6 +348,13 @@ fn errors_name_the_bucket_key_and_s3_code() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("s3://no-such-bucket/data"), "{stderr}");
     assert!(stderr.contains("NoSuchBucket"), "{stderr}");
+    // Missing credentials: the message names the variables read.
+    let mut command = moto.curate(&moto.endpoint(), cache.path(), &args);
+    command.env_remove("AWS_ACCESS_KEY_ID").env_remove("AWS_SECRET_ACCESS_KEY");
+    let out = command.env("AWS_EC2_METADATA_DISABLED", "true").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("AWS_ACCESS_KEY_ID") && stderr.contains("AWS_SECRET_ACCESS_KEY"), "{stderr}");
     // An endpoint that is not a URL is named with where it came from.
     let out = moto.curate("localhost:9", cache.path(), &args).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
