@@ -52,7 +52,8 @@ fn main() -> ExitCode {
         Some(Command::Plan(args)) => plan_only(&args),
         Some(Command::Task(args)) => engine::task::run(&args),
         Some(Command::Status { run, json }) => {
-            engine::run_dir::locate(&run).and_then(|(root, _)| engine::status::print(&root, json))
+            engine::run_dir::locate(&run, engine::remote_run::Pull::Outputs)
+                .and_then(|(root, _)| engine::status::print(&root, json))
         }
         Some(Command::Submit { to: SubmitTo::Slurm(args) }) => engine::slurm::submit(&args),
         None => run_stage(cli.run),
@@ -98,7 +99,7 @@ fn print_stages() -> Result<()> {
 
 fn run_sql(run: &Path, query: &str, format: sql::OutputFormat) -> Result<()> {
     // A run in an object store is queried in its local mirror, brought up to the store.
-    let (run, _) = engine::run_dir::locate(run)?;
+    let (run, _) = engine::run_dir::locate(run, engine::remote_run::Pull::Outputs)?;
     let conn = sql::open(&run)?;
     let result = sql::query(&conn, query)?;
     let stdout = std::io::stdout();

@@ -78,7 +78,7 @@ pub fn plan(args: &RunArgs, config: &StageConfig) -> Result<Planned> {
     curate_sources::open::set_http_limits(config.run.http_limits());
     curate_sources::s3::set_s3_options(config.run.s3_options());
     // A run in an object store works in a local mirror, brought up to the store first.
-    let (root, remote) = super::run_dir::locate(&output)?;
+    let (root, remote) = super::run_dir::locate(&output, super::remote_run::Pull::All)?;
     let expanded = curate_sources::input::expand_split(&args.input, args.split.as_deref())?;
     for note in &expanded.notes {
         eprintln!("note: {note}");

@@ -9,8 +9,9 @@
 //!   and kept, what has none is redone;
 //! - removals (a task redone, intermediates dropped) are removals in the store too, so a pull
 //!   never brings back what the run forgot;
-//! - each task process (on a cluster, each node) pulls only objects its mirror lacks or holds
-//!   in another version (ETag), and pushes only files it changed.
+//! - each task process (on a cluster, each node) pulls only what its phase reads (see
+//!   [`Pull`]) and its mirror lacks or holds in another version (ETag), and pushes only files
+//!   it changed.
 //!
 //! Scratch space (`tmp/`), locks and temp files stay local. A lock is per host: the store has
 //! no locks, so two hosts must not run the same task at once (the executors never do).
@@ -27,6 +28,37 @@ use serde::{Deserialize, Serialize};
 /// Folders and files that stay in the local mirror.
 const LOCAL_ONLY: [&str; 3] = ["tmp/", "locks/", ".s3-state.json"];
 
+/// What a process pulls of a run into its mirror.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pull {
+    /// Everything (a run resumed by the local executor, which may redo any phase).
+    All,
+    /// All but the dedup intermediates (`curate sql`, `report`, `status`, the finish phase).
+    Outputs,
+    /// The run's control files (plan, invocation, markers, failures) and the folders (`x/`)
+    /// and files named (a task of one phase: what that phase reads).
+    Reads(&'static [&'static str]),
+}
+
+/// The dedup intermediates, which only some phases read.
+const INTERMEDIATES: [&str; 7] =
+    ["pending/", "signatures/", "bands/", "candidates/", "attached/", "edges/", "duplicates.parquet"];
+
+impl Pull {
+    /// Whether a process pulling this wants the run's file `relative`.
+    fn wants(self, relative: &str) -> bool {
+        match self {
+            Pull::All => true,
+            Pull::Outputs => !INTERMEDIATES.iter().any(|p| relative.starts_with(p)),
+            Pull::Reads(read) => {
+                let control = ["done/", "failed/"].iter().any(|p| relative.starts_with(p))
+                    || (!relative.contains('/') && relative != "duplicates.parquet");
+                control || read.iter().any(|p| relative.starts_with(p))
+            }
+        }
+    }
+}
+
 /// What the mirror knows of one file: its local size and time when last pulled or pushed, and
 /// the store's ETag of that version.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,6 +74,9 @@ pub struct RemoteRun {
     bucket: Arc<Bucket>,
     local: PathBuf,
     state: Mutex<HashMap<String, Synced>>,
+    /// The run's files in the store (as listed when opened, then as pushed and removed):
+    /// what a removal must remove there, whether this mirror pulled it or not.
+    in_store: Mutex<std::collections::HashSet<String>>,
 }
 
 /// Whether `arg` (an `--output` or `--run`) names a run in an object store.
@@ -69,8 +104,9 @@ fn stat(path: &Path) -> Option<(u64, u64)> {
 }
 
 impl RemoteRun {
-    /// Opens the run at `url` (`s3://bucket/prefix/`) with its mirror, and pulls it.
-    pub fn open(url: &Path) -> Result<Arc<Self>> {
+    /// Opens the run at `url` (`s3://bucket/prefix/`) with its mirror, and pulls what `pull`
+    /// asks for.
+    pub fn open(url: &Path, pull: Pull) -> Result<Arc<Self>> {
         let url = S3Url::parse(&url.to_string_lossy())?;
         let bucket = curate_sources::s3::bucket(&url.bucket)?;
         let local = mirror_path(&url)?;
@@ -79,8 +115,14 @@ impl RemoteRun {
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or_default();
-        let run = Arc::new(Self { url, bucket, local, state: Mutex::new(state) });
-        run.pull()?;
+        let run = Arc::new(Self {
+            url,
+            bucket,
+            local,
+            state: Mutex::new(state),
+            in_store: Mutex::new(Default::default()),
+        });
+        run.pull(pull)?;
         Ok(run)
     }
 
@@ -118,9 +160,9 @@ impl RemoteRun {
             .with_context(|| format!("writing {}", self.local.join(".s3-state.json").display()))
     }
 
-    /// Brings the mirror up to the store: downloads each object the mirror lacks or holds in
-    /// another version. Returns how many were downloaded.
-    pub fn pull(&self) -> Result<usize> {
+    /// Brings the mirror up to the store: downloads each object `pull` wants that the mirror
+    /// lacks or holds in another version. Returns how many were downloaded.
+    pub fn pull(&self, pull: Pull) -> Result<usize> {
         let prefix = format!("{}/", self.url.key.trim_end_matches('/'));
         let prefix = if prefix == "/" { String::new() } else { prefix };
         let listed = self.bucket.list(&prefix)?;
@@ -129,6 +171,10 @@ impl RemoteRun {
         for meta in listed {
             let relative = meta.location.as_ref()[prefix.len()..].to_string();
             if relative.is_empty() || Self::local_only(&relative) {
+                continue;
+            }
+            self.in_store.lock().unwrap_or_else(|p| p.into_inner()).insert(relative.clone());
+            if !pull.wants(&relative) {
                 continue;
             }
             let path = self.local.join(&relative);
@@ -204,6 +250,7 @@ impl RemoteRun {
             if let Some(synced) = self.upload(relative)? {
                 let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
                 state.insert(relative.to_string(), synced);
+                self.in_store.lock().unwrap_or_else(|p| p.into_inner()).insert(relative.to_string());
                 pushed += 1;
             }
         }
@@ -218,16 +265,18 @@ impl RemoteRun {
         let Some(relative) = self.relative(path) else { return Ok(()) };
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let folder = format!("{}/", relative.trim_end_matches('/'));
-        // The mirror was pulled when opened and records what it pushed since: what it does not
-        // know of is not in the store (a task's first attempt clears outputs it never wrote).
-        if state.keys().any(|k| k.starts_with(&folder)) {
+        // What the store held when the run was opened, and what was pushed since: a file not
+        // among them is not there (a task's first attempt clears outputs it never wrote).
+        let mut in_store = self.in_store.lock().unwrap_or_else(|p| p.into_inner());
+        if in_store.iter().any(|k| k.starts_with(&folder)) {
             for meta in self.bucket.list(&self.key(&folder))? {
                 self.bucket.delete(meta.location.as_ref())?;
             }
         }
-        if state.contains_key(&relative) {
+        if in_store.contains(&relative) {
             self.bucket.delete(&self.key(&relative))?;
         }
+        in_store.retain(|k| k != &relative && !k.starts_with(&folder));
         state.retain(|k, _| k != &relative && !k.starts_with(&folder));
         self.save_state(&state)
     }

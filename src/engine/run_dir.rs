@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::StageConfig;
 use crate::counts::TaskCounts;
-use crate::engine::remote_run::{self, RemoteRun};
+use crate::engine::remote_run::{self, Pull, RemoteRun};
 use crate::engine::run_lock::RunLock;
 
 /// The tables every run has.
@@ -156,10 +156,10 @@ pub struct RunDir {
 }
 
 /// The local directory of the run `arg` names: itself, or for a run in an object store
-/// (`s3://bucket/run/`) its local mirror, pulled from the store.
-pub fn locate(arg: &Path) -> Result<(PathBuf, Option<Arc<RemoteRun>>)> {
+/// (`s3://bucket/run/`) its local mirror, with what `pull` asks for pulled from the store.
+pub fn locate(arg: &Path, pull: Pull) -> Result<(PathBuf, Option<Arc<RemoteRun>>)> {
     if remote_run::is_remote(arg) {
-        let remote = RemoteRun::open(arg)?;
+        let remote = RemoteRun::open(arg, pull)?;
         Ok((remote.local().to_path_buf(), Some(remote)))
     } else {
         Ok((arg.to_path_buf(), None))

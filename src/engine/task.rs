@@ -10,6 +10,7 @@ use anyhow::{bail, Context, Result};
 use super::finish::{finish, print_summary, Timing};
 use super::invocation::Invocation;
 use super::phase::{self, Failure, Phase};
+use super::remote_run::Pull;
 use super::run_dir::{write_atomic, RunDir};
 use super::session::{Session, Usage};
 use crate::cli::TaskArgs;
@@ -48,10 +49,23 @@ fn usage_path(root: &Path, index: usize) -> PathBuf {
     root.join("usage").join(format!("{}.json", Phase::Filter.scope(index)))
 }
 
+/// What a task of `phase` reads of a run in an object store, beyond its control files.
+fn reads(phase: Phase) -> Pull {
+    match phase {
+        Phase::Filter => Pull::Reads(&[]),
+        Phase::Buckets => Pull::Reads(&["bands/"]),
+        Phase::Attach => Pull::Reads(&["candidates/", "signatures/"]),
+        Phase::Verify => Pull::Reads(&["attached/", "signatures/"]),
+        Phase::Cluster => Pull::Reads(&["edges/", "signatures/"]),
+        Phase::Apply => Pull::Reads(&["pending/", "duplicates.parquet"]),
+        Phase::Finish => Pull::Outputs,
+    }
+}
+
 /// Runs `curate task`.
 pub fn run(args: &TaskArgs) -> Result<()> {
     let index = task_index(args)?;
-    let (root, remote) = super::run_dir::locate(&args.run)?;
+    let (root, remote) = super::run_dir::locate(&args.run, reads(args.phase))?;
     let dir = RunDir::open_task(&root, &args.phase.scope(index))?.with_remote(remote);
     let plan = dir.plan()?;
     phase::check_index(&plan, args.phase, index)?;

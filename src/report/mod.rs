@@ -151,9 +151,10 @@ pub struct ReportArgs {
 pub fn run(args: &ReportArgs) -> Result<()> {
     // Runs in an object store are read in their local mirrors, brought up to the store; a page
     // written into a run's mirror is published to the store too.
-    let (run, remote) = crate::engine::run_dir::locate(&args.run)?;
+    let outputs = crate::engine::remote_run::Pull::Outputs;
+    let (run, remote) = crate::engine::run_dir::locate(&args.run, outputs)?;
     let other = match &args.compare {
-        Some(other) => Some(crate::engine::run_dir::locate(other)?.0),
+        Some(other) => Some(crate::engine::run_dir::locate(other, outputs)?.0),
         None => None,
     };
     let output = match (&args.output, &args.compare) {

@@ -389,7 +389,12 @@ fn a_slurm_run_uses_the_store_as_its_shared_disk() {
     // Every task is its own process with the submitting host's mirror; the store is where the
     // phases meet.
     let mut args = vec!["submit", "slurm", "--mem", "1000"];
-    args.extend(stage_args("pretrain", "s3://corpus/sl/", "s3://runs/sl/", &["--no-report"]));
+    args.extend(stage_args(
+        "pretrain",
+        "s3://corpus/sl/",
+        "s3://runs/sl/",
+        &["--no-report", "--keep-intermediates"],
+    ));
     let submitted = moto.curate_ok(&work.path().join("cache-submit"), &args);
     assert!(submitted.contains("submitted filter tasks"), "{submitted}");
     let start = Instant::now();
@@ -407,4 +412,51 @@ fn a_slurm_run_uses_the_store_as_its_shared_disk() {
         .map(String::from)
         .collect();
     assert_eq!(ids, kept_ids(&local_run));
+
+    // A task on a host of its own pulls only what its phase reads: control files always, the
+    // pending records and clusters for apply, no one's outputs for a filter task.
+    let files = |phase: &str| {
+        let cache = work.path().join(format!("cache-{phase}"));
+        moto.curate_ok(&cache, &["task", "--run", "s3://runs/sl", "--phase", phase, "--index", "0"]);
+        let mut found = Vec::new();
+        for entry in walk(&cache.join("runs/sl")) {
+            found.push(entry);
+        }
+        found
+    };
+    let apply = files("apply");
+    assert!(
+        apply.iter().any(|f| f.starts_with("pending/")) && apply.contains(&"duplicates.parquet".to_string()),
+        "{apply:?}"
+    );
+    assert!(
+        apply.contains(&"plan.json".to_string()) && apply.iter().any(|f| f.starts_with("done/")),
+        "{apply:?}"
+    );
+    assert!(!apply.iter().any(|f| f.starts_with("kept/") || f.starts_with("signatures/")), "{apply:?}");
+    let filter = files("filter");
+    assert!(filter.contains(&"plan.json".to_string()), "{filter:?}");
+    assert!(
+        !filter
+            .iter()
+            .any(|f| ["kept/", "pending/", "bands/", "signatures/"].iter().any(|d| f.starts_with(d))),
+        "{filter:?}"
+    );
+}
+
+/// The files under `root`, as paths relative to it.
+fn walk(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path.strip_prefix(root).unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    out
 }
