@@ -300,3 +300,34 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_phase_pulls_its_control_files_and_what_it_reads() {
+        let apply = Pull::Reads(&["pending/", "duplicates.parquet"]);
+        for wanted in [
+            "plan.json",
+            "invocation.json",
+            "done/dedup.json",
+            "failed/apply-0.json",
+            "pending/00000-a.parquet",
+        ] {
+            assert!(apply.wants(wanted), "{wanted}");
+        }
+        for unwanted in ["kept/00000-a.parquet", "signatures/00000-a.parquet", "usage/filter-0.json"] {
+            assert!(!apply.wants(unwanted), "{unwanted}");
+        }
+        assert!(apply.wants("duplicates.parquet"));
+        assert!(!Pull::Reads(&[]).wants("duplicates.parquet"));
+        assert!(Pull::Outputs.wants("kept/00000-a.parquet") && Pull::Outputs.wants("usage/filter-0.json"));
+        assert!(!Pull::Outputs.wants("bands/00000-a.parquet") && !Pull::Outputs.wants("duplicates.parquet"));
+        assert!(Pull::All.wants("edges/bucket-0.parquet"));
+        assert!(RemoteRun::local_only("tmp/download-1.parquet") && RemoteRun::local_only("locks/run.lock"));
+        assert!(
+            RemoteRun::local_only("kept/x.parquet.123.s3-tmp") && !RemoteRun::local_only("kept/x.parquet")
+        );
+    }
+}
