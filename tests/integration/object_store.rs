@@ -6,7 +6,7 @@
 //! retried through throttling and server errors with nothing lost.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use crate::common::*;
@@ -103,19 +103,19 @@ impl Moto {
         command
     }
 
-    fn curate_ok(&self, cache: &Path, args: &[&str]) -> String {
-        ok(self.curate(&self.endpoint(), cache, args).output().unwrap(), args)
+    /// The sorted ids the run at `run` (`s3://...`) kept, read with `curate sql` through a
+    /// fresh mirror (`cache`).
+    fn kept_ids(&self, cache: &Path, run: &str) -> Vec<String> {
+        self.curate_ok(cache, &["sql", run, "SELECT id FROM kept ORDER BY id", "--format", "csv"])
+            .lines()
+            .skip(1)
+            .map(String::from)
+            .collect()
     }
-}
 
-fn ok(out: Output, args: &[&str]) -> String {
-    assert!(
-        out.status.success(),
-        "curate {args:?} failed:\nstdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    fn curate_ok(&self, cache: &Path, args: &[&str]) -> String {
+        succeeded(self.curate(&self.endpoint(), cache, args).output().unwrap(), args)
+    }
 }
 
 /// The real English sample's lines dealt round-robin into `n` local JSONL files under `dir`,
@@ -223,8 +223,7 @@ fn a_run_on_s3_lists_1000_plus_objects_once_resumes_after_a_kill_and_equals_a_lo
     // `curate sql` on the S3 run (a third, fresh mirror) sees what the local run kept.
     let third_cache = work.path().join("cache-3");
     let query = |sql: &str| moto.curate_ok(&third_cache, &["sql", "s3://runs/a", sql, "--format", "csv"]);
-    let s3_ids: Vec<String> =
-        query("SELECT id FROM kept ORDER BY id").lines().skip(1).map(String::from).collect();
+    let s3_ids = moto.kept_ids(&third_cache, "s3://runs/a");
     let local_ids = kept_ids(&local_run);
     assert!(local_ids.len() > 100, "{}", local_ids.len());
     assert_eq!(s3_ids, local_ids, "the S3 run keeps what the local run keeps");
@@ -307,23 +306,14 @@ fn outputs_over_5_mib_are_uploaded_in_parts_and_requests_survive_throttling() {
     let flaky = format!("http://127.0.0.1:{proxy_port}");
     let args = stage_args("pretrain", "s3://corpus/small/", "s3://runs/flaky/", &["--no-report"]);
     let out = moto.curate(&flaky, &work.path().join("cache-flaky"), &args).output().unwrap();
-    let summary = ok(out, &args);
+    let summary = succeeded(out, &args);
     assert!(summary.contains(": ok"), "{summary}");
     terminate(&proxy.0);
     drop(proxy);
     let injected: Vec<u64> =
         std::fs::read_to_string(&counts).unwrap().split_whitespace().map(|n| n.parse().unwrap()).collect();
     assert!(injected[0] >= 10, "failures injected / requests: {injected:?}");
-    let s3_ids: Vec<String> = moto
-        .curate_ok(
-            &work.path().join("cache-check"),
-            &["sql", "s3://runs/flaky", "SELECT id FROM kept ORDER BY id", "--format", "csv"],
-        )
-        .lines()
-        .skip(1)
-        .map(String::from)
-        .collect();
-    assert_eq!(s3_ids, kept_ids(&local_run));
+    assert_eq!(moto.kept_ids(&work.path().join("cache-check"), "s3://runs/flaky"), kept_ids(&local_run));
 }
 
 /// Sends SIGTERM to `child` and waits for it (the proxy writes its counts on SIGTERM).
@@ -402,16 +392,7 @@ fn a_slurm_run_uses_the_store_as_its_shared_disk() {
         assert!(start.elapsed() < Duration::from_secs(300), "the Slurm run did not finish on S3 in 5 min");
         std::thread::sleep(Duration::from_millis(500));
     }
-    let ids: Vec<String> = moto
-        .curate_ok(
-            &work.path().join("cache-check"),
-            &["sql", "s3://runs/sl", "SELECT id FROM kept ORDER BY id", "--format", "csv"],
-        )
-        .lines()
-        .skip(1)
-        .map(String::from)
-        .collect();
-    assert_eq!(ids, kept_ids(&local_run));
+    assert_eq!(moto.kept_ids(&work.path().join("cache-check"), "s3://runs/sl"), kept_ids(&local_run));
 
     // A task on a host of its own pulls only what its phase reads: control files always, the
     // pending records and clusters for apply, no one's outputs for a filter task.

@@ -134,7 +134,12 @@ pub fn curate(args: &[&str]) -> Output {
 
 /// Runs `curate` and asserts success; returns stdout.
 pub fn curate_ok(args: &[&str]) -> String {
-    let out = curate(args);
+    succeeded(curate(args), args)
+}
+
+/// Asserts that `curate args` (its output `out`) succeeded, showing what it said otherwise;
+/// returns its stdout.
+pub fn succeeded(out: Output, args: &[&str]) -> String {
     assert!(
         out.status.success(),
         "curate {args:?} failed:\nstdout:\n{}\nstderr:\n{}",
