@@ -47,14 +47,7 @@ pub fn open_raw(input: &InputFile, counter: ByteCount) -> io::Result<Box<dyn Rea
         Location::Url(url) => Box::new(Stalls(get(url)?)),
         Location::S3(url) => {
             let address = crate::s3::S3Url::parse(url).map_err(io::Error::other)?;
-            let size = match input.size {
-                Some(size) => size,
-                None => {
-                    let bucket = crate::s3::bucket(&address.bucket).map_err(io::Error::other)?;
-                    let meta = bucket.head(&address.key).map_err(io::Error::other)?;
-                    meta.ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such object"))?.size
-                }
-            };
+            let size = crate::s3::size_of(&address, input.size).map_err(io::Error::other)?;
             Box::new(crate::s3::RangeReader::new(&address, size).map_err(io::Error::other)?)
         }
     };

@@ -71,11 +71,8 @@ fn download(
         // An object: its ranges read in parallel (a Parquet reader needs the footer first).
         Location::S3(url) => {
             let address = crate::s3::S3Url::parse(url).map_err(io::Error::other)?;
+            let size = crate::s3::size_of(&address, input.size).map_err(io::Error::other)?;
             let bucket = crate::s3::bucket(&address.bucket).map_err(io::Error::other)?;
-            let size = match input.size {
-                Some(size) => size,
-                None => bucket.head(&address.key).map_err(io::Error::other)?.map(|m| m.size).unwrap_or(0),
-            };
             let n = bucket.download(&address.key, size, &path).map_err(io::Error::other)?;
             counter.add(n);
             return Ok(guard);

@@ -12,8 +12,7 @@
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, Read, Write};
-use std::ops::Range;
+use std::io::{self, Read};
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -241,11 +240,6 @@ pub fn bucket(name: &str) -> Result<Arc<Bucket>, SourceError> {
 }
 
 impl Bucket {
-    /// The bucket's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
     fn err(&self, key: &str, e: object_store::Error) -> SourceError {
         describe(&self.name, key, &e)
     }
@@ -272,24 +266,6 @@ impl Bucket {
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(self.err(key, e)),
         }
-    }
-
-    /// The whole object `key`, or `None` when there is none (for small files: markers, plans).
-    pub fn get(&self, key: &str) -> Result<Option<Bytes>, SourceError> {
-        let fetched = runtime().block_on(async {
-            let result = self.store.get(&Key::from(key)).await?;
-            result.bytes().await
-        });
-        match fetched {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(e) => Err(self.err(key, e)),
-        }
-    }
-
-    /// Bytes `range` of `key`.
-    pub fn get_range(&self, key: &str, range: Range<u64>) -> Result<Bytes, SourceError> {
-        runtime().block_on(self.store.get_range(&Key::from(key), range)).map_err(|e| self.err(key, e))
     }
 
     /// Copies object `key` of `size` bytes to the file `to`, [`PARALLEL`] ranges at a time
@@ -378,6 +354,18 @@ fn read_full(file: &mut File, buffer: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
+/// The size of the object `url`: `known` (from the plan's listing), else the store's answer; an
+/// object that is gone is an error.
+pub fn size_of(url: &S3Url, known: Option<u64>) -> Result<u64, SourceError> {
+    if let Some(size) = known {
+        return Ok(size);
+    }
+    match bucket(&url.bucket)?.head(&url.key)? {
+        Some(meta) => Ok(meta.size),
+        None => Err(s3_error(&url.to_string(), "no such object")),
+    }
+}
+
 /// An object read front to back in [`PART`]-sized ranges, the next one fetched while this one
 /// is read: memory is two parts, whatever the object's size, and each range is retried on its
 /// own.
@@ -425,17 +413,6 @@ impl Read for RangeReader {
         buf[..n].copy_from_slice(&self.current.split_to(n));
         Ok(n)
     }
-}
-
-/// Writes `bytes` to `path` through a temp file renamed into place.
-pub fn write_local(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = path.with_file_name(format!("{name}.{}.s3-tmp", std::process::id()));
-    File::create(&tmp)?.write_all(bytes)?;
-    std::fs::rename(tmp, path)
 }
 
 #[cfg(test)]

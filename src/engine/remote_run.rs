@@ -96,6 +96,13 @@ fn mirror_path(url: &S3Url) -> Result<PathBuf> {
     Ok(base.join(&url.bucket).join(url.key.trim_matches('/')))
 }
 
+/// A temp name next to `path` for this process: tasks on one host share its mirror, so each
+/// writes under a name of its own and renames into place.
+fn tmp_beside(path: &Path) -> PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!("{name}.{}.s3-tmp", std::process::id()))
+}
+
 /// Size and modification time of a local file.
 fn stat(path: &Path) -> Option<(u64, u64)> {
     let meta = std::fs::metadata(path).ok()?;
@@ -156,8 +163,11 @@ impl RemoteRun {
 
     fn save_state(&self, state: &HashMap<String, Synced>) -> Result<()> {
         let bytes = serde_json::to_vec(state)?;
-        curate_sources::s3::write_local(&self.local.join(".s3-state.json"), &bytes)
-            .with_context(|| format!("writing {}", self.local.join(".s3-state.json").display()))
+        let path = self.local.join(".s3-state.json");
+        let tmp = tmp_beside(&path);
+        std::fs::write(&tmp, &bytes)
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .with_context(|| format!("writing {}", path.display()))
     }
 
     /// Brings the mirror up to the store: downloads each object `pull` wants that the mirror
@@ -192,9 +202,7 @@ impl RemoteRun {
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
             }
-            // Tasks on one host share its mirror: each downloads to a name of its own.
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let tmp = path.with_file_name(format!("{name}.{}.s3-tmp", std::process::id()));
+            let tmp = tmp_beside(&path);
             self.bucket.download(meta.location.as_ref(), meta.size, &tmp)?;
             std::fs::rename(&tmp, &path).with_context(|| format!("renaming {}", tmp.display()))?;
             let (size, modified) = stat(&path).context("a file just downloaded")?;
