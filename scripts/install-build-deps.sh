@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building curate needs, by name, and checks the result:
 #   - Debian packages: cmake, libclang-dev and g++ (llama.cpp, the embedded judge, is compiled by
-#     the llama-cpp-sys-2 crate with CMake, and its bindings are made with libclang), pkg-config;
+#     the llama-cpp-sys-2 crate with CMake, and its bindings are made with libclang), pkg-config,
+#     python3-venv (the test and bench scripts make virtual environments: datasets, moto, llama);
 #   - DuckDB's shared library, libduckdb.so 1.5.6, from npm's @duckdb/node-bindings-linux-<arch>
 #     package, into $DUCKDB_LIB_DIR (see scripts/fetch-libduckdb.sh): linking it saves compiling
 #     DuckDB's C++ (about 50 minutes on 2 cores). `cargo build --features bundled-duckdb` compiles
@@ -12,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
 
-packages=(cmake libclang-dev g++ pkg-config)
+packages=(cmake libclang-dev g++ pkg-config python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
@@ -34,6 +35,7 @@ fi
 fail() { echo "error: $1" >&2; exit 1; }
 command -v cmake >/dev/null || fail "cmake is not on the PATH (apt-get install cmake)"
 command -v c++ >/dev/null || fail "no C++ compiler on the PATH (apt-get install g++)"
+python3 -c "import ensurepip, venv" || fail "python3 cannot make virtual environments (apt-get install python3-venv)"
 libclang=$(ls /usr/lib/llvm-*/lib/libclang.so /usr/lib/*/libclang.so /usr/lib/*/libclang-*.so.* 2>/dev/null | head -n 1 || true)
 [ -n "$libclang" ] || fail "libclang.so not found (apt-get install libclang-dev, or set LIBCLANG_PATH)"
 python3 -c "import ctypes, sys; ctypes.CDLL(sys.argv[1]).clang_getClangVersion" "$libclang" \
