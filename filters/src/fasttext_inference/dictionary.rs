@@ -25,38 +25,49 @@ struct Entry {
 /// Bucket ids of a pruned model mapped to their rows (fastText's `pruneidx_`).
 #[derive(Debug, Clone, Default)]
 struct PrunedBuckets {
-    /// Open addressing: keys (`-1` empty) and values, power-of-two sized.
-    keys: Vec<i32>,
-    values: Vec<i32>,
+    /// Open addressing, power-of-two sized: `(bucket, row)`, bucket `-1` for an empty slot (a
+    /// key and its value share a cache line).
+    slots: Vec<(i32, i32)>,
+    /// One bit per bucket id, set for those kept: most n-grams of a word not in the dictionary
+    /// are pruned, and this answers for them from 256 KB (2M buckets) instead of the table.
+    kept: Vec<u64>,
 }
 
 impl PrunedBuckets {
     fn new(pairs: &[(i32, i32)]) -> Self {
         let size = (pairs.len() * 2).next_power_of_two().max(16);
-        let mut table = Self { keys: vec![-1; size], values: vec![0; size] };
+        let buckets = pairs.iter().map(|p| p.0.max(0) as usize + 1).max().unwrap_or(0);
+        let mut table = Self { slots: vec![(-1, 0); size], kept: vec![0; buckets.div_ceil(64)] };
         for &(k, v) in pairs {
+            if k >= 0 {
+                table.kept[k as usize / 64] |= 1 << (k % 64);
+            }
             let mut slot = table.slot(k);
-            while table.keys[slot] != -1 && table.keys[slot] != k {
+            while table.slots[slot].0 != -1 && table.slots[slot].0 != k {
                 slot = (slot + 1) & (size - 1);
             }
-            table.keys[slot] = k;
-            table.values[slot] = v;
+            table.slots[slot] = (k, v);
         }
         table
     }
 
     fn slot(&self, key: i32) -> usize {
         // Bucket ids are FNV hashes modulo the bucket count: mix them once more, cheaply.
-        ((key as u32).wrapping_mul(0x9E37_79B1) >> 7) as usize & (self.keys.len() - 1)
+        ((key as u32).wrapping_mul(0x9E37_79B1) >> 7) as usize & (self.slots.len() - 1)
     }
 
+    #[inline(always)]
     fn get(&self, key: i32) -> Option<i32> {
-        let mask = self.keys.len() - 1;
+        let bit = key as usize;
+        if self.kept.get(bit / 64).is_none_or(|word| word & (1 << (bit % 64)) == 0) {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
         let mut slot = self.slot(key);
         loop {
-            match self.keys[slot] {
-                -1 => return None,
-                k if k == key => return Some(self.values[slot]),
+            match self.slots[slot] {
+                (-1, _) => return None,
+                (k, v) if k == key => return Some(v),
                 _ => slot = (slot + 1) & mask,
             }
         }
@@ -253,12 +264,11 @@ impl Dictionary {
         }
     }
 
-    /// The input rows of one line of text, as fastText's `getLine` reads it from a stream:
-    /// words split at ASCII whitespace, a newline read as the end-of-sentence token which ends
-    /// the line (as does a literal `</s>`). `scratch` is reused between calls.
-    pub fn line_rows(&self, text: &[u8], rows: &mut Vec<i32>, scratch: &mut Scratch) {
-        rows.clear();
-        scratch.word_hashes.clear();
+    /// Calls `each(token, hash)` for every token of one line of text, as fastText's `getLine`
+    /// reads it from a stream: words split at ASCII whitespace, a newline read as the
+    /// end-of-sentence token which ends the line (as does a literal `</s>`).
+    #[inline]
+    pub fn tokens(text: &[u8], mut each: impl FnMut(&[u8], u32)) {
         let mut pos = 0;
         let len = text.len();
         loop {
@@ -288,38 +298,47 @@ impl Dictionary {
             if !found {
                 break;
             }
-            let h = fnv(token);
-            let wid = self.id(token, h);
-            let label =
-                if wid < 0 { token.starts_with(LABEL_PREFIX) } else { self.entries[wid as usize].label };
-            if !label {
-                if wid < 0 {
-                    if token != EOS {
-                        scratch.wrapped.clear();
-                        scratch.wrapped.push(b'<');
-                        scratch.wrapped.extend_from_slice(token);
-                        scratch.wrapped.push(b'>');
-                        self.char_ngrams(&scratch.wrapped, rows);
-                    }
-                } else if self.params.maxn <= 0 {
-                    rows.push(wid);
-                } else {
-                    let w = wid as usize;
-                    rows.extend_from_slice(
-                        &self.subword_rows[self.subword_starts[w]..self.subword_starts[w + 1]],
-                    );
-                }
-                scratch.word_hashes.push(h as i32);
-            }
+            each(token, fnv(token));
             if token == EOS {
                 break;
             }
         }
-        self.word_ngrams(&scratch.word_hashes, rows);
+    }
+
+    /// Appends the input rows of one token (`h`, its [`fnv`] hash) to `rows`: the word's own
+    /// row and its character n-grams. False when the token is a label (it adds no row and is
+    /// no word of the line).
+    #[inline]
+    pub fn token_rows(&self, token: &[u8], h: u32, rows: &mut Vec<i32>, scratch: &mut Scratch) -> bool {
+        let wid = self.id(token, h);
+        let label = if wid < 0 { token.starts_with(LABEL_PREFIX) } else { self.entries[wid as usize].label };
+        if label {
+            return false;
+        }
+        if wid < 0 {
+            if token != EOS {
+                scratch.wrapped.clear();
+                scratch.wrapped.push(b'<');
+                scratch.wrapped.extend_from_slice(token);
+                scratch.wrapped.push(b'>');
+                self.char_ngrams(&scratch.wrapped, rows);
+            }
+        } else if self.params.maxn <= 0 {
+            rows.push(wid);
+        } else {
+            let w = wid as usize;
+            rows.extend_from_slice(&self.subword_rows[self.subword_starts[w]..self.subword_starts[w + 1]]);
+        }
+        true
+    }
+
+    /// Whether the model has word n-grams (rows that depend on a word's neighbours).
+    pub fn has_word_ngrams(&self) -> bool {
+        self.params.word_ngrams > 1
     }
 
     /// fastText's `addWordNgrams`: hashes of word sequences up to `word_ngrams` long.
-    fn word_ngrams(&self, hashes: &[i32], rows: &mut Vec<i32>) {
+    pub fn word_ngrams(&self, hashes: &[i32], rows: &mut Vec<i32>) {
         let n = self.params.word_ngrams.max(0) as usize;
         let bucket = self.params.bucket as u64;
         for i in 0..hashes.len() {
@@ -332,20 +351,10 @@ impl Dictionary {
     }
 }
 
-/// Buffers [`Dictionary::line_rows`] reuses.
+/// A buffer [`Dictionary::token_rows`] reuses.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    word_hashes: Vec<i32>,
     wrapped: Vec<u8>,
-}
-
-impl Scratch {
-    /// Gives back room beyond `words` words.
-    pub fn trim(&mut self, words: usize) {
-        if self.word_hashes.capacity() > words {
-            self.word_hashes = Vec::with_capacity(words);
-        }
-    }
 }
 
 #[cfg(test)]

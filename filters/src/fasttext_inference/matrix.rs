@@ -1,11 +1,14 @@
-//! fastText's input and output matrices: dense (`.bin`) or product-quantized (`.ftz`). Rows are
-//! added and dotted in the order fastText's C++ uses, in `f32`, so results agree to the bit on
-//! the same machine.
+//! fastText's input and output matrices: dense (`.bin`) or product-quantized (`.ftz`). A row is
+//! added and dotted as fastText's C++ does it, in `f32`.
 
 use super::reader::{ReadError, Reader};
 
 /// Centroids per sub-quantizer (fastText's `ksub_`).
 const KSUB: usize = 256;
+
+/// Values up to which a quantized matrix is also kept decoded (64 MB: lid.176's is 3 MB), so
+/// that adding a row reads 16 floats in a row instead of 8 codes, their centroids and a norm.
+const DECODED_VALUES: usize = 16 << 20;
 
 /// A product quantizer: `nsubq` sub-vectors of `dsub` values (the last `lastdsub`), each one of
 /// 256 centroids.
@@ -61,6 +64,9 @@ pub enum Matrix {
         /// `nsubq` codes per row.
         codes: Vec<u8>,
         pq: Box<ProductQuantizerHandle>,
+        /// Each row decoded (`norm · centroid`, as fastText's `addcode` computes it), when
+        /// the matrix is small enough ([`DECODED_VALUES`]).
+        decoded: Option<Vec<f32>>,
     },
 }
 
@@ -94,7 +100,23 @@ impl Matrix {
         } else {
             None
         };
-        Ok(Matrix::Quantized { rows, cols, codes, pq: Box::new(ProductQuantizerHandle { pq, norms }) })
+        let mut matrix = Matrix::Quantized {
+            rows,
+            cols,
+            codes,
+            pq: Box::new(ProductQuantizerHandle { pq, norms }),
+            decoded: None,
+        };
+        if rows.saturating_mul(cols) <= DECODED_VALUES {
+            let mut values = vec![0.0f32; rows * cols];
+            for (i, row) in values.chunks_exact_mut(cols.max(1)).enumerate() {
+                matrix.add_row(row, i);
+            }
+            if let Matrix::Quantized { decoded, .. } = &mut matrix {
+                *decoded = Some(values);
+            }
+        }
+        Ok(matrix)
     }
 
     /// Rows.
@@ -124,12 +146,12 @@ impl Matrix {
     #[inline]
     pub fn add_row(&self, x: &mut [f32], i: usize) {
         match self {
-            Matrix::Dense { cols, data, .. } => {
+            Matrix::Dense { cols, data, .. } | Matrix::Quantized { cols, decoded: Some(data), .. } => {
                 for (xj, v) in x.iter_mut().zip(&data[i * cols..(i + 1) * cols]) {
                     *xj += *v;
                 }
             }
-            Matrix::Quantized { codes, pq, .. } => {
+            Matrix::Quantized { codes, pq, decoded: None, .. } => {
                 let alpha = Self::norm(pq, i);
                 let q = &pq.pq;
                 let code = &codes[q.nsubq * i..q.nsubq * (i + 1)];
