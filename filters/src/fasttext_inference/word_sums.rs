@@ -14,8 +14,9 @@
 
 use rustc_hash::FxHashMap;
 
-/// Words per generation (two generations per thread: at dimension 16, about 7 MB in all).
-pub const GENERATION: usize = 1 << 15;
+/// Words per generation: 7/8 of 32K, which fills a hash table of 32K slots to the load
+/// hashbrown allows. Two generations per thread: at dimension 16, about 6 MB in all.
+pub const GENERATION: usize = 28 << 10;
 /// Longest word kept, in bytes.
 pub const LONGEST: usize = 24;
 
@@ -92,6 +93,11 @@ impl Generation {
     }
 
     fn insert(&mut self, word: Key, vector: &[f32], rows: usize, is_word: bool) {
+        if self.vectors.capacity() == 0 {
+            // Room for a whole generation at once: growing by doubling would overshoot it.
+            self.vectors.reserve_exact(GENERATION * vector.len());
+            self.index.reserve(GENERATION);
+        }
         let at = self.vectors.len() as u32;
         self.vectors.extend_from_slice(vector);
         self.index.insert(word, Entry { at, rows: rows as u32, word: is_word });
