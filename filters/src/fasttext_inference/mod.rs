@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use self::dictionary::{Dictionary, InputParams, Scratch};
 use self::matrix::Matrix;
 use self::reader::{ReadError, Reader};
-use self::word_sums::WordSums;
+use self::word_sums::PerModel;
 
 /// fastText's file magic number.
 const MAGIC: i32 = 793_712_314;
@@ -152,7 +152,7 @@ pub type Prediction = (usize, f32);
 pub struct Workspace {
     rows: Vec<i32>,
     scratch: Scratch,
-    word_sums: WordSums,
+    word_sums: PerModel,
     word_hashes: Vec<i32>,
     sum: Vec<f32>,
     hidden: Vec<f32>,
@@ -309,7 +309,7 @@ impl FastTextModel {
     fn hidden(&self, line: &[u8], work: &mut Workspace) -> usize {
         let dim = self.input.cols();
         let Workspace { rows, scratch, word_sums, word_hashes, sum, hidden, .. } = work;
-        word_sums.bind(self.id, dim);
+        let word_sums = word_sums.of(self.id, dim);
         hidden.clear();
         hidden.resize(dim, 0.0);
         word_hashes.clear();

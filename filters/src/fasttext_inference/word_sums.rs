@@ -110,6 +110,31 @@ impl Generation {
     }
 }
 
+/// Models whose caches a thread keeps at once (two `language_id` steps with different
+/// models take turns per document: each keeps its words).
+pub const MODELS: usize = 4;
+
+/// The caches of one thread, one per model it predicts with (the last [`MODELS`]).
+#[derive(Debug, Default)]
+pub struct PerModel(Vec<WordSums>);
+
+impl PerModel {
+    /// The cache of `model` (of dimension `dim`): a new one for a model not seen lately.
+    pub fn of(&mut self, model: u64, dim: usize) -> &mut WordSums {
+        let at = match self.0.iter().position(|s| s.model == model && s.dim == dim) {
+            Some(at) => at,
+            None => {
+                if self.0.len() >= MODELS {
+                    self.0.remove(0);
+                }
+                self.0.push(WordSums { model, dim, ..WordSums::default() });
+                self.0.len() - 1
+            }
+        };
+        &mut self.0[at]
+    }
+}
+
 /// The cache of one thread, for one model.
 #[derive(Debug, Default)]
 pub struct WordSums {
@@ -121,13 +146,6 @@ pub struct WordSums {
 }
 
 impl WordSums {
-    /// Makes the cache one of `model`'s (of dimension `dim`), emptying it if it held another's.
-    pub fn bind(&mut self, model: u64, dim: usize) {
-        if self.model != model || self.dim != dim {
-            *self = Self { model, dim, ..Self::default() };
-        }
-    }
-
     /// The cached sum of `word` (moved to the young generation if it was in the old one).
     #[inline]
     pub fn get(&mut self, word: &[u8]) -> Option<WordSum<'_>> {
@@ -178,8 +196,8 @@ mod tests {
 
     #[test]
     fn keeps_the_words_in_use_within_two_generations() {
-        let mut sums = WordSums::default();
-        sums.bind(1, 2);
+        let mut caches = PerModel::default();
+        let sums = caches.of(1, 2);
         sums.insert(b"hot", &[0.5, 0.25], 3, true);
         sums.insert(b"label", &[0.0, 0.0], 0, false);
         for i in 0..GENERATION - 2 {
@@ -194,15 +212,20 @@ mod tests {
         for i in 0..GENERATION {
             sums.insert(format!("x{i}").as_bytes(), &[0.0, 0.0], 1, true);
         }
-        assert!(has(&mut sums, "hot") && has(&mut sums, "w7") && has(&mut sums, "x0"));
-        assert!(!has(&mut sums, "w8"));
+        assert!(has(sums, "hot") && has(sums, "w7") && has(sums, "x0"));
+        assert!(!has(sums, "w8"));
         // Too long: not kept.
         sums.insert(&[b'a'; LONGEST + 1], &[0.0, 0.0], 1, true);
         assert!(sums.get(&[b'a'; LONGEST + 1]).is_none());
-        // The same model again keeps its words; another empties the cache.
-        sums.bind(1, 2);
-        assert!(has(&mut sums, "hot"));
-        sums.bind(2, 2);
-        assert!(!has(&mut sums, "hot"));
+        // Another model has a cache of its own; the first keeps its words, until more models
+        // than a thread keeps came after it.
+        assert!(!has(caches.of(2, 2), "hot"));
+        caches.of(2, 2).insert(b"hot", &[9.0, 9.0], 1, true);
+        assert_eq!(caches.of(1, 2).get(b"hot"), Some((&[0.5, 0.25][..], 3, true)));
+        assert_eq!(caches.of(2, 2).get(b"hot"), Some((&[9.0, 9.0][..], 1, true)));
+        for model in 3..3 + MODELS as u64 {
+            caches.of(model, 2);
+        }
+        assert!(!has(caches.of(1, 2), "hot"));
     }
 }
