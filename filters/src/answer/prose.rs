@@ -189,10 +189,12 @@ fn sentences(text: &str) -> Vec<String> {
                         && i > 0
                         && chars[i - 1].is_ascii_digit()
                         && next.is_some_and(|n| n.is_ascii_digit());
-                    let ends =
-                        matches!(c, '.' | '!' | '?') && !decimal && next.is_none_or(char::is_whitespace)
-                            || matches!(c, '。' | '！' | '？')
-                            || c == '\n';
+                    // "... collinear.)  Thus, ...": a parenthesis closed after a full stop.
+                    let closes = c == ')' && i > 0 && matches!(chars[i - 1], '.' | '!' | '?');
+                    let ends = (matches!(c, '.' | '!' | '?') && !decimal || closes)
+                        && next.is_none_or(char::is_whitespace)
+                        || matches!(c, '。' | '！' | '？')
+                        || c == '\n';
                     if ends {
                         flush(&mut current, &mut out);
                     }
@@ -204,9 +206,11 @@ fn sentences(text: &str) -> Vec<String> {
     out
 }
 
-/// After a number: more of a list (", 5") or of an expression (" - 5i", " \\cdot 2").
-static CONTINUES: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*(?:[,;]\s*[-+]?\d|[-+*/×·]\s*[\w\\(]|\\)").expect("valid regex"));
+/// After a number: more of a list (", 5"), of an expression (" - 5i", " \\cdot 2") or of the
+/// number itself (LaTeX's thousands separator: "5,\\!040").
+static CONTINUES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:[,;]\s*[-+]?\d|,\\!\d|[-+*/×·]\s*[\w\\(]|\\)").expect("valid regex")
+});
 
 /// What joins results in a chain: commas, "and", "so".
 static CHAIN: LazyLock<Regex> = LazyLock::new(|| {
@@ -450,6 +454,7 @@ fn reduce_span(span: &str) -> Option<(String, bool)> {
 /// the first verb followed by math, a number or yes/no wins over one followed by a phrase.
 fn from_sentence(sentence: &str, concluding: bool) -> Option<String> {
     let sentence = CALCULATOR.replace_all(sentence, "");
+    let sentence = without_condition(&sentence);
     let base = sentence.as_ptr() as usize;
     let mut phrase = None;
     // The verbs in prose only (`=` inside math belongs to the expression), the last first: a
@@ -496,6 +501,43 @@ fn from_sentence(sentence: &str, concluding: bool) -> Option<String> {
     }
 }
 
+/// A closing clause that says where a result is reached ("..., and is achieved when $x=-1$",
+/// "which occurs at $t = 2$"): the values in it are the condition, not the result.
+static CONDITION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i),?\s*(?:and\s+|which\s+)?(?:is\s+|are\s+|can\s+be\s+)?(?:achieved|attained|obtained|reached|occurs?)\s+(?:only\s+)?(?:when|at|for|if)\b",
+    )
+    .expect("valid regex")
+});
+
+/// `sentence` without a closing condition clause, when what comes before it states something
+/// (math or a number): "The minimum is achieved when $x = 3$" keeps its clause, as `x` may be
+/// what was asked.
+fn without_condition(sentence: &str) -> std::borrow::Cow<'_, str> {
+    let Some(m) = CONDITION.find_iter(sentence).find(|m| !inside_math(sentence, m.start())) else {
+        return sentence.into();
+    };
+    let before = &sentence[..m.start()];
+    // "... occurs at $x = -5/2$, in which case \[y = 81.\]": the result comes after.
+    let after = &sentence[m.end()..];
+    if CONCLUDES.is_match(after) || after.contains("in which case") {
+        return sentence.into();
+    }
+    if before.contains('$') || before.contains("\\[") || before.chars().any(|c| c.is_ascii_digit()) {
+        format!("{}.", before.trim_end()).into()
+    } else {
+        sentence.into()
+    }
+}
+
+/// Whether byte `at` of `text` lies inside `$...$` math (an odd number of unescaped dollars
+/// before it).
+fn inside_math(text: &str, at: usize) -> bool {
+    let before = &text[..at];
+    let dollars = before.matches('$').count() - before.matches("\\$").count();
+    dollars % 2 == 1
+}
+
 /// A variable or function named, not a value: `x`, `t_1`, `f(x)`.
 static BARE_NAME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-z](?:_\{?\w+\}?)?(?:\([a-z]\))?$").expect("valid regex"));
@@ -517,6 +559,20 @@ static ASIDE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
+/// "Equality occurs when ...": where a bound is reached, said after the bound.
+static EQUALITY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^\s*equality (?:occurs|holds)\b").expect("valid regex"));
+
+/// A conclusion inside a sentence ("Equality occurs when $x = 2$, so the minimum is $6$").
+static CONCLUDES: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(?:so|thus|therefore|hence|giving|gives)\b").expect("valid regex"));
+
+/// Whether `s` is an aside after a conclusion ([`ASIDE`], or where equality occurs without
+/// concluding anything).
+fn is_aside(s: &str) -> bool {
+    ASIDE.is_match(s) || (EQUALITY.is_match(s) && !CONCLUDES.is_match(s))
+}
+
 /// Whether `s` might state an answer: it has a digit, math, or says yes or no.
 fn has_answer_material(s: &str) -> bool {
     let lower = s.trim_start_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
@@ -535,7 +591,7 @@ pub fn concluding_answer(text: &str) -> Option<String> {
     let text = ASY.replace_all(&text, " ");
     let all = sentences(&text);
     // An aside after the conclusion ("(Note that ...)", "To check, ...") is not it.
-    let mut last = all.iter().rev().filter(|s| has_answer_material(s) && !ASIDE.is_match(s)).take(3);
+    let mut last = all.iter().rev().filter(|s| has_answer_material(s) && !is_aside(s)).take(3);
     let final_sentence = last.next()?;
     match from_sentence(final_sentence, true) {
         // "Checking, this value of $x$ works": a name, so the sentence before states the value.
@@ -556,9 +612,7 @@ pub fn stated_values(text: &str, n: usize) -> Vec<String> {
     let text = CALCULATOR.replace_all(text, "");
     let text = ASY.replace_all(&text, " ");
     let mut out = Vec::new();
-    for sentence in
-        sentences(&text).iter().rev().filter(|s| has_answer_material(s) && !ASIDE.is_match(s)).take(n)
-    {
+    for sentence in sentences(&text).iter().rev().filter(|s| has_answer_material(s) && !is_aside(s)).take(n) {
         for part in parts(sentence) {
             match part {
                 Part::Math(inner) => out.extend(math_result(inner)),
@@ -648,9 +702,37 @@ mod tests {
             // "less than or equal to" compares; it does not state.
             ("Therefore, there are $100-20 = 80$ positive integers less than or equal to 100 that have a prime factor greater than 4.", "80"),
             // A note after the conclusion.
+            // Where a result is reached is its condition, not the result.
+            ("Since $(x+4)^2 =0$ when $x=-4$, this maximum of $28$ is achieved when $x= -4$.", "28"),
+            ("The minimum value of the entire expression is $3$, and is achieved when $x=-1$ and $y=2$.", "3"),
+            ("The value $y=4$ is obtained when $x=3$. (Note: this is completing the square.)", "4"),
+            (
+                "The smallest possible value is $\\frac{3}{2},$ which is achieved when $\\cot \\theta = \\frac{4}{3}.$",
+                "\\frac{3}{2}",
+            ),
+            ("The minimum is achieved when $x = 3$.", "3"),
+            ("The maximum of $y$ occurs at $x = -5/2$, in which case \\[y = 4 \\cdot 9 = 81.\\]", "81"),
+            // A parenthesis closed after a full stop ends the aside's sentence.
+            ("Then $z = \\frac{18}{5}.$  (Note that this is the collinear case.)  Thus, the maximum value we seek is $12.$", "12"),
+            // "Equality occurs when ..." after the result is a remark.
+            ("So the minimum value is $\\frac{25}{2}$.  Equality occurs when $a = b = \\frac{1}{2}.$", "\\frac{25}{2}"),
+            ("Equality occurs when $x = 2$, so the minimum value is $6$.", "6"),
+            ("Equality occurs when $a = b = c = 6,$ so the smallest possible surface area is $216.$", "216"),
+            ("Equality occurs when $x = 1$ and $y = \\frac{1}{2},$ giving us a maximum value of $\\frac{1}{4}.$", "\\frac{1}{4}"),
             ("Thus, $(2^9)^2 - 2 \\equiv 2 \\pmod{17}$.\n\nNotice that this problem implies that $\\left(a^{2^{-1}}\\right)^2 \\not\\equiv a \\pmod{p}$ in general.", "2"),
         ] {
             assert_eq!(concluding_answer(text).as_deref(), Some(answer), "{text}");
+        }
+    }
+
+    #[test]
+    fn thousands_separators_in_math_after_an_answer_marker() {
+        for (text, answer) in [
+            ("Hence there are $\\frac{18}{2} = 9$ distinct diagonals in a convex hexagon.", "9"),
+            ("So the answer is $7\\cdot6\\cdot5\\cdot 4\\cdot 3\\cdot2\\cdot 1=5,\\!040$.", "5,\\!040"),
+            ("Therefore, our answer is $9 \\cdot 8 \\cdot 7 \\cdots 1 = 9! = 362,\\!880.$", "362,\\!880"),
+        ] {
+            assert_eq!(crate::answer::final_answer(text).map(|a| a.text).as_deref(), Some(answer), "{text}");
         }
     }
 
