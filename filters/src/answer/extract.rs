@@ -120,7 +120,14 @@ fn statements(text: &str) -> Vec<(usize, Extracted)> {
         (m.start(), Extracted { text: m.as_str().trim().to_string(), found: Found::Hashes })
     }));
     for marker in ANSWER_IS.find_iter(text) {
-        let answer = statement_end(&text[marker.end()..]).trim().trim_matches(['*', ' ']).trim();
+        let after = &text[marker.end()..];
+        // "our answer is \begin{align*} ... &= 5. \end{align*}": the block's result (its first
+        // line alone is no answer).
+        if let Some(result) = super::prose::opening_display_result(after).filter(|r| !r.contains("\\boxed")) {
+            found.push((marker.start(), Extracted { text: result, found: Found::Statement }));
+            continue;
+        }
+        let answer = statement_end(after).trim().trim_matches(['*', ' ']).trim();
         // "$7$" is the math 7; "the product of $120$ and $24$, which is $2880$" keeps its dollars.
         let answer = match answer.strip_prefix('$').and_then(|a| a.strip_suffix('$')) {
             Some(inner) if !inner.contains('$') => inner.trim(),

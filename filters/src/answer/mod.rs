@@ -12,4 +12,4 @@ mod prose;
 pub use equivalent::{comparable, equivalent, Answer};
 pub use extract::{boxed, final_answer, reasoning_answer, split_thinking, Extracted, Found};
 pub use normalize::normalize;
-pub use prose::{concluding_answer, reduce, stated_values};
+pub use prose::{concluding_answer, reduce, stated_relations, stated_values};

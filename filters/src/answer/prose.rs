@@ -355,6 +355,41 @@ fn math_result(inner: &str) -> Option<String> {
     (!answer.is_empty()).then(|| answer.to_string())
 }
 
+/// The result of the display math that `text` opens with (`\\begin{align*}...`, `\\[...\\]`,
+/// `$$...$$`), as in "our answer is \\begin{align*} 8-4 \\div 2 - 1 &= 5. \\end{align*}"; `None`
+/// when it opens otherwise.
+pub fn opening_display_result(text: &str) -> Option<String> {
+    let text = text.trim_start();
+    if !(text.starts_with("\\begin{") || text.starts_with("\\[") || text.starts_with("$$")) {
+        return None;
+    }
+    match parts(text).first() {
+        Some(Part::Math(inner)) => math_result(inner),
+        _ => None,
+    }
+}
+
+/// Every relation the last `n` concluding sentences state whole (each math expression's last
+/// line, as [`stated_values`] picks the sentences): where the answer asked for is an equation
+/// ("the equation of the plane is $5x - 7y + 11z + 4 = 0.$"), its right-hand side alone is not.
+pub fn stated_relations(text: &str, n: usize) -> Vec<String> {
+    let text = CALCULATOR.replace_all(text, "");
+    let text = ASY.replace_all(&text, " ");
+    let mut out = Vec::new();
+    for sentence in sentences(&text).iter().rev().filter(|s| has_answer_material(s) && !is_aside(s)).take(n) {
+        for part in parts(sentence) {
+            if let Part::Math(inner) = part {
+                let line = ALIGN_COMMENT.replace(last_line(inner), "").replace('&', "");
+                let line = TRAILING.replace(END_ENVIRONMENT.replace(line.trim(), "").trim(), "").to_string();
+                if line.contains('=') {
+                    out.push(line);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The last math of the chain that `parts` opens with (math first): "$m=3$ and $n=2$ and
 /// $m-n=1$", "$a=10$, $b=7$, and $a+b=17$" end with the result asked for.
 fn chain_end<'a>(parts: &[Part<'a>]) -> &'a str {
@@ -731,6 +766,17 @@ mod tests {
             ("Hence there are $\\frac{18}{2} = 9$ distinct diagonals in a convex hexagon.", "9"),
             ("So the answer is $7\\cdot6\\cdot5\\cdot 4\\cdot 3\\cdot2\\cdot 1=5,\\!040$.", "5,\\!040"),
             ("Therefore, our answer is $9 \\cdot 8 \\cdot 7 \\cdots 1 = 9! = 362,\\!880.$", "362,\\!880"),
+        ] {
+            assert_eq!(crate::answer::final_answer(text).map(|a| a.text).as_deref(), Some(answer), "{text}");
+        }
+    }
+
+    #[test]
+    fn answer_marker_followed_by_display_math() {
+        for (text, answer) in [
+            ("We find that our answer is \\begin{align*}\n8-4 \\div 2 - 1 &= 8-2-1 \\\\\n&= 5.\n\\end{align*}", "5"),
+            ("We add them to get our answer: \\begin{align*}\n\\frac{22}{45} + \\frac{37}{99} &= \\frac{242}{495} + \\frac{185}{495} = \\frac{427}{495}.\n\\end{align*}", "\\frac{427}{495}"),
+            ("The desired answer is \\[2^{10} - 56 = 968.\\]", "968"),
         ] {
             assert_eq!(crate::answer::final_answer(text).map(|a| a.text).as_deref(), Some(answer), "{text}");
         }

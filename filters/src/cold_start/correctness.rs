@@ -4,10 +4,20 @@
 
 use serde_json::{Map, Value};
 
+use std::sync::LazyLock;
+
+use regex::Regex;
+
 use super::record;
-use crate::answer::{comparable, equivalent, split_thinking, stated_values, Extracted, Found};
+use crate::answer::{
+    comparable, equivalent, normalize, split_thinking, stated_relations, stated_values, Extracted, Found,
+};
 use crate::response::sandbox::{code_of, Outcome, Sandbox};
 use crate::{Check, FilterError};
+
+/// A reference that assigns a value to a name ("x = 5", "k=15"): its value is the answer.
+static ASSIGNMENT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*[a-zA-Z](?:_\{?\w+\}?)?\s*=[^=]*$").expect("valid regex"));
 
 /// A query's verifier, read from its record: the reference answer, and the tests (test code,
 /// or a list of assert lines joined into one program).
@@ -90,9 +100,24 @@ impl Correctness {
                 ),
                 Some(extracted) => {
                     let a = extracted.text.as_str();
-                    let reduced = crate::answer::reduce(reference).filter(|r| r != reference);
-                    let right =
-                        equivalent(a, reference) || reduced.as_ref().is_some_and(|r| equivalent(a, r));
+                    // An equation asked for ("10x - 4y - 5z - 20 = 0") is not its right-hand side;
+                    // "x = 5" (an assignment) is 5.
+                    let equation = reference.contains('=') && !ASSIGNMENT.is_match(reference);
+                    let reduced = crate::answer::reduce(reference).filter(|r| r != reference && !equation);
+                    // An equation asked for ("the plane $5x - 7y + 11z + 4 = 0$"), read from prose
+                    // as its right-hand side: the relation the conclusion states, whole.
+                    // Compared as written, spaces aside: the rules evaluate no equations.
+                    let equation_stated = || {
+                        let squash = |s: &str| normalize(s).split_whitespace().collect::<String>();
+                        extracted.found == Found::Prose
+                            && equation
+                            && stated_relations(split_thinking(response).1, STATED_SENTENCES)
+                                .iter()
+                                .any(|v| squash(v) == squash(reference))
+                    };
+                    let right = equivalent(a, reference)
+                        || reduced.as_ref().is_some_and(|r| equivalent(a, r))
+                        || equation_stated();
                     let comparable =
                         comparable(a, reference) || reduced.as_ref().is_some_and(|r| comparable(a, r));
                     if !right && !comparable {
@@ -150,6 +175,16 @@ mod tests {
         let check =
             correctness.check(response, final_answer(response).as_ref(), Some(reference), None).unwrap();
         (check.rule.to_string(), check.passed)
+    }
+
+    #[test]
+    fn an_equation_asked_for_is_compared_whole() {
+        let prose = "Then $10x - 4y - 5z = 20,$ so the equation of the plane is $10x - 4y - 5z - 20 = 0.$";
+        assert_eq!(rule_of(prose, "10x - 4y - 5z - 20 = 0"), ("final_answer".into(), true));
+        assert!(!rule_of(prose, "10x - 4y + 5z - 20 = 0").1);
+        // A number asked for is not read from the relation; an assigned reference is its value.
+        assert_eq!(rule_of("So $x + y = 10$.", "10"), ("final_answer".into(), true));
+        assert_eq!(rule_of("Therefore the answer is $5$.", "k = 5"), ("final_answer".into(), true));
     }
 
     #[test]
