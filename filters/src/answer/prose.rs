@@ -761,38 +761,23 @@ mod tests {
     }
 
     #[test]
-    fn thousands_separators_in_math_after_an_answer_marker() {
+    fn what_follows_an_answer_marker() {
         for (text, answer) in [
+            // LaTeX's thousands separator is part of the number.
             ("Hence there are $\\frac{18}{2} = 9$ distinct diagonals in a convex hexagon.", "9"),
             ("So the answer is $7\\cdot6\\cdot5\\cdot 4\\cdot 3\\cdot2\\cdot 1=5,\\!040$.", "5,\\!040"),
             ("Therefore, our answer is $9 \\cdot 8 \\cdot 7 \\cdots 1 = 9! = 362,\\!880.$", "362,\\!880"),
-        ] {
-            assert_eq!(crate::answer::final_answer(text).map(|a| a.text).as_deref(), Some(answer), "{text}");
-        }
-    }
-
-    #[test]
-    fn answer_marker_followed_by_display_math() {
-        for (text, answer) in [
+            // A display block after the marker: its result, not its first line.
             ("We find that our answer is \\begin{align*}\n8-4 \\div 2 - 1 &= 8-2-1 \\\\\n&= 5.\n\\end{align*}", "5"),
             ("We add them to get our answer: \\begin{align*}\n\\frac{22}{45} + \\frac{37}{99} &= \\frac{242}{495} + \\frac{185}{495} = \\frac{427}{495}.\n\\end{align*}", "\\frac{427}{495}"),
             ("The desired answer is \\[2^{10} - 56 = 968.\\]", "968"),
+            // Prose, then math that states the result.
+            ("Our final answer is the product of $120$ and $24$, which is $2880$.", "2880"),
+            // "the answer is" takes its span up to the period, inside the display.
+            ("For each $k$ there are $2^k$ values, so the answer is \\[2^2 + 2^4 + 2^6 + 2^8 = 340.\\]", "340"),
         ] {
             assert_eq!(crate::answer::final_answer(text).map(|a| a.text).as_deref(), Some(answer), "{text}");
         }
-    }
-
-    #[test]
-    fn answer_marker_followed_by_prose_and_math() {
-        let text = "Our final answer is the product of $120$ and $24$, which is $2880$.";
-        assert_eq!(crate::answer::final_answer(text).map(|a| a.text).as_deref(), Some("2880"));
-    }
-
-    #[test]
-    fn display_math_cut_by_the_answer_marker_is_math() {
-        // "the answer is" takes its span up to the period, inside the display.
-        let text = "For each $k$ there are $2^k$ values, so the answer is \\[2^2 + 2^4 + 2^6 + 2^8 = 340.\\]";
-        assert_eq!(crate::answer::final_answer(text).map(|a| a.text).as_deref(), Some("340"));
     }
 
     #[test]
