@@ -373,10 +373,8 @@ pub fn opening_display_result(text: &str) -> Option<String> {
 /// line, as [`stated_values`] picks the sentences): where the answer asked for is an equation
 /// ("the equation of the plane is $5x - 7y + 11z + 4 = 0.$"), its right-hand side alone is not.
 pub fn stated_relations(text: &str, n: usize) -> Vec<String> {
-    let text = CALCULATOR.replace_all(text, "");
-    let text = ASY.replace_all(&text, " ");
     let mut out = Vec::new();
-    for sentence in sentences(&text).iter().rev().filter(|s| has_answer_material(s) && !is_aside(s)).take(n) {
+    for sentence in &concluding_sentences(text, n) {
         for part in parts(sentence) {
             if let Part::Math(inner) = part {
                 let line = ALIGN_COMMENT.replace(last_line(inner), "").replace('&', "");
@@ -619,14 +617,20 @@ fn has_answer_material(s: &str) -> bool {
         || lower.contains("impossible")
 }
 
+/// The last `n` sentences of `text` that might conclude it, the last first: with answer material
+/// and not an aside ("(Note that ...)", "To check, ..."), calculator annotations and drawings
+/// left out.
+fn concluding_sentences(text: &str, n: usize) -> Vec<String> {
+    let text = CALCULATOR.replace_all(text, "");
+    let text = ASY.replace_all(&text, " ");
+    sentences(&text).into_iter().rev().filter(|s| has_answer_material(s) && !is_aside(s)).take(n).collect()
+}
+
 /// The final answer a response states in prose: its last sentence with a number, math or a
 /// yes/no, read as a conclusion; else a sentence before it that opens like one ("Therefore, ...").
 pub fn concluding_answer(text: &str) -> Option<String> {
-    let text = CALCULATOR.replace_all(text, "");
-    let text = ASY.replace_all(&text, " ");
-    let all = sentences(&text);
-    // An aside after the conclusion ("(Note that ...)", "To check, ...") is not it.
-    let mut last = all.iter().rev().filter(|s| has_answer_material(s) && !is_aside(s)).take(3);
+    let concluding = concluding_sentences(text, 3);
+    let mut last = concluding.iter();
     let final_sentence = last.next()?;
     match from_sentence(final_sentence, true) {
         // "Checking, this value of $x$ works": a name, so the sentence before states the value.
@@ -644,10 +648,8 @@ pub fn concluding_answer(text: &str) -> Option<String> {
 /// When the answer read from prose is not the reference but one of these is, the rules cannot
 /// tell which the response meant ("Thus, $48$ flocks are equivalent to $12$ flicks").
 pub fn stated_values(text: &str, n: usize) -> Vec<String> {
-    let text = CALCULATOR.replace_all(text, "");
-    let text = ASY.replace_all(&text, " ");
     let mut out = Vec::new();
-    for sentence in sentences(&text).iter().rev().filter(|s| has_answer_material(s) && !is_aside(s)).take(n) {
+    for sentence in &concluding_sentences(text, n) {
         for part in parts(sentence) {
             match part {
                 Part::Math(inner) => out.extend(math_result(inner)),
