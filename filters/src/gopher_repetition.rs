@@ -7,10 +7,11 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
+use crate::ngram_repeats::Tokens;
 use crate::words::Words;
 use crate::{Check, Document, Filter, FilterConfig, FilterError};
 
@@ -112,17 +113,25 @@ impl Filter for GopherRepetition {
         let words = Words::of(text);
         let hashes: Vec<u64> = words.tokens.iter().map(|w| xxh3_64(w.as_bytes())).collect();
         let ascii = text.is_ascii();
-        let lens: Vec<usize> =
-            words.tokens.iter().map(|w| if ascii { w.len() } else { w.chars().count() }).collect();
+        let tokens = Tokens::new(
+            &hashes,
+            words.tokens.iter().map(|w| if ascii { w.len() } else { w.chars().count() }),
+        );
         // Rules keep their names (`top_2gram...`) whatever the scale, so thresholds stay comparable.
         let scale = if words.unspaced_fraction() > 0.5 { c.unspaced_ngram_scale } else { 1 };
-        for &(n, max) in &c.top_ngrams {
-            let chars = top_ngram_chars(&hashes, &lens, n * scale);
-            checks.push(Check::at_most(format!("top_{n}gram_char_frac"), chars as f64 / text_chars, max));
+        let sizes: Vec<usize> = c.top_ngrams.iter().chain(&c.dup_ngrams).map(|&(n, _)| n * scale).collect();
+        let repeats = tokens.repeats(&sizes);
+        let (top, dup) = repeats.split_at(c.top_ngrams.len());
+        for (&(n, max), r) in c.top_ngrams.iter().zip(top) {
+            checks.push(Check::at_most(
+                format!("top_{n}gram_char_frac"),
+                r.top_chars as f64 / text_chars,
+                max,
+            ));
         }
-        for &(n, max) in &c.dup_ngrams {
-            let chars = duplicated_ngram_chars(&hashes, &lens, n * scale);
-            checks.push(Check::at_most(format!("dup_{n}gram_char_frac"), chars as f64 / text_chars, max));
+        for (&(n, max), r) in c.dup_ngrams.iter().zip(dup) {
+            let chars = r.duplicated_chars as f64;
+            checks.push(Check::at_most(format!("dup_{n}gram_char_frac"), chars / text_chars, max));
         }
         checks
     }
@@ -139,43 +148,6 @@ fn duplicates(items: &[&str]) -> (usize, usize) {
         }
     }
     (count, chars)
-}
-
-/// A key for an n-gram of token hashes. They are xxh3 hashes already, so a multiply-rotate fold
-/// mixes them enough for counting, at a fraction of the cost of hashing their bytes again.
-fn ngram_key(hashes: &[u64]) -> u64 {
-    hashes.iter().fold(0, |h: u64, &x| (h.rotate_left(26) ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15))
-}
-
-/// Characters covered by all occurrences of the most frequent n-gram (tokens joined by spaces).
-fn top_ngram_chars(hashes: &[u64], lens: &[usize], n: usize) -> usize {
-    if hashes.len() < n {
-        return 0;
-    }
-    let mut counts: FxHashMap<u64, (usize, usize)> =
-        FxHashMap::with_capacity_and_hasher(hashes.len(), Default::default());
-    for i in 0..=hashes.len() - n {
-        let len = lens[i..i + n].iter().sum::<usize>() + n - 1;
-        counts.entry(ngram_key(&hashes[i..i + n])).or_insert((0, len)).0 += 1;
-    }
-    // Ties are broken by the longer n-gram so that the result does not depend on hash order.
-    counts.values().map(|&(count, len)| (count, count * len)).max().map_or(0, |(_, chars)| chars)
-}
-
-/// Characters in n-grams that repeat an earlier n-gram, counting each position once
-/// (datatrove's `find_all_duplicate`: tokens joined without spaces, skip past a repeat).
-fn duplicated_ngram_chars(hashes: &[u64], lens: &[usize], n: usize) -> usize {
-    let mut seen = FxHashSet::with_capacity_and_hasher(hashes.len(), Default::default());
-    let (mut chars, mut i) = (0, 0);
-    while i + n <= hashes.len() {
-        if seen.insert(ngram_key(&hashes[i..i + n])) {
-            i += 1;
-        } else {
-            chars += lens[i..i + n].iter().sum::<usize>();
-            i += n;
-        }
-    }
-    chars
 }
 
 #[cfg(test)]
@@ -211,15 +183,5 @@ mod tests {
     fn chinese_repetition_is_seen() {
         let t = "这是一个测试句子，我们重复它。".repeat(20);
         assert!(failed(&t).iter().any(|r| r.starts_with("dup_")), "{:?}", failed(&t));
-    }
-
-    #[test]
-    fn duplicate_counting_matches_datatrove() {
-        // words a b a b a b, n=2: "ab" new, "ba" new, "ab" repeat (+2, skip 2), "ab" repeat (+2).
-        let h = [1u64, 2, 1, 2, 1, 2];
-        let l = [1usize; 6];
-        assert_eq!(duplicated_ngram_chars(&h, &l, 2), 4);
-        // top 2-gram "a b" occurs 3 times, 3 chars each with the space.
-        assert_eq!(top_ngram_chars(&h, &l, 2), 9);
     }
 }

@@ -19,6 +19,7 @@ pub mod gopher_quality;
 pub mod gopher_repetition;
 pub mod judge_rule;
 pub mod language_id;
+mod ngram_repeats;
 #[cfg(test)]
 mod random_strings;
 pub mod reasoning_rl;
