@@ -22,15 +22,45 @@ pub struct Words<'a> {
 
 impl<'a> Words<'a> {
     /// Splits `text` into tokens.
+    ///
+    /// UAX #29 never joins across ASCII whitespace, except a run of it with a mark or joiner
+    /// that follows (WB4) and spaces with other spaces (WB3d). So the words with a non-ASCII
+    /// character, with the whitespace before them, go through the general segmenter, and the
+    /// ASCII stretches between them through the fast one: the same tokens as segmenting the
+    /// whole text (the tests compare them), without the general tables for the English words
+    /// of a text that has one curly quote.
     pub fn of(text: &'a str) -> Self {
         let mut words = Words::default();
-        if text.is_ascii() {
-            // The same boundaries, found faster; ASCII has no unspaced script.
-            words.tokens = ascii_words::segments(text)
-                .filter(|s| !s.bytes().all(|b| b.is_ascii_whitespace() || b == 0x0B))
-                .collect();
-            return words;
+        let bytes = text.as_bytes();
+        let mut done = 0;
+        while let Some(offset) = bytes[done..].iter().position(|b| !b.is_ascii()) {
+            let first = done + offset;
+            let mut start = first;
+            while start > done && !is_ascii_space(bytes[start - 1]) {
+                start -= 1;
+            }
+            while start > done && is_ascii_space(bytes[start - 1]) {
+                start -= 1;
+            }
+            let end = general_stretch_end(text, first);
+            words.push_ascii(&text[done..start]);
+            words.push_general(&text[start..end]);
+            done = end;
         }
+        words.push_ascii(&text[done..]);
+        words
+    }
+
+    /// Tokens of ASCII text, by the fast segmenter.
+    fn push_ascii(&mut self, text: &'a str) {
+        // The same boundaries, found faster; ASCII has no unspaced script.
+        self.tokens.extend(
+            ascii_words::segments(text).filter(|s| !s.bytes().all(|b| b.is_ascii_whitespace() || b == 0x0B)),
+        );
+    }
+
+    /// Tokens of any text, by the general segmenter.
+    fn push_general(&mut self, text: &'a str) {
         for segment in text.split_word_bounds() {
             if segment.chars().all(char::is_whitespace) {
                 continue;
@@ -38,15 +68,14 @@ impl<'a> Words<'a> {
             if segment.chars().any(is_unspaced_script) {
                 for g in segment.graphemes(true) {
                     if !g.chars().all(char::is_whitespace) {
-                        words.tokens.push(g);
-                        words.unspaced += 1;
+                        self.tokens.push(g);
+                        self.unspaced += 1;
                     }
                 }
             } else {
-                words.tokens.push(segment);
+                self.tokens.push(segment);
             }
         }
-        words
     }
 
     /// Fraction of tokens that come from unspaced scripts.
@@ -55,6 +84,31 @@ impl<'a> Words<'a> {
             0.0
         } else {
             self.unspaced as f64 / self.tokens.len() as f64
+        }
+    }
+}
+
+/// ASCII whitespace as UAX #29 sees it: spaces, tabs and line breaks.
+fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C)
+}
+
+/// Where the stretch for the general segmenter that holds the non-ASCII character at `first`
+/// ends: at the next ASCII whitespace, unless a non-ASCII space comes right before it (UAX #29
+/// keeps spaces together, WB3d), then at the next one after that.
+fn general_stretch_end(text: &str, first: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut from = first;
+    loop {
+        let Some(offset) = bytes[from..].iter().position(|&b| is_ascii_space(b)) else {
+            return text.len();
+        };
+        let end = from + offset;
+        match text[..end].chars().next_back() {
+            Some(c) if !c.is_ascii() && c.is_whitespace() => {
+                from = end + bytes[end..].iter().take_while(|&&b| is_ascii_space(b)).count();
+            }
+            _ => return end,
         }
     }
 }
@@ -100,6 +154,67 @@ mod tests {
         // Thai combining vowels stay with their consonant.
         assert!(w.tokens.len() < "สวัสดีครับ".chars().count());
         assert_eq!(w.unspaced, w.tokens.len());
+    }
+
+    /// The general segmenter over the whole text: what `Words::of` must equal.
+    fn whole_text(text: &str) -> (Vec<&str>, usize) {
+        let mut words = Words::default();
+        words.push_general(text);
+        (words.tokens, words.unspaced)
+    }
+
+    fn same_as_whole_text(text: &str) {
+        let w = Words::of(text);
+        assert_eq!((w.tokens, w.unspaced), whole_text(text), "{text:?}");
+    }
+
+    #[test]
+    fn stretches_split_as_the_whole_text() {
+        for text in [
+            "l\u{2019}amour  na\u{ef}ve\r\n caf\u{e9}. It\u{2019}s 3.5\u{a0}km",
+            "a \u{301}b",                             // a mark after a space joins the space (WB4)
+            "a  \u{200d}b \t\u{fe0f}c",               // a joiner, a variation selector
+            "x\u{3000} y \u{2003}\u{2003} z\u{2003}", // non-ASCII spaces join ASCII ones (WB3d)
+            "x\u{2003} \u{301}b",                // ... and then a mark after them
+            "\u{1f1eb}\u{1f1f7} \u{1f1e9}\u{1f1ea}\u{1f1eb} flags",
+            "\u{3000}",
+            " \u{2003}",
+            "我们 today 去北京。 ok",
+            "\r\n\u{301}\n\u{301}\r\u{301}",
+        ] {
+            same_as_whole_text(text);
+        }
+    }
+
+    #[test]
+    fn random_text_splits_as_the_whole_text() {
+        // ASCII classes, whitespace of both kinds, marks, joiners, letters of several scripts.
+        let alphabet = "aZ09_:.,;'\" \t\r\n\x0b\x0c-!?\u{e9}\u{301}\u{200d}\u{2019}\u{a0}\u{3000}\u{2003}\u{1f1eb}\u{4e00}\u{e01}\u{5d0}\u{430}";
+        for text in crate::random_strings::random_strings(alphabet, 0x9e37_79b9_7f4a_7c15, 50_000, 14) {
+            same_as_whole_text(&text);
+        }
+    }
+
+    #[test]
+    fn real_text_splits_as_the_whole_text() {
+        // The test sentences of lingua's language models, in the cargo registry as lingua is a
+        // dependency: 75 languages, many scripts, curly quotes, marks.
+        let home = std::env::var_os("CARGO_HOME")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| std::path::PathBuf::from(std::env::var("HOME").unwrap()).join(".cargo"));
+        let mut checked = 0;
+        for registry in std::fs::read_dir(home.join("registry/src")).expect("cargo registry").flatten() {
+            for entry in std::fs::read_dir(registry.path()).into_iter().flatten().flatten() {
+                if entry.file_name().to_string_lossy().starts_with("lingua-") {
+                    let path = entry.path().join("testdata/sentences.txt");
+                    if let Ok(text) = std::fs::read_to_string(&path) {
+                        same_as_whole_text(&text);
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked >= 75, "lingua test sentences of {checked} languages found");
     }
 
     #[test]
