@@ -27,7 +27,7 @@ enum Class {
     Other,
 }
 
-fn class(b: u8) -> Class {
+const fn class(b: u8) -> Class {
     match b {
         b'\r' => Class::Cr,
         b'\n' => Class::Lf,
@@ -43,23 +43,33 @@ fn class(b: u8) -> Class {
     }
 }
 
+/// [`class`] of every byte, looked up rather than matched in the loop.
+static CLASSES: [Class; 256] = {
+    let mut table = [Class::Other; 256];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = class(b as u8);
+        b += 1;
+    }
+    table
+};
+
 /// Whether UAX #29 breaks between `text[i - 1]` and `text[i]` (0 < i < len).
-fn breaks(c: &[Class], i: usize) -> bool {
+fn breaks(text: &[u8], i: usize) -> bool {
     use Class::*;
-    let (before, after) = (c[i - 1], c[i]);
-    let before2 = i.checked_sub(2).map(|j| c[j]);
-    let after2 = c.get(i + 1).copied();
+    let at = |j: usize| CLASSES[text[j] as usize];
+    let (before, after) = (at(i - 1), at(i));
     match (before, after) {
+        (Letter | Digit, Letter | Digit) => false,
         (Cr, Lf) => false,
         (Cr | Lf | Newline, _) | (_, Cr | Lf | Newline) => true,
         (Space, Space) => false,
-        (Letter | Digit, Letter | Digit) => false,
         (Letter | Digit | Underscore, Underscore) | (Underscore, Letter | Digit) => false,
         // A middle character between two letters (WB6, WB7) or two digits (WB11, WB12).
-        (Letter, MidLetter | MidBoth) => after2 != Some(Letter),
-        (MidLetter | MidBoth, Letter) => before2 != Some(Letter),
-        (Digit, MidNum | MidBoth) => after2 != Some(Digit),
-        (MidNum | MidBoth, Digit) => before2 != Some(Digit),
+        (Letter, MidLetter | MidBoth) => text.get(i + 1).map(|&b| CLASSES[b as usize]) != Some(Letter),
+        (MidLetter | MidBoth, Letter) => i < 2 || at(i - 2) != Letter,
+        (Digit, MidNum | MidBoth) => text.get(i + 1).map(|&b| CLASSES[b as usize]) != Some(Digit),
+        (MidNum | MidBoth, Digit) => i < 2 || at(i - 2) != Digit,
         _ => true,
     }
 }
@@ -67,21 +77,26 @@ fn breaks(c: &[Class], i: usize) -> bool {
 /// The word-boundary segments of ASCII `text`, whitespace runs included, in order.
 pub fn segments(text: &str) -> impl Iterator<Item = &str> {
     debug_assert!(text.is_ascii());
-    let classes: Vec<Class> = text.bytes().map(class).collect();
+    let bytes = text.as_bytes();
     let mut start = 0;
-    let mut i = 1;
     std::iter::from_fn(move || {
-        if start >= classes.len() {
+        if start >= bytes.len() {
             return None;
         }
-        while i < classes.len() && !breaks(&classes, i) {
-            i += 1;
+        let mut end = start + 1;
+        while end < bytes.len() && !breaks(bytes, end) {
+            end += 1;
         }
-        let segment = &text[start..i.min(classes.len())];
-        start = i;
-        i += 1;
+        let segment = &text[start..end];
+        start = end;
         Some(segment)
     })
+}
+
+/// The segments that are not whitespace: words, numbers and punctuation. (In ASCII a segment
+/// is all whitespace or has none: a tab is a segment of its own.)
+pub fn words(text: &str) -> impl Iterator<Item = &str> {
+    segments(text).filter(|s| !matches!(s.as_bytes()[0], b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C))
 }
 
 #[cfg(test)]

@@ -663,19 +663,24 @@ struct TaskWriter {
 impl TaskWriter {
     fn create(dir: &RunDir, task: &Task, index: usize, exact: Vec<bool>) -> Result<Self> {
         let dedup_steps = exact.len();
-        let kept_path = if dedup_steps > 0 { dir.pending(task) } else { dir.output("kept", task) };
+        // With dedup, the records kept so far wait in `pending/`, an intermediate.
+        let kept = if dedup_steps > 0 {
+            ParquetShard::scratch(&dir.pending(task), &output::kept_schema())?
+        } else {
+            ParquetShard::create(&dir.output("kept", task), &output::kept_schema())?
+        };
         let dedup = if dedup_steps > 0 {
             Some((
                 (
                     SignatureTable::new(dedup_steps),
-                    ParquetShard::create(
+                    ParquetShard::scratch(
                         &dir.output("signatures", task),
                         &SignatureTable::schema(dedup_steps),
                     )?,
                 ),
                 (
                     BandTable::default(),
-                    ParquetShard::create(&dir.output("bands", task), &BandTable::schema())?,
+                    ParquetShard::scratch(&dir.output("bands", task), &BandTable::schema())?,
                 ),
             ))
         } else {
@@ -688,7 +693,7 @@ impl TaskWriter {
             dedup,
             next_doc: (index as u64) << 32,
             exact,
-            kept: (DocumentTable::kept(), ParquetShard::create(&kept_path, &output::kept_schema())?),
+            kept: (DocumentTable::kept(), kept),
             rejected: (
                 DocumentTable::rejected(),
                 ParquetShard::create(&dir.output("rejected", task), &output::rejected_schema())?,
