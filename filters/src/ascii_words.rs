@@ -93,10 +93,57 @@ pub fn segments(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// The segments that are not whitespace: words, numbers and punctuation. (In ASCII a segment
-/// is all whitespace or has none: a tab is a segment of its own.)
-pub fn words(text: &str) -> impl Iterator<Item = &str> {
-    segments(text).filter(|s| !matches!(s.as_bytes()[0], b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C))
+/// The segments that are not whitespace (words, numbers, punctuation), in order: what
+/// [`segments`] gives without its whitespace runs, found a run of word characters at a time.
+pub fn words(text: &str) -> Words<'_> {
+    debug_assert!(text.is_ascii());
+    Words { text, at: 0 }
+}
+
+/// The iterator of [`words`].
+pub struct Words<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        use Class::*;
+        let bytes = self.text.as_bytes();
+        let class = |i: usize| CLASSES[bytes[i] as usize];
+        let mut i = self.at;
+        // Whitespace: spaces, tabs and line breaks are never part of a word.
+        while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C) {
+            i += 1;
+        }
+        if i >= bytes.len() {
+            self.at = i;
+            return None;
+        }
+        let start = i;
+        i += 1;
+        if matches!(class(start), Letter | Digit | Underscore) {
+            loop {
+                while i < bytes.len() && matches!(class(i), Letter | Digit | Underscore) {
+                    i += 1;
+                }
+                // One middle character between two letters (WB6-7) or two digits (WB11-12).
+                let joins = i + 1 < bytes.len()
+                    && matches!(
+                        (class(i - 1), class(i), class(i + 1)),
+                        (Letter, MidLetter | MidBoth, Letter) | (Digit, MidNum | MidBoth, Digit)
+                    );
+                if !joins {
+                    break;
+                }
+                i += 2;
+            }
+        }
+        self.at = i;
+        Some(&self.text[start..i])
+    }
 }
 
 #[cfg(test)]
@@ -122,9 +169,18 @@ mod tests {
             "",
             "a",
             "1'2 a'1 1'a a.1 1.a ,1, ;;",
+            "a_'b 1_,2 a:1 1:a x:y:z 1.2.3 1.,2 a''b __a__ _",
         ] {
             same_as_unicode_segmentation(text);
+            words_are_the_segments_without_whitespace(text);
         }
+    }
+
+    fn words_are_the_segments_without_whitespace(text: &str) {
+        let ours: Vec<&str> = words(text).collect();
+        let theirs: Vec<&str> =
+            text.split_word_bounds().filter(|s| !s.chars().all(char::is_whitespace)).collect();
+        assert_eq!(ours, theirs, "{text:?}");
     }
 
     #[test]
@@ -135,6 +191,7 @@ mod tests {
         assert!(texts.iter().any(|t| t.len() > 8));
         for text in &texts {
             same_as_unicode_segmentation(text);
+            words_are_the_segments_without_whitespace(text);
         }
     }
 }

@@ -94,7 +94,9 @@ impl Filter for GopherQuality {
         ];
 
         if words.unspaced_fraction() <= UNSPACED_DOMINANT && n_words > 0 {
-            let total: usize = non_symbol.iter().map(|w| w.chars().count()).sum();
+            let ascii = text.is_ascii();
+            let total: usize =
+                non_symbol.iter().map(|w| if ascii { w.len() } else { w.chars().count() }).sum();
             let mean = total as f64 / n_words as f64;
             checks.push(Check::at_least("mean_word_length_min", mean, c.min_mean_word_length));
             checks.push(Check::at_most("mean_word_length_max", mean, c.max_mean_word_length));

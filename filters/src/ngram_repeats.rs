@@ -90,9 +90,10 @@ impl<'a> Tokens<'a> {
         };
         // Each distinct n-gram gets a number the first time it is met, so that counts and
         // what was seen are vectors, hashed once per position.
-        let mut ids: FxHashMap<u64, u32> = FxHashMap::default();
-        let mut counts: Vec<u32> = Vec::new();
-        let mut at: Vec<(usize, u32)> = Vec::new();
+        let bound = shorter.map_or(positions, |(_, rep)| rep.iter().filter(|&&r| r).count());
+        let mut ids: FxHashMap<u64, u32> = FxHashMap::with_capacity_and_hasher(bound, Default::default());
+        let mut counts: Vec<u32> = Vec::with_capacity(bound);
+        let mut at: Vec<(usize, u32)> = Vec::with_capacity(bound);
         for i in (0..positions).filter(|&i| candidate(i)) {
             let next = counts.len() as u32;
             let id = *ids.entry(self.key(i, n)).or_insert(next);

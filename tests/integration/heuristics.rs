@@ -99,5 +99,8 @@ fn ascii_word_boundaries_match_unicode_segmentation_on_real_text() {
         let ours: Vec<&str> = curate_filters::ascii_words::segments(text).collect();
         let theirs: Vec<&str> = text.split_word_bounds().collect();
         assert_eq!(ours, theirs);
+        let words: Vec<&str> = curate_filters::ascii_words::words(text).collect();
+        let theirs: Vec<&str> = theirs.into_iter().filter(|s| !s.trim().is_empty()).collect();
+        assert_eq!(words, theirs);
     }
 }
