@@ -120,9 +120,56 @@ impl Answer {
     }
 }
 
-/// Whether the answers `a` and `b`, as written, are the same answer.
+/// Whether the answer `a` (a response's), as written, is the answer `b` (the reference).
+///
+/// A relation that `a` states ("a + b = 6", "4x - 5y = -50") answers a value by its right-hand
+/// side (by its left-hand side too when the right one is 0: "x^2 - 5x + 6 = 0" for the
+/// polynomial); two relations match side by side. A value never answers a relation asked for:
+/// "-50" is not the line "4x - 5y = -50".
 pub fn equivalent(a: &str, b: &str) -> bool {
-    Answer::parse(a).matches(&Answer::parse(b))
+    if Answer::parse(a).matches(&Answer::parse(b)) {
+        return true;
+    }
+    let (a, b) = (normalize(a), normalize(b));
+    match (relation(&a), relation(&b)) {
+        (Some((left, right)), None) => equivalent(right, &b) || (is_zero(right) && equivalent(left, &b)),
+        (Some((la, ra)), Some((lb, rb))) => {
+            (equivalent(la, lb) && equivalent(ra, rb)) || (equivalent(la, rb) && equivalent(ra, lb))
+        }
+        _ => false,
+    }
+}
+
+/// The two sides of a normalized answer that is one equation (one `=` outside brackets, not
+/// part of `<=`, `>=` or `!=`).
+fn relation(s: &str) -> Option<(&str, &str)> {
+    let mut depth = 0i32;
+    let mut at = None;
+    let bytes = s.as_bytes();
+    for (i, &c) in bytes.iter().enumerate() {
+        match c {
+            b'{' | b'(' | b'[' => depth += 1,
+            b'}' | b')' | b']' => depth -= 1,
+            b'=' if depth == 0 => {
+                let joined = |j: Option<&u8>| matches!(j, Some(b'<' | b'>' | b'!' | b'='));
+                if at.is_some()
+                    || joined(i.checked_sub(1).and_then(|j| bytes.get(j)))
+                    || joined(bytes.get(i + 1))
+                {
+                    return None;
+                }
+                at = Some(i);
+            }
+            _ => {}
+        }
+    }
+    let at = at?;
+    let (left, right) = (s[..at].trim(), s[at + 1..].trim());
+    (!left.is_empty() && !right.is_empty()).then_some((left, right))
+}
+
+fn is_zero(s: &str) -> bool {
+    matches!(Answer::parse(s), Answer::Number { value, .. } if value == 0.0)
 }
 
 impl Answer {
@@ -141,7 +188,15 @@ impl Answer {
 /// choices, tuples and sets of them). "30x^3-8x^2+20x" against "2x(15x^2-4x+10)", or
 /// "on Tuesday" against "Tuesday", they cannot: a judge can.
 pub fn comparable(a: &str, b: &str) -> bool {
-    Answer::parse(a).is_value() && Answer::parse(b).is_value()
+    let value = |s: &str| {
+        let normalized = normalize(s);
+        match relation(&normalized) {
+            // A relation stated is compared by its right-hand side.
+            Some((_, right)) => Answer::parse(right).is_value(),
+            None => Answer::parse(s).is_value(),
+        }
+    };
+    value(a) && Answer::parse(b).is_value()
 }
 
 #[cfg(test)]
@@ -154,6 +209,23 @@ mod tests {
         assert!(!comparable("30x^3-8x^2+20x", "2x(15x^2-4x+10)"));
         assert!(!comparable("on Tuesday", "Tuesday"));
         assert!(!comparable("x", "5"));
+    }
+
+    #[test]
+    fn relations_answer_values_and_relations() {
+        assert!(equivalent("a + b + c = 6", "6"));
+        assert!(equivalent("4x - 5y = -50", "4x-5y=-50"));
+        assert!(equivalent("x^2 + y^2 = 13", "x^2+y^2=13.0"));
+        assert!(equivalent("x^4 - 4x^3 + 5x^2 + 2x - 1 = 0", "x^4 - 4x^3 + 5x^2 + 2x - 1"));
+        assert!(equivalent("-50 = 4x - 5y", "4x - 5y = -50"));
+        // A value is not the equation asked for, nor another equation's side.
+        assert!(!equivalent("-50", "4x-5y=-50"));
+        assert!(!equivalent("0", "10x - 4y - 5z - 20 = 0"));
+        assert!(!equivalent("4x - 5y = -49", "4x-5y=-50"));
+        assert!(!equivalent("a + b = 7", "6"));
+        assert!(!equivalent("x \\le 3", "3") && !equivalent("x <= 3", "3"));
+        // Compared by its right-hand side, a relation can be called wrong, not only undecided.
+        assert!(comparable("4x - 5y = -49", "-50") && !comparable("4x - 5y = z", "-50"));
     }
 
     #[test]

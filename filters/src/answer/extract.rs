@@ -35,6 +35,19 @@ static ANSWER_IS: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .expect("valid regex")
 });
+/// What makes an "answer is" no statement: a hypothesis ("we might be tempted to say the answer
+/// is $18$. However, ...") before it in its sentence, or a verdict ("our answer is correct")
+/// after it.
+static HYPOTHESIS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:tempted to|might (?:think|say|guess|expect)|one might|naive(?:ly)?|wrongly|mistakenly)\b",
+    )
+    .expect("valid regex")
+});
+static VERDICT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:indeed\s+|also\s+)?(?:correct|right|wrong|incorrect|reasonable|valid)\b")
+        .expect("valid regex")
+});
 static HASHES: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?m)^\s*####\s*(.+?)\s*$").expect("valid regex"));
 
@@ -121,6 +134,10 @@ fn statements(text: &str) -> Vec<(usize, Extracted)> {
     }));
     for marker in ANSWER_IS.find_iter(text) {
         let after = &text[marker.end()..];
+        let sentence_start = text[..marker.start()].rfind(['.', '\n']).map_or(0, |i| i + 1);
+        if HYPOTHESIS.is_match(&text[sentence_start..marker.start()]) || VERDICT.is_match(after) {
+            continue;
+        }
         // "our answer is \begin{align*} ... &= 5. \end{align*}": the block's result (its first
         // line alone is no answer).
         if let Some(result) = super::prose::opening_display_result(after).filter(|r| !r.contains("\\boxed")) {
@@ -192,6 +209,16 @@ mod tests {
             "7"
         );
         assert_eq!(final_answer("I think it is probably big"), None);
+    }
+
+    #[test]
+    fn hypotheses_and_verdicts_are_no_statements() {
+        // MATH test solutions: an answer one might be tempted to give, and a check.
+        let tempted = "There are 6 vertices, so we might be tempted to say the answer is $6\\times 3 = 18$.  \
+            However, this counts each diagonal twice.  Hence there are $\\frac{18}{2} = 9$ distinct diagonals.";
+        assert_eq!(final_answer(tempted).unwrap(), Extracted { text: "9".into(), found: Found::Prose });
+        let checked = "Expanding, we get $p(x) = x^3 - 5$. This matches the polynomial given in the problem, so our answer is correct.";
+        assert_eq!(final_answer(checked).unwrap().text, "x^3 - 5");
     }
 
     #[test]

@@ -23,10 +23,11 @@ static CONCLUSION: LazyLock<Regex> = LazyLock::new(|| {
 /// The verb that joins the subject of a concluding sentence to its answer.
 static VERB: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?i)(?:,\s*or(?:\s+about|\s+approximately)?\b|\b(?:is|are|was|were|equals|equal to|will be|would be|becomes|comes to|gives|",
+        r"(?i)(?:,\s*or(?:\s+about|\s+approximately)?\b|^\s*or\s+(?:about|approximately)\b|",
+        r"\b(?:rounds? to|simplifies to|reduces to|(?:written|expressed)(?: in [\w ]+?)? as|is|are|was|were|equals|equal(?: to)?|will be|would be|becomes|comes to|gives|",
         r"makes|made|has|have|had|needs|need|costs|cost|pays|paid|earns|earned|spends|spent|gets|got|",
         r"takes|took|totals?|remains?|left with|means|implies|yields|obtain|leaves|results in|be|",
-        r"so|thus|hence|giving(?: us)?|solves? to|to get|we get|adds? up to|sums? to|",
+        r"so|thus|hence|giving(?: us)?|yielding|making(?: for)?|solves? to|get|adds? up to|sums? to|",
         r"which we find(?: that)?|showing that|shows? that|meaning(?: that)?|",
         r"ist|sind|beträgt|ergibt|est|sont|vaut|es|",
         r"è|sono|é|são|равно|равен|равна|составляет)\b|=|是|为|等于|は)"
@@ -345,7 +346,29 @@ fn math_result(inner: &str) -> Option<String> {
             answer = left;
         }
     }
-    let answer = if matrix { answer.to_string() } else { answer.replace('&', "") };
+    // "$36 - 7 - 2 - 10 = 17 = x$", "$P = 150 = R$": the value before the name solved for.
+    if !matrix && !answer.contains('&') && answer.len() < last_line.len() {
+        let name = answer.trim().trim_end_matches(['.', ',']).trim();
+        if is_bare_name(name) || (name.len() == 1 && name.chars().all(|c| c.is_ascii_uppercase())) {
+            let left = after_last_equals(&last_line[..last_line.len() - answer.len() - 1]);
+            if left.len() < last_line.len() - answer.len() - 1
+                && !left.trim().is_empty()
+                && !is_bare_name(left)
+            {
+                answer = left;
+            }
+        }
+    }
+    let mut answer = if matrix { answer.to_string() } else { answer.replace('&', "") };
+    // "the circle $x^2 + y^2 = 13$", "the plane $20x + 23y + 26z - 69 = 0$": an equation in
+    // the coordinates is the answer whole (its right-hand side still answers a value asked
+    // for: see `equivalent`).
+    if !matrix && answer.len() < last_line.len() {
+        let left = after_last_equals(&last_line[..last_line.len() - answer.len() - 1]).replace('&', "");
+        if is_coordinate_equation(&left, &answer) {
+            answer = format!("{} = {}", left.trim(), answer.trim());
+        }
+    }
     // "\frac{3}{7} \approx 0.43": the rounded value, which a question asks for when it says so.
     let answer = answer.rsplit("\\approx").next().unwrap_or("").to_string();
     // The end of an array or aligned block the expression sits in (not a matrix's own end).
@@ -353,6 +376,24 @@ fn math_result(inner: &str) -> Option<String> {
     // Closing punctuation and spacing ("29 \quad", "35 \, .", a `\,` cut at its comma).
     let answer = TRAILING.replace(answer.trim(), "");
     (!answer.is_empty()).then(|| answer.to_string())
+}
+
+/// LaTeX commands (`\\frac`, `\\sqrt`), dropped to see an expression's variables.
+static COMMAND: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\\[a-zA-Z]+").expect("valid regex"));
+
+/// Whether `left = right` is an equation of a curve, surface or polynomial in `x`, `y`, `z`
+/// (`4x - 5y = -50`, `\frac{x^2}{16} - \frac{y^2}{9} = 1`, `x^4 - 4x^3 + 2x - 1 = 0`): in those
+/// variables only, with a coefficient or power, two of them or a right-hand side of 0.
+fn is_coordinate_equation(left: &str, right: &str) -> bool {
+    let left = COMMAND.replace_all(left, "");
+    let letters: std::collections::BTreeSet<char> = left.chars().filter(char::is_ascii_alphabetic).collect();
+    let right = END_ENVIRONMENT.replace(right.trim(), "");
+    let right = TRAILING.replace(right.trim(), "");
+    !letters.is_empty()
+        && letters.iter().all(|c| matches!(c, 'x' | 'y' | 'z'))
+        && left.chars().any(|c| c.is_ascii_digit() || c == '^')
+        && (letters.len() >= 2 || right == "0")
+        && !right.chars().any(|c| c.is_ascii_alphabetic())
 }
 
 /// The result of the display math that `text` opens with (`\\begin{align*}...`, `\\[...\\]`,
@@ -488,6 +529,18 @@ fn reduce_span(span: &str) -> Option<(String, bool)> {
 fn from_sentence(sentence: &str, concluding: bool) -> Option<String> {
     let sentence = CALCULATOR.replace_all(sentence, "");
     let sentence = without_condition(&sentence);
+    // "Therefore, $333$ is the smallest 3-digit number ...": the subject is the result.
+    // Unless the sentence goes on to conclude something else in math ("..., so $a = 10, b = 15$";
+    // not "..., so it must be the closest to 67.4").
+    if let Some(found) = SUPERLATIVE_SUBJECT.captures(&sentence) {
+        let rest = &sentence[found.get(0).expect("group 0").end()..];
+        let concludes_more = CONCLUDES.find(rest).is_some_and(|m| has_math(&rest[m.end()..]));
+        match reduce(&found[1]) {
+            Some(subject) if !concludes_more && !is_bare_name(&subject) => return Some(subject),
+            _ => {}
+        }
+    }
+    let sentence = without_justification(&sentence);
     let base = sentence.as_ptr() as usize;
     let mut phrase = None;
     // The verbs in prose only (`=` inside math belongs to the expression), the last first: a
@@ -496,12 +549,15 @@ fn from_sentence(sentence: &str, concluding: bool) -> Option<String> {
     for part in parts(&sentence) {
         let Part::Prose(text) = part else { continue };
         let start = text.as_ptr() as usize - base;
-        // "less than or equal to 100" compares, it does not state.
-        let compares = |at: usize| {
-            let before = text[..at].trim_end().to_lowercase();
-            before.ends_with(" or") || before.ends_with(" than")
+        // "less than or equal to 100" compares, it does not state; "needs this to equal 120"
+        // is a purpose.
+        let compares = |m: regex::Match| {
+            let before = text[..m.start()].trim_end().to_lowercase();
+            before.ends_with(" or")
+                || before.ends_with(" than")
+                || (m.as_str().to_lowercase().starts_with("equal") && before.ends_with(" to"))
         };
-        verbs.extend(VERB.find_iter(text).filter(|m| !compares(m.start())).map(|m| start + m.end()));
+        verbs.extend(VERB.find_iter(text).filter(|&m| !compares(m)).map(|m| start + m.end()));
     }
     for &at in verbs.iter().rev() {
         match reduce_span(&sentence[at..]) {
@@ -556,19 +612,61 @@ fn without_condition(sentence: &str) -> std::borrow::Cow<'_, str> {
     if CONCLUDES.is_match(after) || after.contains("in which case") {
         return sentence.into();
     }
-    if before.contains('$') || before.contains("\\[") || before.chars().any(|c| c.is_ascii_digit()) {
+    if has_math(before) || before.chars().any(|c| c.is_ascii_digit()) {
         format!("{}.", before.trim_end()).into()
     } else {
         sentence.into()
     }
 }
 
-/// Whether byte `at` of `text` lies inside `$...$` math (an odd number of unescaped dollars
-/// before it).
+/// A value that is the subject of a superlative: "Therefore, 19 is the smallest two-digit
+/// prime that ...", "so $24$ is the smallest positive multiple of both $6$ and $8$", "We see
+/// that $49$ is the first value with ...".
+static SUPERLATIVE_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)(?:^\W*|[,;]\s*|\b(?:so|thus|hence|therefore|then|that)\s+)",
+        r"(\$[^$]+\$|\\\([^()]*(?:\([^()]*\)[^()]*)*\\\)|-?\d[\d,.]*\d|\d)\s+(?:is|are|must be|would be)\s+(?:the|our)\s+",
+        r"(?:smallest|largest|least|greatest|highest|lowest|biggest|first|last|only|minimum|maximum|desired)\b"
+    ))
+    .expect("valid regex")
+});
+
+/// A closing justification or circumstance ("..., then $x=4,$ since $10000$ ends in four
+/// zeroes.", "..., when both are divided by $9$"): the values in it are not the result. Cut when what comes before it states something.
+static JUSTIFYING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i),?\s+(?:since|because)\s|,\s+when\s").expect("valid regex"));
+
+/// `sentence` without a closing justification clause ([`JUSTIFYING`]) after math: one that runs
+/// to the end of the sentence ("..., so since he needs this to equal 120, he must eat $6$"
+/// goes on to the result).
+fn without_justification(sentence: &str) -> std::borrow::Cow<'_, str> {
+    let closing = JUSTIFYING.find_iter(sentence).filter(|m| {
+        let prose_after =
+            parts(&sentence[m.end()..]).into_iter().any(|p| matches!(p, Part::Prose(t) if t.contains(',')));
+        m.start() > 0 && !inside_math(sentence, m.start()) && !prose_after && has_math(&sentence[..m.start()])
+    });
+    // The last such clause: "..., and since $4^{-3} = \frac{1}{64},$ we have $\frac{49}{64},$
+    // since $b^0 = 1$" ends with a reason after the result.
+    let closing = closing.last();
+    match closing {
+        Some(m) => format!("{}.", sentence[..m.start()].trim_end()).into(),
+        None => sentence.into(),
+    }
+}
+
+/// Whether byte `at` of `text` lies inside math: `$...$` (an odd number of unescaped dollars
+/// before it), or `\\(...\\)` and `\\[...\\]` opened and not closed before it.
 fn inside_math(text: &str, at: usize) -> bool {
     let before = &text[..at];
     let dollars = before.matches('$').count() - before.matches("\\$").count();
     dollars % 2 == 1
+        || before.matches("\\(").count() > before.matches("\\)").count()
+        || before.matches("\\[").count() > before.matches("\\]").count()
+}
+
+/// Whether `text` holds math: `$`, `\\(` or `\\[` (`sentences` writes `$...$` as `\\(...\\)`).
+fn has_math(text: &str) -> bool {
+    text.contains('$') || text.contains("\\(") || text.contains("\\[")
 }
 
 /// A variable or function named, not a value: `x`, `t_1`, `f(x)`.
@@ -623,7 +721,16 @@ fn has_answer_material(s: &str) -> bool {
 fn concluding_sentences(text: &str, n: usize) -> Vec<String> {
     let text = CALCULATOR.replace_all(text, "");
     let text = ASY.replace_all(&text, " ");
-    sentences(&text).into_iter().rev().filter(|s| has_answer_material(s) && !is_aside(s)).take(n).collect()
+    let with_material: Vec<String> =
+        sentences(&text).into_iter().rev().filter(|s| has_answer_material(s)).collect();
+    let concluding: Vec<String> = with_material.iter().filter(|s| !is_aside(s)).take(n).cloned().collect();
+    // A solution that is all remarks ("Note that $91\times 91 = (90 + 1)^2 = 8281$."): its
+    // last remark concludes it.
+    if concluding.is_empty() {
+        with_material.into_iter().take(n).collect()
+    } else {
+        concluding
+    }
 }
 
 /// The final answer a response states in prose: its last sentence with a number, math or a
@@ -708,6 +815,37 @@ mod tests {
             ("The answer is $4$.\n[asy]\ndraw((0,0)--(1,1));\nlabel(\"$B$\",(1,1));\n[/asy]", "4"),
             // "or about" restates the result.
             ("The fair price is $\\frac{805}{52}$, or about $15.48$.", "15.48"),
+            // Restated as rounded, simplified, or in another notation: the restatement
+            // (MATH test solutions).
+            ("so the total area is $32\\pi-18\\pi+8\\pi-2\\pi=20\\pi$ sq cm, which rounds to $62.8$ sq cm.", "62.8"),
+            ("Thus \\[ E = \\frac{1}{4}(7E_1) = {\\$\\frac{805}{52}}, \\]or about $\\$15.48$, which is the fair price to pay to play the game.", "\\$15.48"),
+            ("Therefore, our final answer is $6<y<7$, which is written in interval notation as $(6,7)$.", "(6,7)"),
+            ("Multiplying both sides by 3 yields $6+x+22 = 3x$, which simplifies to $28 = 2x$ or $x=14$.", "14"),
+            ("This simplifies to $\\frac{6}{11}$, when both the numerator and the denominator are divided by $9$.", "\\frac{6}{11}"),
+            // An equation in the coordinates is the answer whole.
+            ("Simplifying this gives $5y-50=4x$, so in the form requested, $4x-5y=-50$.", "4x-5y = -50"),
+            ("This simplifies to \\[9x^2 - 16y^2 = 144,\\]so \\[\\frac{x^2}{16} - \\frac{y^2}{9} = 1.\\]Thus, the curve is a hyperbola.", "\\frac{x^2}{16} - \\frac{y^2}{9} = 1"),
+            ("This simplifies to $11x + 6y + 5z + 86 = 0.$", "11x + 6y + 5z + 86 = 0"),
+            // A solution that is one remark.
+            ("Note that $91\\times 91 = (90 + 1)^2 = 90^2 + 2\\cdot 90 + 1 = 8100 + 180 + 1 = 8281$.", "8281"),
+            // The value a superlative's subject is.
+            ("Therefore, 19 is the smallest two-digit prime that is not an emirp.", "19"),
+            ("$24$ is evenly divisible by $8$ (as $3 \\cdot 8 = 24$), so $24$ is the smallest positive multiple of both $6$ and $8$.", "24"),
+            ("We see that $49$ is the first value with remainder $4$ when divided by $5$.", "49"),
+            ("Thus, $-6 \\cdot 5 = -30$ is the smallest multiple of $5$ that is greater than $-32$.", "-30"),
+            // Verbs: "yielding", "equal", "should get", "making for".
+            ("Thus, the area of the quilt is $2 \\times 3 = 6$ times larger, making for an area of $12$ square feet.", "12"),
+            ("Thus $a=2$ and $b=21$, yielding $a+b=23$.", "23"),
+            ("There are 7 days in one week, so 609 days equal $609/7=87$ weeks.", "87"),
+            ("so the group should get $\\frac{145}{488}\\cdot360\\approx107$ degrees.", "107"),
+            // The value before the name solved for.
+            ("Then, we simply subtract the other three numbers from 36: $36 - 7 - 2 - 10 = 17 = x$.", "17"),
+            ("Thus $P = 150 = R$, and we are done.", "150"),
+            // A closing justification gives reasons.
+            ("If $10^x = 10000,$ then $x=4,$ since $10000$ ends in four zeroes.", "4"),
+            // ... but not a relation that states a value of something asked for.
+            ("Adding them, $a + b + c = 6$.", "6"),
+            ("So $x + y = 10$.", "10"),
             // The verb's object is a bare variable: an earlier verb states the value.
             ("The value at this point is $y = (30)(-5) = -150$, which is also our minimum value of $k$.", "-150"),
             // A congruence: the last residue, the modulus dropped.
