@@ -26,6 +26,8 @@ pub mod reasoning_rl;
 pub mod regex_rule;
 mod registry;
 pub mod response;
+#[cfg(test)]
+mod test_text;
 pub mod words;
 
 pub use curate_schemas::{Check, Document};
