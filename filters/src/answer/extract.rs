@@ -145,15 +145,15 @@ fn statements(text: &str) -> Vec<(usize, Extracted)> {
             continue;
         }
         let answer = statement_end(after).trim().trim_matches(['*', ' ']).trim();
-        // "$7$" is the math 7; "the product of $120$ and $24$, which is $2880$" keeps its dollars.
-        let answer = match answer.strip_prefix('$').and_then(|a| a.strip_suffix('$')) {
-            Some(inner) if !inner.contains('$') => inner.trim(),
-            _ => answer,
-        };
+        // "$7$" is the math 7, read as math ("$x \\in (2,12)$" is the interval); "the product of
+        // $120$ and $24$, which is $2880$" keeps its dollars.
+        let math =
+            answer.strip_prefix('$').and_then(|a| a.strip_suffix('$')).filter(|inner| !inner.contains('$'));
         // "the answer is $\boxed{7}$" is one statement, found as the box.
         if !answer.is_empty() && !answer.contains("\\boxed") && !answer.contains("\\fbox") {
             // "900, as there are 900 values of n" states 900.
-            let text = super::prose::reduce(answer).unwrap_or_else(|| answer.to_string());
+            let text =
+                super::prose::reduce(answer).unwrap_or_else(|| math.map_or(answer, str::trim).to_string());
             found.push((marker.start(), Extracted { text, found: Found::Statement }));
         }
     }

@@ -24,10 +24,10 @@ static CONCLUSION: LazyLock<Regex> = LazyLock::new(|| {
 static VERB: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?i)(?:,\s*or(?:\s+about|\s+approximately)?\b|^\s*or\s+(?:about|approximately)\b|",
-        r"\b(?:rounds? to|simplifies to|reduces to|(?:written|expressed)(?: in [\w ]+?)? as|is|are|was|were|equals|equal(?: to)?|will be|would be|becomes|comes to|gives|",
+        r"\b(?:rounds? to|simplifies to|reduces to|evaluates to|(?:written|expressed)(?: in [\w ]+?)? as|is|are|was|were|equals|equal(?: to)?|will be|would be|becomes|comes to|gives|",
         r"makes|made|has|have|had|needs|need|costs|cost|pays|paid|earns|earned|spends|spent|gets|got|",
         r"takes|took|totals?|remains?|left with|means|implies|yields|obtain|leaves|results in|be|",
-        r"so|thus|hence|giving(?: us)?|yielding|making(?: for)?|solves? to|get|adds? up to|sums? to|",
+        r"so|thus|hence|giving(?: us)?|yielding|making(?: for)?|leads? to|solves? to|get|adds? up to|sums? to|",
         r"which we find(?: that)?|showing that|shows? that|meaning(?: that)?|",
         r"ist|sind|beträgt|ergibt|est|sont|vaut|es|",
         r"è|sono|é|são|равно|равен|равна|составляет)\b|=|是|为|等于|は)"
@@ -334,37 +334,29 @@ fn math_result(inner: &str) -> Option<String> {
     let last_line = PMOD.replace(&last_line, "").replace("\\equiv", "=");
     let matrix = MATRIX_BEGIN.is_match(&last_line);
     let mut answer = after_last_equals(&last_line);
-    // "18 &= x": the value solved for is on the left.
-    if !matrix
+    // What is left of the last `=` (the whole line when there is none).
+    let prefix = &last_line[..last_line.len().saturating_sub(answer.len() + 1)];
+    let left = after_last_equals(prefix);
+    // "18 &= x" (an align row), "$36 - 7 - 2 - 10 = 17 = x$", "$P = 150 = R$": the name solved
+    // for is on the right, its value on the left.
+    let name = answer.replace('&', "");
+    let name = name.trim().trim_end_matches(['.', ',']).trim();
+    let named = is_bare_name(name) || (name.len() == 1 && name.chars().all(|c| c.is_ascii_uppercase()));
+    let value_left = !matrix
         && answer.len() < last_line.len()
-        && last_line[..last_line.len() - answer.len()].ends_with("&=")
-        && is_bare_name(answer.replace('&', "").trim().trim_end_matches(['.', ',']))
-    {
-        let left = &last_line[..last_line.len() - answer.len() - 1];
-        let left = after_last_equals(left);
-        if !left.replace('&', "").trim().is_empty() && !is_bare_name(&left.replace('&', "")) {
-            answer = left;
-        }
-    }
-    // "$36 - 7 - 2 - 10 = 17 = x$", "$P = 150 = R$": the value before the name solved for.
-    if !matrix && !answer.contains('&') && answer.len() < last_line.len() {
-        let name = answer.trim().trim_end_matches(['.', ',']).trim();
-        if is_bare_name(name) || (name.len() == 1 && name.chars().all(|c| c.is_ascii_uppercase())) {
-            let left = after_last_equals(&last_line[..last_line.len() - answer.len() - 1]);
-            if left.len() < last_line.len() - answer.len() - 1
-                && !left.trim().is_empty()
-                && !is_bare_name(left)
-            {
-                answer = left;
-            }
-        }
+        && named
+        && (prefix.ends_with('&') || left.len() < prefix.len())
+        && !left.replace('&', "").trim().is_empty()
+        && !is_bare_name(&left.replace('&', ""));
+    if value_left {
+        answer = left;
     }
     let mut answer = if matrix { answer.to_string() } else { answer.replace('&', "") };
     // "the circle $x^2 + y^2 = 13$", "the plane $20x + 23y + 26z - 69 = 0$": an equation in
     // the coordinates is the answer whole (its right-hand side still answers a value asked
     // for: see `equivalent`).
-    if !matrix && answer.len() < last_line.len() {
-        let left = after_last_equals(&last_line[..last_line.len() - answer.len() - 1]).replace('&', "");
+    if !matrix && !value_left && answer.len() < last_line.len() {
+        let left = left.replace('&', "");
         if is_coordinate_equation(&left, &answer) {
             answer = format!("{} = {}", left.trim(), answer.trim());
         }
@@ -632,9 +624,9 @@ static SUPERLATIVE_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// A closing justification or circumstance ("..., then $x=4,$ since $10000$ ends in four
-/// zeroes.", "..., when both are divided by $9$"): the values in it are not the result. Cut when what comes before it states something.
+/// zeroes.", "..., when both are divided by $9$"): the values in it are not the result.
 static JUSTIFYING: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i),?\s+(?:since|because)\s|,\s+when\s").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"(?i),?\s+\(?(?:since|because)\s|,\s+when\s").expect("valid regex"));
 
 /// `sentence` without a closing justification clause ([`JUSTIFYING`]) after math: one that runs
 /// to the end of the sentence ("..., so since he needs this to equal 120, he must eat $6$"
@@ -833,9 +825,10 @@ mod tests {
             ("$24$ is evenly divisible by $8$ (as $3 \\cdot 8 = 24$), so $24$ is the smallest positive multiple of both $6$ and $8$.", "24"),
             ("We see that $49$ is the first value with remainder $4$ when divided by $5$.", "49"),
             ("Thus, $-6 \\cdot 5 = -30$ is the smallest multiple of $5$ that is greater than $-32$.", "-30"),
-            // Verbs: "yielding", "equal", "should get", "making for".
+            // Verbs: "yielding", "leads to", "equal", "should get", "making for".
             ("Thus, the area of the quilt is $2 \\times 3 = 6$ times larger, making for an area of $12$ square feet.", "12"),
             ("Thus $a=2$ and $b=21$, yielding $a+b=23$.", "23"),
+            ("Thus, $15 \\theta = 60^\\circ$ or $15 \\theta = 300^\\circ,$ which leads to the solutions $4^\\circ, 20^\\circ.$", "4^\\circ, 20^\\circ"),
             ("There are 7 days in one week, so 609 days equal $609/7=87$ weeks.", "87"),
             ("so the group should get $\\frac{145}{488}\\cdot360\\approx107$ degrees.", "107"),
             // The value before the name solved for.
@@ -843,6 +836,8 @@ mod tests {
             ("Thus $P = 150 = R$, and we are done.", "150"),
             // A closing justification gives reasons.
             ("If $10^x = 10000,$ then $x=4,$ since $10000$ ends in four zeroes.", "4"),
+            ("Therefore, $f(f(2)) = f(f^{-1}(2))$, which is $2$ (since $f(f^{-1}(x))=x$ by definition).", "2"),
+            ("So, the answer evaluates to $\\frac{1}{2^5} = \\frac{1}{32}$.", "\\frac{1}{32}"),
             // ... but not a relation that states a value of something asked for.
             ("Adding them, $a + b + c = 6$.", "6"),
             ("So $x + y = 10$.", "10"),
