@@ -154,15 +154,21 @@ mod tests {
         assert_eq!(keep_case.apply("Hello, World"), "Hello World");
     }
 
-    #[test]
-    fn the_ascii_path_gives_what_the_general_one_gives() {
-        let text = "  It's 3.5\x0bkm\r\n-- A_B; \"Q\"\t\x0c(x) ~end~  ";
-        for n in [
+    /// The settings the faster paths are checked under.
+    fn configs() -> [Normalization; 5] {
+        [
             Normalization::default(),
             Normalization { nfkc: false, lowercase: false, ..Default::default() },
             Normalization { strip_punctuation: false, ..Default::default() },
             Normalization { collapse_whitespace: false, ..Default::default() },
-        ] {
+            Normalization { strip_punctuation: false, collapse_whitespace: false, ..Default::default() },
+        ]
+    }
+
+    #[test]
+    fn the_ascii_path_gives_what_the_general_one_gives() {
+        let text = "  It's 3.5\x0bkm\r\n-- A_B; \"Q\"\t\x0c(x) ~end~  ";
+        for n in &configs() {
             assert_eq!(n.apply_ascii(text), n.apply_general(text), "{n:?}");
         }
     }
@@ -172,11 +178,7 @@ mod tests {
         // Marks after ASCII letters (composed with them), compatibility forms, full-width
         // letters, Hangul jamo, non-ASCII spaces and punctuation, among ASCII.
         let alphabet = "aE z0.,-' \t\n\u{301}\u{308}\u{327}\u{fb01}\u{ff21}\u{1100}\u{1161}\u{11a8}\u{e9}\u{3000}\u{2019}\u{391}\u{3b0}\u{1e9b}\u{323}";
-        let configs = [
-            Normalization::default(),
-            Normalization { nfkc: false, lowercase: false, ..Default::default() },
-            Normalization { strip_punctuation: false, collapse_whitespace: false, ..Default::default() },
-        ];
+        let configs = configs();
         let texts = crate::random_strings::random_strings(alphabet, 0x2545_f491_4f6c_dd1d, 50_000, 14);
         for text in &texts {
             for n in &configs {
@@ -205,12 +207,7 @@ mod tests {
     fn the_ascii_path_gives_what_the_general_one_gives_on_random_text() {
         // Every ASCII class, short texts, a fixed pseudo-random sequence (as ascii_words' test).
         let alphabet = "aZq09_:.,;'\" \t\r\n\x0b\x0c-!?()~#$%&*+/<=>@[]^`{|}\x7f\x01";
-        let configs = [
-            Normalization::default(),
-            Normalization { nfkc: false, lowercase: false, ..Default::default() },
-            Normalization { strip_punctuation: false, ..Default::default() },
-            Normalization { collapse_whitespace: false, ..Default::default() },
-        ];
+        let configs = configs();
         let texts = crate::random_strings::random_strings(alphabet, 0x9e37_79b9_7f4a_7c15, 20_000, 16);
         assert!(texts.iter().any(|t| t.len() > 12));
         for text in &texts {
