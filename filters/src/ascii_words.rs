@@ -43,6 +43,12 @@ const fn class(b: u8) -> Class {
     }
 }
 
+/// Whether `b` is ASCII whitespace as `char::is_whitespace` and UAX #29 see it: spaces, tabs and
+/// line breaks, the vertical tab included (unlike `u8::is_ascii_whitespace`).
+pub fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C)
+}
+
 /// [`class`] of every byte, looked up rather than matched in the loop.
 static CLASSES: [Class; 256] = {
     let mut table = [Class::Other; 256];
@@ -115,7 +121,7 @@ impl<'a> Iterator for Words<'a> {
         let class = |i: usize| CLASSES[bytes[i] as usize];
         let mut i = self.at;
         // Whitespace: spaces, tabs and line breaks are never part of a word.
-        while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C) {
+        while i < bytes.len() && is_space(bytes[i]) {
             i += 1;
         }
         if i >= bytes.len() {

@@ -36,10 +36,10 @@ impl<'a> Words<'a> {
         while let Some(offset) = bytes[done..].iter().position(|b| !b.is_ascii()) {
             let first = done + offset;
             let mut start = first;
-            while start > done && !is_ascii_space(bytes[start - 1]) {
+            while start > done && !ascii_words::is_space(bytes[start - 1]) {
                 start -= 1;
             }
-            while start > done && is_ascii_space(bytes[start - 1]) {
+            while start > done && ascii_words::is_space(bytes[start - 1]) {
                 start -= 1;
             }
             let end = general_stretch_end(text, first);
@@ -86,11 +86,6 @@ impl<'a> Words<'a> {
     }
 }
 
-/// ASCII whitespace as UAX #29 sees it: spaces, tabs and line breaks.
-fn is_ascii_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C)
-}
-
 /// Where the stretch for the general segmenter that holds the non-ASCII character at `first`
 /// ends: at the next ASCII whitespace, unless a non-ASCII space comes right before it (UAX #29
 /// keeps spaces together, WB3d), then at the next one after that.
@@ -98,13 +93,13 @@ fn general_stretch_end(text: &str, first: usize) -> usize {
     let bytes = text.as_bytes();
     let mut from = first;
     loop {
-        let Some(offset) = bytes[from..].iter().position(|&b| is_ascii_space(b)) else {
+        let Some(offset) = bytes[from..].iter().position(|&b| ascii_words::is_space(b)) else {
             return text.len();
         };
         let end = from + offset;
         match text[..end].chars().next_back() {
             Some(c) if !c.is_ascii() && c.is_whitespace() => {
-                from = end + bytes[end..].iter().take_while(|&&b| is_ascii_space(b)).count();
+                from = end + bytes[end..].iter().take_while(|&&b| ascii_words::is_space(b)).count();
             }
             _ => return end,
         }

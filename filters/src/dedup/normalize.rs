@@ -103,8 +103,7 @@ impl<'a> Output<'a> {
     /// Writes one ASCII character: [`Output::push`] on bytes.
     fn push_ascii(&mut self, b: u8) {
         let config = self.config;
-        // `char::is_whitespace` on ASCII: also the vertical tab, unlike `u8::is_ascii_whitespace`.
-        let space = b.is_ascii_whitespace() || b == 0x0B;
+        let space = crate::ascii_words::is_space(b);
         if config.strip_punctuation && !b.is_ascii_alphanumeric() && !space {
             return;
         }
