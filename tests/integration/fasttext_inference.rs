@@ -64,7 +64,7 @@ fn rust(model: &Path, lines: &[String], k: usize) -> Vec<Option<Ranked>> {
     lines
         .iter()
         .map(|l| {
-            m.predict(l, k, &mut work)
+            m.predict(l.as_bytes(), k, &mut work)
                 .map(|p| p.into_iter().map(|(i, prob)| (m.labels()[i].clone(), prob)).collect())
         })
         .collect()

@@ -112,7 +112,7 @@ impl Classifier {
         let mut line = prepare(text, self.config.max_chars);
         line.push('\n');
         WORKSPACE
-            .with(|w| self.model.predict(&line, self.labels.len(), &mut w.borrow_mut()))
+            .with(|w| self.model.predict(line.as_bytes(), self.labels.len(), &mut w.borrow_mut()))
             .unwrap_or_default()
             .into_iter()
             .map(|(label, prob)| (self.labels[label].clone(), f64::from(prob).clamp(0.0, 1.0)))

@@ -264,11 +264,12 @@ impl Dictionary {
         }
     }
 
-    /// Calls `each(token, hash)` for every token of one line of text, as fastText's `getLine`
-    /// reads it from a stream: words split at ASCII whitespace, a newline read as the
-    /// end-of-sentence token which ends the line (as does a literal `</s>`).
+    /// Calls `each(token)` for every token of one line of text, as fastText's `getLine` reads
+    /// it from a stream: words split at ASCII whitespace, a newline read as the
+    /// end-of-sentence token which ends the line (as does a literal `</s>`). Tokens are not
+    /// hashed here: a word whose rows are cached needs no hash ([`fnv`] when one does).
     #[inline]
-    pub fn tokens(text: &[u8], mut each: impl FnMut(&[u8], u32)) {
+    pub fn tokens(text: &[u8], mut each: impl FnMut(&[u8])) {
         let mut pos = 0;
         let len = text.len();
         loop {
@@ -298,7 +299,7 @@ impl Dictionary {
             if !found {
                 break;
             }
-            each(token, fnv(token));
+            each(token);
             if token == EOS {
                 break;
             }

@@ -17,7 +17,7 @@ mod word_sums;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use self::dictionary::{Dictionary, InputParams, Scratch};
+use self::dictionary::{fnv, Dictionary, InputParams, Scratch};
 use self::matrix::Matrix;
 use self::reader::{ReadError, Reader};
 use self::word_sums::PerModel;
@@ -247,12 +247,13 @@ impl FastTextModel {
         &self.labels
     }
 
-    /// The `k` most probable labels of `line` with their probabilities, most probable first, as
-    /// fastText's `predict` gives them for the same line (end it with `\n` as its Python binding
-    /// does). `None` when the line has no input row at all (fastText's average is NaN then).
-    pub fn predict(&self, line: &str, k: usize, work: &mut Workspace) -> Option<Vec<Prediction>> {
+    /// The `k` most probable labels of `line` (UTF-8 text) with their probabilities, most
+    /// probable first, as fastText's `predict` gives them for the same line (end it with `\n`
+    /// as its Python binding does). `None` when the line has no input row at all (fastText's
+    /// average is NaN then).
+    pub fn predict(&self, line: &[u8], k: usize, work: &mut Workspace) -> Option<Vec<Prediction>> {
         let k = k.max(1);
-        let rows = self.hidden(line.as_bytes(), work);
+        let rows = self.hidden(line, work);
         if rows == 0 {
             return None;
         }
@@ -319,17 +320,21 @@ impl FastTextModel {
                 *x += *v;
             }
         };
-        Dictionary::tokens(line, |token, h| {
+        let word_ngrams = self.dictionary.has_word_ngrams();
+        Dictionary::tokens(line, |token| {
             match word_sums.get(token) {
                 Some((_, _, false)) => return,
                 Some((vector, n, true)) => {
                     add(hidden, vector);
                     count += n;
-                    word_hashes.push(h as i32);
+                    if word_ngrams {
+                        word_hashes.push(fnv(token) as i32);
+                    }
                     return;
                 }
                 None => {}
             }
+            let h = fnv(token);
             rows.clear();
             let is_word = self.dictionary.token_rows(token, h, rows, scratch);
             sum.clear();
@@ -344,7 +349,7 @@ impl FastTextModel {
                 word_hashes.push(h as i32);
             }
         });
-        if self.dictionary.has_word_ngrams() {
+        if word_ngrams {
             rows.clear();
             self.dictionary.word_ngrams(word_hashes, rows);
             for &row in rows.iter() {

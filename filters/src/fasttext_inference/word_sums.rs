@@ -143,6 +143,8 @@ pub struct WordSums {
     dim: usize,
     young: Generation,
     old: Generation,
+    /// A word's sum on its way from the old generation to the young one.
+    moved: Vec<f32>,
 }
 
 impl WordSums {
@@ -154,8 +156,11 @@ impl WordSums {
             return Some(self.young.sum(e, self.dim));
         }
         let (vector, rows, is_word) = self.old.get(&key, self.dim)?;
-        let vector = vector.to_vec();
-        self.insert(word, &vector, rows, is_word);
+        let mut moved = std::mem::take(&mut self.moved);
+        moved.clear();
+        moved.extend_from_slice(vector);
+        self.insert(word, &moved, rows, is_word);
+        self.moved = moved;
         self.young.get(&key, self.dim)
     }
 

@@ -50,15 +50,17 @@ impl FastTextLanguageId {
     /// The most likely label of `text` (without `__label__`) and its probability, or its
     /// group's ([`groups`]: lid.176 splits Serbo-Croatian four ways, `hr`, `bs`, `sr`, `sh`).
     pub fn detect(&self, text: &str) -> Option<(String, f64)> {
-        // One line, as datatrove gives it (newlines as spaces), ended by the newline fastText's
-        // Python binding adds (it reads as an end-of-sentence token); no NUL for the C string.
-        let mut line: String = sample(text, self.max_chars)
-            .chars()
-            .map(|c| if c == '\n' || c == '\0' { ' ' } else { c })
-            .collect();
-        line.push('\n');
-        // The best four: enough for a group's members to share their evidence.
-        let predictions = WORKSPACE.with(|w| self.model.predict(&line, 4, &mut w.borrow_mut()))?;
+        let text = sample(text, self.max_chars);
+        let predictions = WORKSPACE.with(|w| {
+            let (work, line) = &mut *w.borrow_mut();
+            one_line(&text, line);
+            // The best four: enough for a group's members to share their evidence.
+            let predictions = self.model.predict(line, 4, work);
+            if line.capacity() > KEPT_LINE {
+                *line = Vec::new();
+            }
+            predictions
+        })?;
         let labels = self.model.labels();
         let ranked: Vec<(String, f64)> = predictions
             .into_iter()
@@ -73,9 +75,27 @@ impl FastTextLanguageId {
     }
 }
 
+/// `text` as one line, as datatrove gives it to fastText (newlines as spaces), ended by the
+/// newline fastText's Python binding adds (it reads as an end-of-sentence token), with no NUL
+/// (the C++ read a C string). Both are ASCII bytes, never part of a longer character, so the
+/// bytes are replaced in place of decoding characters.
+fn one_line(text: &str, line: &mut Vec<u8>) {
+    line.clear();
+    line.extend_from_slice(text.as_bytes());
+    for b in line.iter_mut() {
+        if *b == b'\n' || *b == 0 {
+            *b = b' ';
+        }
+    }
+    line.push(b'\n');
+}
+
+/// Bytes of line a thread keeps room for between documents.
+const KEPT_LINE: usize = 1 << 20;
+
 thread_local! {
-    /// Each thread's buffers for fastText.
-    static WORKSPACE: RefCell<Workspace> = RefCell::new(Workspace::default());
+    /// Each thread's buffers for fastText, and its line.
+    static WORKSPACE: RefCell<(Workspace, Vec<u8>)> = RefCell::new((Workspace::default(), Vec::new()));
 }
 
 impl Filter for FastTextLanguageId {
@@ -87,5 +107,19 @@ impl Filter for FastTextLanguageId {
 
     fn check(&self, doc: &mut Document) -> Vec<Check> {
         checks(doc, self.detect(&doc.text), &self.keep, self.min_confidence)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn a_line_has_spaces_for_newlines_and_nuls_and_ends_in_a_newline() {
+        let mut line = b"left over".to_vec();
+        one_line("Ünïcode\nline\0two\r\n", &mut line);
+        assert_eq!(line, "Ünïcode line two\r \n".as_bytes());
+        one_line("", &mut line);
+        assert_eq!(line, b"\n");
     }
 }
