@@ -10,7 +10,6 @@ use curate_schemas::output::{self, DecisionTable, DocumentTable};
 use curate_schemas::{DecisionRow, Document};
 use curate_sources::parquet::DocumentFile;
 use curate_sources::writer::ParquetShard;
-use duckdb::Connection;
 
 use crate::counts::TaskCounts;
 use crate::engine::row_groups::flush;
@@ -38,7 +37,7 @@ struct Duplicate {
 }
 
 fn duplicates_of(dir: &RunDir, task_index: usize) -> Result<HashMap<u64, Duplicate>> {
-    let conn = Connection::open_in_memory()?;
+    let conn = super::cluster::reused_duckdb("reading duplicates", |_| Ok(()))?;
     let path = dir.root().join("duplicates.parquet");
     let lo = (task_index as u64) << 32;
     let hi = lo + (1u64 << 32);

@@ -30,6 +30,8 @@ const ROW_GROUP_ROWS: usize = 16 * 1024;
 /// Rewrites the band file `path` sorted by bucket (`band % buckets`), with a `bucket` column
 /// whose row-group statistics let each bucket task skip the rest.
 pub fn sort_by_bucket(path: &Path, buckets: usize, scratch: &Path) -> Result<()> {
+    // Its own database, closed when done: the other shards' filters run meanwhile, so one
+    // thread and a small limit, and nothing held after.
     let conn = Connection::open_in_memory().context("opening DuckDB")?;
     std::fs::create_dir_all(scratch)?;
     conn.execute_batch(&format!(
@@ -45,9 +47,7 @@ pub fn sort_by_bucket(path: &Path, buckets: usize, scratch: &Path) -> Result<()>
         quote(&sorted.to_string_lossy())
     ))
     .with_context(|| format!("sorting {} by bucket", path.display()))?;
-    std::fs::rename(&sorted, path).with_context(|| format!("renaming {}", sorted.display()))?;
-    let _ = std::fs::remove_dir_all(scratch);
-    Ok(())
+    std::fs::rename(&sorted, path).with_context(|| format!("renaming {}", sorted.display()))
 }
 
 /// Rows per row group of a candidate file: one attach task reads only the groups of its part.
@@ -64,7 +64,7 @@ pub fn find_candidates(
     let conn = open_duckdb(root, memory_limit, &format!("buckets-{bucket}"))?;
     let band_glob = quote(&root.join("bands").join("*.parquet").to_string_lossy());
     conn.execute_batch(&format!(
-        "CREATE VIEW bands AS SELECT doc, step, band, key FROM read_parquet({band_glob}) WHERE bucket = {bucket}"
+        "CREATE OR REPLACE VIEW bands AS SELECT doc, step, band, key FROM read_parquet({band_glob}) WHERE bucket = {bucket}"
     ))
     .context("reading band files")?;
     let mut candidates = Vec::new();

@@ -122,12 +122,16 @@ pub fn verify(
 
 /// Writes `edges` (step, a, b, score) to `out`, sorted.
 fn write_edges(conn: &Connection, edges: &[(u32, u64, u64, f64)], out: &Path) -> Result<u64> {
-    conn.execute_batch("CREATE TABLE verified (step UINTEGER, a UBIGINT, b UBIGINT, score DOUBLE)")?;
+    conn.execute_batch(
+        "CREATE OR REPLACE TABLE verified (step UINTEGER, a UBIGINT, b UBIGINT, score DOUBLE)",
+    )?;
     let mut appender = conn.appender("verified")?;
     for &(step, a, b, score) in edges {
         appender.append_row(params![step, a, b, score])?;
     }
     appender.flush()?;
     drop(appender);
-    copy_sorted(conn, "SELECT * FROM verified", "step, a, b", out)
+    let rows = copy_sorted(conn, "SELECT * FROM verified", "step, a, b", out)?;
+    conn.execute_batch("DROP TABLE verified")?;
+    Ok(rows)
 }
