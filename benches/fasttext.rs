@@ -48,7 +48,7 @@ fn main() {
         rust_out = lines
             .iter()
             .map(|l| {
-                ours.predict(l, K, &mut work)
+                ours.predict(l.as_bytes(), K, &mut work)
                     .unwrap_or_default()
                     .into_iter()
                     .map(|(i, p)| (ours.labels()[i].clone(), p))
@@ -106,7 +106,7 @@ fn main() {
             .zip(&whole)
             .filter(|(l, w)| {
                 let top = ours
-                    .predict(l, 1, &mut work)
+                    .predict(l.as_bytes(), 1, &mut work)
                     .and_then(|p| p.first().map(|(i, _)| ours.labels()[*i].clone()));
                 top.as_deref().unwrap_or("") == **w
             })

@@ -152,8 +152,14 @@ fn statements(text: &str) -> Vec<(usize, Extracted)> {
         // "the answer is $\boxed{7}$" is one statement, found as the box.
         if !answer.is_empty() && !answer.contains("\\boxed") && !answer.contains("\\fbox") {
             // "900, as there are 900 values of n" states 900.
-            let text =
-                super::prose::reduce(answer).unwrap_or_else(|| math.map_or(answer, str::trim).to_string());
+            let text = match (super::prose::reduce(answer), math) {
+                (Some(reduced), _) => reduced,
+                (None, Some(inner)) => inner.trim().to_string(),
+                // "This happens when the answer IS a multiple of 3 but is NOT a multiple of 4":
+                // a clause about some answer, not one stated.
+                (None, None) if answer.split_whitespace().count() > 3 => continue,
+                (None, None) => answer.to_string(),
+            };
             found.push((marker.start(), Extracted { text, found: Found::Statement }));
         }
     }

@@ -28,7 +28,8 @@ static VERB: LazyLock<Regex> = LazyLock::new(|| {
         r"makes|made|has|have|had|needs|need|costs|cost|pays|paid|earns|earned|spends|spent|gets|got|",
         r"takes|took|totals?|remains?|left with|means|implies|yields|obtain|leaves|results in|be|",
         r"so|thus|hence|giving(?: us)?|yielding|making(?: for)?|leads? to|solves? to|get|adds? up to|sums? to|",
-        r"which we find(?: that)?|showing that|shows? that|meaning(?: that)?|",
+        r"which we find(?: that)?|(?:we|I) (?:find|see)(?: that)?|from which|showing that|shows? that|meaning(?: that)?|leaving|",
+        r"leading to|comes? out to|produces?|produced|being|",
         r"ist|sind|beträgt|ergibt|est|sont|vaut|es|",
         r"è|sono|é|são|равно|равен|равна|составляет)\b|=|是|为|等于|は)"
     ))
@@ -76,6 +77,12 @@ fn starts_with_word(lower: &str, words: &[&str]) -> bool {
 /// Three words in a row: prose, so a `$` before them is a currency sign, not math.
 static WORDS_IN_A_ROW: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\p{L}{2,}\s+\p{L}{2,}\s+\p{L}{2,}").expect("valid regex"));
+
+/// A line break inside `$...$` is currency across lines ("$5 on Monday\n... $6"), unless
+/// what it holds is LaTeX ("$45\div\n8=5.625,$": math wrapped with its sentence).
+fn broken_prose(inner: &str) -> bool {
+    inner.contains('\n') && !COMMAND.is_match(inner)
+}
 
 /// A stretch of a sentence: prose, or math between delimiters (the inside kept).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,7 +145,7 @@ fn parts(text: &str) -> Vec<Part<'_>> {
                     && (inner.ends_with(char::is_whitespace)
                         || after.starts_with(|c: char| c.is_ascii_digit()));
                 let currency =
-                    *open == "$" && (amounts || WORDS_IN_A_ROW.is_match(inner) || inner.contains('\n'));
+                    *open == "$" && (amounts || WORDS_IN_A_ROW.is_match(inner) || broken_prose(inner));
                 if !currency {
                     if prose_start < at {
                         out.push(Part::Prose(&text[prose_start..at]));
@@ -173,9 +180,14 @@ fn sentences(text: &str) -> Vec<String> {
     for part in parts(text) {
         match part {
             Part::Math(inner) => {
+                // "$CN,$ or $4.$": a comma closing the math belongs to the sentence.
+                let comma = inner.trim_end().ends_with(',') && !inner.contains('\n');
                 current.push_str("\\(");
-                current.push_str(inner);
+                current.push_str(if comma { inner.trim_end().trim_end_matches(',') } else { inner });
                 current.push_str("\\)");
+                if comma {
+                    current.push(',');
+                }
                 // Display math that ends with a period ends its sentence ("\[x=-3.\]").
                 if inner.trim_end().ends_with('.') {
                     flush(&mut current, &mut out);
@@ -190,8 +202,13 @@ fn sentences(text: &str) -> Vec<String> {
                         && i > 0
                         && chars[i - 1].is_ascii_digit()
                         && next.is_some_and(|n| n.is_ascii_digit());
-                    // "... collinear.)  Thus, ...": a parenthesis closed after a full stop.
-                    let closes = c == ')' && i > 0 && matches!(chars[i - 1], '.' | '!' | '?');
+                    // "... collinear.)  Thus, ...": a parenthesis closed after a full stop, or
+                    // one that closes a remark the sentence opened with ("(Double the
+                    // horses, half the time)  Therefore, ...").
+                    let closes = c == ')'
+                        && (i > 0 && matches!(chars[i - 1], '.' | '!' | '?')
+                            || current.trim_start().starts_with('(')
+                                && current.matches('(').count() == current.matches(')').count());
                     let ends = (matches!(c, '.' | '!' | '?') && !decimal || closes)
                         && next.is_none_or(char::is_whitespace)
                         || matches!(c, '。' | '！' | '？')
@@ -215,7 +232,10 @@ static CONTINUES: LazyLock<Regex> = LazyLock::new(|| {
 
 /// What joins results in a chain: commas, "and", "so".
 static CHAIN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:\s|,|;|\band\b|\bor\b|\bso\b|\bthus\b|\bhence\b|\bthen\b)*$").expect("valid regex")
+    Regex::new(
+        r"(?i)^(?:\s|,|;|\band\b|\bor\b|\bso\b|\bthus\b|\bhence\b|\btherefore\b|\bthen\b|\bwe (?:compute|get|find|obtain|have)\b)*$",
+    )
+    .expect("valid regex")
 });
 
 /// Words that end an answer and start its justification.
@@ -276,7 +296,7 @@ fn after_last_equals(s: &str) -> &str {
 
 /// The modulus at the end of a congruence: `\pmod{101}`, `\pmod 6`, `(\bmod 7)`.
 static PMOD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\s*(?:\\pmod\s*(?:\{[^{}]*\}|\w+)|\(\s*\\(?:bmod|mod)\s*[^()]*\))\s*[.,]?\s*$")
+    Regex::new(r"\s*(?:\\pmod\s*(?:\{[^{}]*\}|\w+)|\(\s*\\(?:bmod|mod)\s*[^()]*\)|\\(?:bmod|mod)\s*(?:\{[^{}]*\}|\w+))\s*[.,]?\s*$")
         .expect("valid regex")
 });
 
@@ -332,8 +352,10 @@ fn math_result(inner: &str) -> Option<String> {
     let last_line = ALIGN_COMMENT.replace(last_line, "");
     // A congruence's result is what follows its last `\equiv`, its modulus dropped.
     let last_line = PMOD.replace(&last_line, "").replace("\\equiv", "=");
-    let matrix = MATRIX_BEGIN.is_match(&last_line);
-    let mut answer = after_last_equals(&last_line);
+    // "10x=360^\circ\implies x=36": what the last implication arrow leads to.
+    let last_line = after_last_arrow(&last_line);
+    let matrix = MATRIX_BEGIN.is_match(last_line);
+    let mut answer = after_last_equals(last_line);
     // What is left of the last `=` (the whole line when there is none).
     let prefix = &last_line[..last_line.len().saturating_sub(answer.len() + 1)];
     let left = after_last_equals(prefix);
@@ -342,7 +364,9 @@ fn math_result(inner: &str) -> Option<String> {
     let name = answer.replace('&', "");
     let name = name.trim().trim_end_matches(['.', ',']).trim();
     let named = is_bare_name(name) || (name.len() == 1 && name.chars().all(|c| c.is_ascii_uppercase()));
+    // "i + -i + i = i" simplifies to the name's own symbol: the value is on the right.
     let value_left = !matrix
+        && !mentions(left, name)
         && answer.len() < last_line.len()
         && named
         && (prefix.ends_with('&') || left.len() < prefix.len())
@@ -368,6 +392,40 @@ fn math_result(inner: &str) -> Option<String> {
     // Closing punctuation and spacing ("29 \quad", "35 \, .", a `\,` cut at its comma).
     let answer = TRAILING.replace(answer.trim(), "");
     (!answer.is_empty()).then(|| answer.to_string())
+}
+
+/// An implication arrow between steps of work.
+static ARROW: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\\(?:Rightarrow|Longrightarrow|implies|rightarrow)\b").expect("valid regex")
+});
+
+/// `line` after its last implication arrow outside braces (`x \geq 5 \Rightarrow x = 5`,
+/// `(-2,3) \rightarrow (-1,3) \rightarrow (-3/2,6)`), or all of it; not when nothing follows.
+fn after_last_arrow(line: &str) -> &str {
+    let top_level = |at: usize| {
+        let before = &line[..at];
+        before.matches('{').count() == before.matches('}').count()
+    };
+    match ARROW.find_iter(line).filter(|m| top_level(m.start())).last() {
+        Some(m) if !line[m.end()..].trim().is_empty() => &line[m.end()..],
+        _ => line,
+    }
+}
+
+/// Whether `expression` uses the variable `name` (a letter, or a command such as `\theta`).
+fn mentions(expression: &str, name: &str) -> bool {
+    let name = name.trim();
+    if name.is_empty() {
+        return false;
+    }
+    if name.starts_with('\\') {
+        return expression.contains(name);
+    }
+    let letters = COMMAND.replace_all(expression, " ");
+    letters.split(|c: char| !c.is_alphanumeric()).any(|word| {
+        word == name
+            || (name.chars().count() == 1 && word.trim_start_matches(|c: char| c.is_ascii_digit()) == name)
+    })
 }
 
 /// LaTeX commands (`\\frac`, `\\sqrt`), dropped to see an expression's variables.
@@ -424,18 +482,42 @@ pub fn stated_relations(text: &str, n: usize) -> Vec<String> {
 /// The last math of the chain that `parts` opens with (math first): "$m=3$ and $n=2$ and
 /// $m-n=1$", "$a=10$, $b=7$, and $a+b=17$" end with the result asked for.
 fn chain_end<'a>(parts: &[Part<'a>]) -> &'a str {
-    let mut last = match parts.first() {
-        Some(Part::Math(inner)) => *inner,
-        _ => "",
-    };
-    for pair in parts[1.min(parts.len())..].chunks(2) {
-        match pair {
-            [Part::Prose(glue), Part::Math(next)] if CHAIN.is_match(glue) => last = next,
+    let Some(Part::Math(first)) = parts.first() else { return "" };
+    let mut last = *first;
+    let mut i = 1;
+    while i < parts.len() {
+        match (&parts[i], parts.get(i + 1)) {
+            // Display math right after display math ("$$...$$$$\Rightarrow x = 5$$") goes on.
+            (Part::Math(next), _) => {
+                last = next;
+                i += 1;
+            }
+            // "$6<y<7$, which is written in interval notation as $(6,7)$": restated.
+            (Part::Prose(glue), Some(Part::Math(next)))
+                if CHAIN.is_match(glue) || RESTATED.is_match(glue) =>
+            {
+                last = next;
+                i += 2;
+            }
             _ => break,
         }
     }
     last
 }
+
+/// What denies the math before it.
+static DENIED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:does not|doesn't|is not|isn't|fails|cannot|can't|do not|don't)\b")
+        .expect("valid regex")
+});
+
+/// Words between a result and the same result in another form.
+static RESTATED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^\s*,?\s*(?:which\s+)?(?:is\s+)?(?:rounds?\s+to|simplifies\s+to|reduces\s+to|(?:written|expressed)(?:\s+in\s+[\w ]+?)?\s+as|or\s+(?:about|approximately))\s*$",
+    )
+    .expect("valid regex")
+});
 
 /// The answer in a stated span: the first math expression (its right-hand side), number,
 /// yes/no, or a short phrase; `None` when the span holds none of these.
@@ -453,6 +535,8 @@ fn reduce_span(span: &str) -> Option<(String, bool)> {
     let math = |inner: &str| math_result(inner).map(|answer| (answer, true));
     let first = marked.first().copied()?;
     match first {
+        // "we find that $n = 18$ does not satisfy the inequality": denied, not stated.
+        Part::Math(_) if matches!(marked.get(1), Some(Part::Prose(next)) if DENIED.is_match(next)) => None,
         Part::Math(_) => math(chain_end(&marked)),
         Part::Prose(text) => {
             let text = FILLER.replace(text, "");
@@ -533,12 +617,17 @@ fn from_sentence(sentence: &str, concluding: bool) -> Option<String> {
         }
     }
     let sentence = without_justification(&sentence);
+    let sentence = without_leading_reason(&sentence);
+    // "this dilation takes $4 - 5i$ to $(-3)(4 - 5i) = -12 + 15i$": the image.
+    if let Some(image) = MAPS_TO.find(sentence).and_then(|m| reduce(&sentence[m.end()..])) {
+        return Some(image);
+    }
     let base = sentence.as_ptr() as usize;
     let mut phrase = None;
     // The verbs in prose only (`=` inside math belongs to the expression), the last first: a
     // sentence ends with its result ("the difference is 4, so the 100th term is 402").
     let mut verbs = Vec::new();
-    for part in parts(&sentence) {
+    for part in parts(sentence) {
         let Part::Prose(text) = part else { continue };
         let start = text.as_ptr() as usize - base;
         // "less than or equal to 100" compares, it does not state; "needs this to equal 120"
@@ -548,10 +637,18 @@ fn from_sentence(sentence: &str, concluding: bool) -> Option<String> {
             before.ends_with(" or")
                 || before.ends_with(" than")
                 || (m.as_str().to_lowercase().starts_with("equal") && before.ends_with(" to"))
+                // "$49$ positive integers ... that are equal to 5 times an even integer": a
+                // relative clause describes what was counted.
+                || (RELATIVE.is_match(&before) && !NOT_RELATIVE.is_match(&before))
         };
         verbs.extend(VERB.find_iter(text).filter(|&m| !compares(m)).map(|m| start + m.end()));
     }
     for &at in verbs.iter().rev() {
+        // "$10 - 3 - 3 = 4$ such salads are possible": "possible" says what was counted.
+        let counted = has_math(&sentence[..at]) || sentence[..at].chars().any(|c| c.is_ascii_digit());
+        if counted && POSSIBLE.is_match(&sentence[at..]) {
+            continue;
+        }
         match reduce_span(&sentence[at..]) {
             // "to find $x$": a name, not what was found.
             Some((answer, true)) if !is_bare_name(&answer) => return Some(answer),
@@ -566,7 +663,7 @@ fn from_sentence(sentence: &str, concluding: bool) -> Option<String> {
     }
     // No verb: the sentence's last math, what follows the lead word, or its last number
     // ("Jojo scored 54 points.").
-    let results: Vec<String> = parts(&sentence)
+    let results: Vec<String> = parts(sentence)
         .into_iter()
         .filter_map(|p| match p {
             Part::Math(inner) => math_result(inner),
@@ -574,19 +671,62 @@ fn from_sentence(sentence: &str, concluding: bool) -> Option<String> {
         })
         .collect();
     // "the $11$ values of $x$ are distinct": the last math that is not a bare name.
-    match results.iter().rev().find(|a| !is_bare_name(a)).or(results.last()) {
+    // "rotated $180^{\circ}$ about point $C$": a point or segment is named, not a result.
+    let point = |a: &str| a.len() <= 2 && a.chars().all(|c| c.is_ascii_uppercase());
+    match results.iter().rev().find(|a| !is_bare_name(a) && !point(a)).or(results.last()) {
         Some(answer) => Some(answer.clone()),
         None => phrase
-            .or_else(|| reduce(&CONCLUSION.replace(&sentence, "")))
-            .or_else(|| LAST_NUMBER.find_iter(&sentence).last().map(|m| m.as_str().replace(',', ""))),
+            .or_else(|| reduce(&CONCLUSION.replace(sentence, "")))
+            .or_else(|| LAST_NUMBER.find_iter(sentence).last().map(|m| m.as_str().replace(',', ""))),
     }
 }
+
+/// A transformation named with what it maps: "takes \\(z\\) to", "maps \\(A\\) onto".
+static MAPS_TO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:takes|maps|sends|carries)\s+\\\(.*?\\\)\s+(?:to|onto)\s").expect("valid regex")
+});
+
+/// A sentence that opens with its reason ("Since the clock has $360^\circ$, the angle ...").
+static LEADING_REASON: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^\W*(?:since|because|as|given that)\b").expect("valid regex"));
+
+/// `sentence` without a reason that opens it, up to its first comma in prose, when what
+/// follows states something (math or a number): the reason's verbs ("has") state no result.
+fn without_leading_reason(sentence: &str) -> &str {
+    if !LEADING_REASON.is_match(sentence) {
+        return sentence;
+    }
+    let base = sentence.as_ptr() as usize;
+    for part in parts(sentence) {
+        let Part::Prose(prose) = part else { continue };
+        if let Some(i) = prose.find(',') {
+            let rest = &sentence[prose.as_ptr() as usize - base + i + 1..];
+            return if has_answer_material(rest) { rest } else { sentence };
+        }
+    }
+    sentence
+}
+
+/// The end of the words before a verb of a relative clause ("... that are", "... that").
+static RELATIVE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bthat(?:\s+(?:is|are|was|were))?$").expect("valid regex"));
+
+/// "So, that leaves ...", "which means that is": "that" after a conjunction or a verb of
+/// saying is no relative pronoun.
+static NOT_RELATIVE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[,;:]|\b(?:so|and|but|then|thus|hence|means|shows|find|see))\s*that(?:\s+(?:is|are|was|were))?$")
+        .expect("valid regex")
+});
+
+/// A predicate of possibility, not a yes or no when a count comes before it.
+static POSSIBLE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^\s*(?:not\s+)?(?:possible|impossible)\b").expect("valid regex"));
 
 /// A closing clause that says where a result is reached ("..., and is achieved when $x=-1$",
 /// "which occurs at $t = 2$"): the values in it are the condition, not the result.
 static CONDITION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i),?\s*(?:and\s+|which\s+)?(?:is\s+|are\s+|can\s+be\s+)?(?:achieved|attained|obtained|reached|occurs?)\s+(?:only\s+)?(?:when|at|for|if)\b",
+        r"(?i),?\s*(?:and\s+|which\s+)?(?:is\s+|are\s+|can\s+be\s+)?(?:achieved|attained|obtained|reached|occurs?)\s+(?:only\s+)?(?:when|at|for|if|by)\b",
     )
     .expect("valid regex")
 });
@@ -625,8 +765,9 @@ static SUPERLATIVE_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A closing justification or circumstance ("..., then $x=4,$ since $10000$ ends in four
 /// zeroes.", "..., when both are divided by $9$"): the values in it are not the result.
-static JUSTIFYING: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i),?\s+\(?(?:since|because)\s|,\s+when\s").expect("valid regex"));
+static JUSTIFYING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i),?\s+\(?(?:since|because)\s|,\s+(?:when|where)\s|\s+\(that is,").expect("valid regex")
+});
 
 /// `sentence` without a closing justification clause ([`JUSTIFYING`]) after math: one that runs
 /// to the end of the sentence ("..., so since he needs this to equal 120, he must eat $6$"
@@ -677,7 +818,7 @@ static ASY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)\[asy\].*?\[/asy
 /// and alternatives.
 static ASIDE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^\s*(?:\(|note\b|notice that this\b|remark\b|to check\b|check\b|recall\b|alternatively\b|as an extra\b|we can check\b)",
+        r"(?i)^\s*(?:\(|note\b|notice that this\b|remark\b|to check\b|check\b|recall\b|alternatively\b|as an extra\b|we can check\b|by the way\b|notice that we could\b|you can check\b|we may (?:check|confirm)\b|of course, we could\b|in fact\b|for example\b|to be more precise\b|to see that\b|make sure\b|another (?:way|approach|method)\b|here (?:is|are)\b|this (?:can't|cannot|can not) be simplified\b|(?:this|these|it)\s+(?:\w+\s+){0,2}(?:achieved|attained|possible)\s+(?:when|by|if)\b)",
     )
     .expect("valid regex")
 });
@@ -693,8 +834,49 @@ static CONCLUDES: LazyLock<Regex> =
 /// Whether `s` is an aside after a conclusion ([`ASIDE`], or where equality occurs without
 /// concluding anything).
 fn is_aside(s: &str) -> bool {
-    ASIDE.is_match(s) || (EQUALITY.is_match(s) && !CONCLUDES.is_match(s))
+    (ASIDE.is_match(s) && !concludes_after_remark(s))
+        || UNNEEDED.is_match(s)
+        || ((EQUALITY.is_match(s) || NOTICE.is_match(s)) && !CONCLUDES.is_match(s))
 }
+
+/// Remarks that may go on to conclude.
+static SOFT_ASIDE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^\s*(?:note that|we can check|in fact)\b").expect("valid regex"));
+
+/// How a remark concludes ("a calculator gives the answer $33.98$" does not).
+static REMARK_CONCLUDES: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(?:so|thus|therefore|hence|giving us)\b").expect("valid regex"));
+
+/// "Note that $f(2) = 17,$ so the minimum value of $f(x)$ is $17.$", "We can check that ... can
+/// take on any value from 0 to 2039190, giving us $2039191$ possible values": a remark that
+/// concludes in math is a conclusion.
+fn concludes_after_remark(s: &str) -> bool {
+    SOFT_ASIDE.is_match(s) && REMARK_CONCLUDES.find_iter(s).any(|m| has_math(&s[m.end()..]))
+}
+
+/// "The fact that $PB=4$ was not needed.", "The graph ... is shown below:", "... show that an
+/// angle of $60^\circ$ is achievable.": a remark on the question, a drawing or an example.
+static UNNEEDED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:\b(?:was|is|were|are)(?:n't|\s+not)\s+(?:needed|necessary)|\bshown below\s*:?|\b(?:is|are)\s+(?:achievable|attainable))\s*[.!]?\s*$",
+    )
+    .expect("valid regex")
+});
+
+/// A sentence that concludes after a check ("That means ...", "Therefore, ...").
+static CHECK_ENDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\W*(?:therefore|thus|so|hence|that means|this means|consequently|finally)\b")
+        .expect("valid regex")
+});
+
+/// A check of the result: the sentences after it in its paragraph are the check's.
+static CHECKING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:we can check|to check|check|we may (?:check|confirm)|you can check)\b")
+        .expect("valid regex")
+});
+
+/// "Notice that $f(g(4)) = 4$ and $g(f(3)) = 3$.": a remark, when it concludes nothing.
+static NOTICE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)^\s*notice\b").expect("valid regex"));
 
 /// Whether `s` might state an answer: it has a digit, math, or says yes or no.
 fn has_answer_material(s: &str) -> bool {
@@ -712,17 +894,85 @@ fn has_answer_material(s: &str) -> bool {
 /// left out.
 fn concluding_sentences(text: &str, n: usize) -> Vec<String> {
     let text = CALCULATOR.replace_all(text, "");
-    let text = ASY.replace_all(&text, " ");
-    let with_material: Vec<String> =
-        sentences(&text).into_iter().rev().filter(|s| has_answer_material(s)).collect();
-    let concluding: Vec<String> = with_material.iter().filter(|s| !is_aside(s)).take(n).cloned().collect();
+    // A drawing ends the sentence before it ("... has this property: [asy] ... [/asy] Hence, ...").
+    let text = ASY.replace_all(&text, "\n");
+    let marked = marked_sentences(&text);
+    let with_material: Vec<&(String, bool)> =
+        marked.iter().rev().filter(|(s, _)| has_answer_material(s)).collect();
+    let concluding: Vec<String> =
+        with_material.iter().filter(|(_, aside)| !aside).take(n).map(|(s, _)| s.clone()).collect();
     // A solution that is all remarks ("Note that $91\times 91 = (90 + 1)^2 = 8281$."): its
     // last remark concludes it.
     if concluding.is_empty() {
-        with_material.into_iter().take(n).collect()
+        with_material.into_iter().take(n).map(|(s, _)| s.clone()).collect()
     } else {
         concluding
     }
+}
+
+/// A blank line: the end of a paragraph.
+static BLANK_LINE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\n[ \t]*\n").expect("valid regex"));
+
+/// The paragraphs of `text`, split at blank lines outside math.
+fn paragraphs(text: &str) -> Vec<&str> {
+    let base = text.as_ptr() as usize;
+    let mut cuts = vec![0];
+    for part in parts(text) {
+        if let Part::Prose(prose) = part {
+            let start = prose.as_ptr() as usize - base;
+            cuts.extend(BLANK_LINE.find_iter(prose).map(|m| start + m.end()));
+        }
+    }
+    cuts.push(text.len());
+    cuts.windows(2).map(|w| &text[w[0]..w[1]]).filter(|p| !p.trim().is_empty()).collect()
+}
+
+/// How a paragraph of remarks opens: another solution, a note, a list shown. ("Note that ...",
+/// "Notice that ..." and "Equality occurs ..." paragraphs often go on to conclude.)
+static PARAGRAPH_REMARK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^\s*(?:alternatively\b|note:|notice that we could\b|another (?:way|approach|method)\b|by the way\b|of course, we could\b|to see that\b|make sure\b|here (?:is|are)\b)",
+    )
+    .expect("valid regex")
+});
+
+/// The sentences of `text` in order, each with whether it is an aside: an aside sentence
+/// ([`is_aside`]), the rest of a parenthesis an aside opened ("(Alternatively, we could notice
+/// ... . Therefore ... .)"), a paragraph that opens with an aside ("Alternatively, since ...",
+/// "Note: To derive ..."), and every paragraph after one that says only "OR" (another solution).
+fn marked_sentences(text: &str) -> Vec<(String, bool)> {
+    let mut marked = Vec::new();
+    let mut alternative = false;
+    for paragraph in paragraphs(text) {
+        if paragraph.trim().eq_ignore_ascii_case("or") {
+            alternative = true;
+            continue;
+        }
+        let sentences = sentences(paragraph);
+        let remark = alternative || sentences.first().is_some_and(|s| PARAGRAPH_REMARK.is_match(s));
+        // Parentheses an aside opened and has not closed yet.
+        let mut open = 0usize;
+        let mut checking = false;
+        for sentence in sentences {
+            // "(... at $x = 7.$)  Hence, ...": the math's period ended the aside's sentence, and
+            // its parenthesis closes at the start of the next.
+            if open > 0 && sentence.trim_start().starts_with(')') {
+                open -= 1;
+            }
+            // A check goes on until a sentence concludes.
+            if CHECK_ENDS.is_match(&sentence) {
+                checking = false;
+            }
+            let aside = remark || checking || open > 0 || is_aside(&sentence);
+            checking |= aside && CHECKING.is_match(&sentence);
+            if open > 0 || sentence.trim_start().starts_with('(') {
+                let body = sentence.trim_start().trim_start_matches(')');
+                open = (open + body.matches('(').count()).saturating_sub(body.matches(')').count());
+            }
+            marked.push((sentence, aside));
+        }
+    }
+    marked
 }
 
 /// The final answer a response states in prose: its last sentence with a number, math or a
@@ -889,6 +1139,81 @@ mod tests {
             ("Equality occurs when $x = 2$, so the minimum value is $6$.", "6"),
             ("Equality occurs when $a = b = c = 6,$ so the smallest possible surface area is $216.$", "216"),
             ("Equality occurs when $x = 1$ and $y = \\frac{1}{2},$ giving us a maximum value of $\\frac{1}{4}.$", "\\frac{1}{4}"),
+            // The simplified form is the name's own symbol, not a name solved for.
+            ("So, adding these three results gives $i^5 + i^{-25} + i^{45} = i+-i+i = i$.", "i"),
+            // Display math right after display math; implication arrows lead to the result.
+            (
+                "By the Binomial theorem, this term is $$\\binom52 (10x^3)^2\\left(-\\frac{1}{2x^2}\\right)^3=10\\cdot100\\cdot-\\frac{1}{8}\\cdot x^6\\cdot\\frac{1}{x^6}$$$$\\Rightarrow \\frac{1000}{-8}=-125$$",
+                "-125",
+            ),
+            ("Summing these measures and setting the result equal to $360$ degrees, we find $10x=360^\\circ\\implies x=36$ degrees.", "36"),
+            ("We apply these to the point $(-2,3)$ to get $(-2,3)\\rightarrow (-1,3) \\rightarrow (-3/2,3) \\rightarrow (-3/2,6)$.", "(-3/2,6)"),
+            // A relative clause describes what was counted; "possible" after a count is no yes.
+            ("So there are a total of $49$ positive integers less than 500 that are equal to 5 times an even integer.", "49"),
+            ("Thus, $10 - 3 - 3 = 4$ such salads are possible.", "4"),
+            ("No, it is not possible.", "no"),
+            // Remarks after the conclusion; a chain of results through "we compute".
+            ("Therefore, $f(g(4)) -g(f(3)) = 4-3 = 1$.\n\n\nNotice that $f(g(4)) = 4$ and $g(f(3)) = 3$.  Is that a coincidence?", "1"),
+            ("Solving for $x$ gives an answer of $10$ cups.\n\nBy the way, $\\frac{2}{3}$ cup of chips for a cookie? Wowzers.", "10"),
+            ("Thus $y = 110$, and we compute $$x - y = 1001 - 110 = 891$$", "891"),
+            // Whole paragraphs and parentheses of remarks after the conclusion.
+            ("Thus, the store should charge $16$ dollars for the book.\n\nAlternatively, since the roots of $p(128-4p)$ are 0 and 32, symmetry tells us that the extreme value will be at $p=16$.  Since the coefficient on $p^2$ is negative, this is a maximum.", "16"),
+            ("If $b=4$, then $4a=16(a-3)$, so $a=4$, which is a positive integer.\n\nOR\n\nWe try $a=4$ and get that $4\\cdot4=16$, which is a perfect square.", "4"),
+            ("Thus, the area of $ABCD$ is $$15 -1-1-2-2=9.$$(Alternatively, we could notice that $ABCD$ is a parallelogram.  Therefore, if we draw the diagonal $AC$, the area is split into two equal pieces.  Dropping a perpendicular from $C$ produces a trapezoid from which two triangles are removed to find half of the area of $ABCD$.)", "9"),
+            ("The area of a square whose diagonal measures 2 units is $2^2/2=2$ square units.\n\nNote: To derive the area formula $d^2/2$, divide the square into two triangles.  The side length of the square is $d/\\sqrt{2}$ and its area $(d/\\sqrt{2})^2=d^2/2$.", "2"),
+            ("By the Pythagorean Theorem $PD = \\sqrt{3^2+5^2}=\\sqrt{34}$. The fact that $PB=4$ was not needed.", "\\sqrt{34}"),
+            ("Combining our cases, the sum of the values of $x$ that satisfy the equation is $6$.\n\nNotice that we could have solved this equation even faster by noticing that $|3-x| = |x-3|$, so the equation simplifies to $|x-3| = 2$, so $x$ is 5 or 1.", "6"),
+            // Verbs: "we find that", "we see that", "leaving"; a comma closing math before "or".
+            ("Setting this equal to 248, we find that Lara read $P=\\frac{16}{31}\\cdot248=128$ pages.", "128"),
+            ("Multiply both sides by $2(5+k)$ to get $10 - 2k = -5 -k$, and we see that $k = 15$.", "15"),
+            ("There are 44 positive integers less than 2008 with an odd number of divisors, leaving $2007-44=1963$ positive integers with an even number of divisors.", "1963"),
+            ("Therefore, $CP$ is $\\frac{2}{3}$ of $CN,$ or $4.$", "4"),
+            // Math wrapped across lines is math; a reason that opens the sentence states nothing.
+            ("So, $45\\div\n8=5.625,$ and $6$ sticks are needed.", "6"),
+            ("Since the clock has $360^\\circ$, the angle decreases by $\\frac{360}{6}=60^\\circ$.", "60^\\circ"),
+            // Where a value is reached by an example is its condition; a point is no result.
+            ("We can see that a degree of $5$ can be achieved by taking $f(x) = x^2 + x$ and $g(x) = x^3$, for example.", "5"),
+            ("Therefore, the image rotated $360^{\\circ}/2 = 180^{\\circ}$ about point $C$.", "180^{\\circ}"),
+            // A remark that concludes in math; verbs "from which", "leading to", "comes out to",
+            // "produce".
+            ("Therefore, $f(x) \\ge 17.$\n\nNote that $f(2) = 17,$ so the minimum value of $f(x)$ is $17.$", "17"),
+            ("We can check that $c_1 + 2c_2$ can take on any value from 0 to $2039190,$ giving us $2039191$ possible values of $S.$", "2039191"),
+            ("We have $28=x^3-y^3=(x-y)((x-y)^2+3xy)=4\\cdot (16+3xy)$, from which $xy=-3$.", "-3"),
+            ("Thus, we can take $n$ as any of the 12 divisors of 12, leading to $12$ pairs $(a,b).$", "12"),
+            ("The given sum equals \\[\\text{sgn}(-10) + \\dots + \\text{sgn}(20),\\]which comes out to $10(-1) + 1(0) + 20(1) = 10.$", "10"),
+            // Checks, examples, "in fact" and "of course" remarks; a closing "where" clause; a
+            // restatement in parentheses; `\mod`.
+            ("Therefore, $17^{-1}\\equiv 44\\pmod{83}$.\n\nWe may check our answer: $17\\cdot 44 = 748 \\equiv 1\\pmod{83}$, so our answer is correct.", "44"),
+            ("Thus, the greatest number of factors is 6 factors. Of course, we could have solved this problem by finding the factors of each integer less than 20, but our approach is more efficient.", "6"),
+            ("Therefore, the largest possible value is $102$. For example, this is possible when $n=34 \\Rightarrow m=867$.", "102"),
+            ("So the maximum total number of spins is $4$. These would be achieved by spinning 20, 10, 2, 1.", "4"),
+            ("The smallest desired positive integer is then $n = 41$.\n\nIn fact, for all integers $n$ from $1$ through $40$, $p(n)$ is a prime.", "41"),
+            ("There are $5$ ordered pairs for which this is possible, where $A$ can range from $1$ to $5$ and $B$ is $6-A$.", "5"),
+            ("Writing this in base $62$, we obtain $144$ (that is, $144_{62}$).", "144"),
+            ("Finally, $ij=5\\cdot 5=25\\equiv 1\\mod 6.$", "1"),
+            ("There are a total of 2 + 8 + 6 = 16 millimeters of glue sticks that are not used.", "16"),
+            ("These include two more multiples of $25$ ($25$ and $75$; we don't count $50$ because we already counted it). So, that leaves $99-9-2=88$ integers whose greatest common divisor with $100$ has a single digit.", "88"),
+            ("For example, the polynomial $p(x) = x^5 + 5$ has this property:\n[asy]\nlabel(\"$p$\",(2.55,1));\n[/asy] Hence, the least possible degree of $p$ is $5$.", "5"),
+            ("Thus, this dilation takes $4 - 5i$ to $(-3)(4 - 5i) = -12 + 15i.$", "-12 + 15i"),
+            // Remarks that conclude or do not; a paragraph that opens with "Note that" or
+            // "Equality occurs" can conclude; a check ends where a conclusion starts.
+            ("The approximate cost is $18+7+9=34$ dollars, which is answer choice $\\text{C}.$\n\nNote that a calculator gives the answer $33.98$ for the actual cost, which confirms that C is the closest.", "\\text{C}"),
+            ("So $a^2 + 2b^2 + c^2 \\ge \\frac{2}{5}.$\n\nEquality occurs when $a + b + c = 1.$  We can solve to get $a = \\frac{2}{5},$ so the minimum value is $\\frac{2}{5}.$", "\\frac{2}{5}"),
+            ("Note that $1\\cdot 2\\cdot 3\\cdot 4 = 24 \\equiv 1\\pmod{23}$. So, we have $7! \\equiv 3 \\pmod{23}$. The remainder is $3$.", "3"),
+            ("We can check that 2008 is a multiple of 8. That means 2010 has a remainder of 2 when divided by 8. The letter in the $2010$th position will be the same as the letter in the second position, which is $A$.", "A"),
+            ("We can check that this function works.  Therefore, $n = 1$ and $s = \\frac{3}{2},$ so $n \\times s = \\frac{3}{2}.$", "\\frac{3}{2}"),
+            ("In fact, this equality does hold, so the smallest possible value of $t$ is confirmed to be $18$.", "18"),
+            ("The graph has a hole at $x = 7$ as long as there is a factor of $x - 7$.  (If there were more than five, then there would be a vertical asymptote at $x = 7.$)  Hence, the possible values of $n$ are 1, 2, 3, 4, 5, for a total of $5$ possible values.", "5"),
+            ("We find that $n = 18$ does not satisfy the inequality, but $n = 19$ does.", "19"),
+            ("Then $8r = 12,$ and so $r = \\tfrac{3}{2}.$", "\\tfrac{3}{2}"),
+            ("The larger number is $20$, which makes the smaller number -5. We can check that our answer is correct by plugging the values into the problem. We get $-5+20=15$ and $4(-5)=2(20)-60$, which result in $15=15$.", "20"),
+            ("From the original rate, 12 horses will eat 12 bales of hay in 6 hours. (Double the number of horses, half the time)  Therefore, 12 horses will eat 36 bales of hay in $18\\text{ hours}$. (Triple the amount of hay, triple the time)", "18\\text{ hours}"),
+            ("Therefore, the graph of $y = \\cos x + \\cos 2x$ repeats with period $2 \\pi.$\n\nThe graph of $y = \\cos x + \\cos 2x$ is shown below:", "2 \\pi"),
+            ("So, there are $30$ numbers in the list.\n\nHere is a list of those palindromes: $$1221, 1551, 1881, 2112.$$", "30"),
+            ("So, our two integers are 16 and 18, with the greater integer being $18$.", "18"),
+            ("Since 15 miles per hour is 1/4 mile per minute, Javier travels $(5280)(1/4) = 1320$ feet in one minute.", "1320"),
+            ("These produce $6$ different solutions $(x,y,z),$ via the substitution $x = a,$ $y = \\frac{1}{2} b.$", "6"),
+            ("Hence, the degree of $p(x)$ is $0.$\n\nYou can check manually that\n\\[p(x) = \\frac{(x - b)(x - c)}{(a - b)(a - c)}\\]simplifies to 1.", "0"),
             ("Thus, $(2^9)^2 - 2 \\equiv 2 \\pmod{17}$.\n\nNotice that this problem implies that $\\left(a^{2^{-1}}\\right)^2 \\not\\equiv a \\pmod{p}$ in general.", "2"),
         ] {
             assert_eq!(concluding_answer(text).as_deref(), Some(answer), "{text}");
@@ -910,6 +1235,11 @@ mod tests {
             ("Our final answer is the product of $120$ and $24$, which is $2880$.", "2880"),
             // "the answer is" takes its span up to the period, inside the display.
             ("For each $k$ there are $2^k$ values, so the answer is \\[2^2 + 2^4 + 2^6 + 2^8 = 340.\\]", "340"),
+            // A clause about some answer states none: the conclusion does.
+            (
+                "Case 2. This happens when the answer IS a multiple of 3 but is NOT a multiple of 4.\n\nSo our final number of correct answers is $40 + 2 = 42$.",
+                "42",
+            ),
         ] {
             assert_eq!(crate::answer::final_answer(text).map(|a| a.text).as_deref(), Some(answer), "{text}");
         }
