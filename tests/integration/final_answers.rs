@@ -84,24 +84,24 @@ fn answers_stated_in_prose_match_the_references() {
     let math_rate = agreement("MATH test, answers unboxed", &math);
     let gsm_rate = agreement("GSM8K test, without the #### line", &gsm8k);
     // Measured 2026-12-03: boxed 0.979 (the misses are references the dataset mangled,
-    // "461415" for "4,6,14,15", "\iny" for "\infty"), unboxed 0.960 against what the author
-    // boxed (0.952 before equations in the coordinates were kept whole, restatements ("which
-    // rounds to", "written in interval notation as"), superlative subjects ("$24$ is the smallest
-    // ..."), closing reasons ("..., since ...") and hypotheses ("tempted to say the answer is")
-    // were read; 0.947 before conditions ("is achieved when $x = 3$") and "Equality occurs" remarks
-    // were read as such; 0.910 against the mangled references, before matrices were kept whole and bare
-    // names gave way to values; 0.773 before align blocks, chains of results, asides,
-    // congruences and escaped dollars were read), GSM8K 0.987 (README). The goal is 0.97 on
-    // unmarked answers: MATH's concluding sentences are not all read yet (a result restated in
-    // other words, conclusions before a closing remark, drawings as answers).
+    // "461415" for "4,6,14,15", "\iny" for "\infty"), unboxed 0.976 against what the author
+    // boxed (0.960 before paragraphs and parentheses of remarks after the conclusion, display
+    // math after display math, implication arrows, relative clauses and more verbs were read;
+    // 0.952 before equations in the coordinates were kept whole, restatements ("which rounds
+    // to", "written in interval notation as"), superlative subjects ("$24$ is the smallest ...")
+    // and closing reasons ("..., since ...") were read; 0.947 before conditions ("is achieved
+    // when $x = 3$") and "Equality occurs" remarks were; 0.910 against the mangled references,
+    // before matrices were kept whole and bare names gave way to values; 0.773 before align
+    // blocks, chains of results, asides, congruences and escaped dollars were read), GSM8K 0.987
+    // (README). The goal, 0.97 on unmarked answers, is asserted.
     assert!(boxed_rate >= 0.97, "MATH boxed: {boxed_rate}");
     // The verifier (the cold-start and reasoning-RL rule): where the answer read from prose is
     // not the reference but the concluding sentence also states it, undecided, for the judge.
-    // Measured: MATH right solutions 96.0% right, 3.1% undecided, 0.9% wrong; with another
-    // item's reference 97.6% wrong, 2.4% undecided. GSM8K 98.7% / 0.9% / 0.4%; 97.2% / 2.8%.
-    verdicts("MATH test, answers unboxed", &math, 0.985, 0.035);
+    // Measured: MATH right solutions 97.6% right, 1.9% undecided, 0.5% wrong; with another
+    // item's reference 98.3% wrong, 1.7% undecided. GSM8K 98.7% / 0.9% / 0.4%; 97.2% / 2.8%.
+    verdicts("MATH test, answers unboxed", &math, 0.99, 0.035);
     verdicts("GSM8K test, without the #### line", &gsm8k, 0.99, 0.035);
-    assert!(math_rate >= 0.955, "MATH unboxed: {math_rate}");
+    assert!(math_rate >= 0.97, "MATH unboxed: {math_rate}");
     assert!(gsm_rate >= 0.98, "GSM8K: {gsm_rate}");
 }
 
