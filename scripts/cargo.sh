@@ -3,6 +3,9 @@
 # line naming the likely cause and the fix (cargo's own message can be thousands of lines up).
 set -uo pipefail
 here=$(dirname "$0")
+# The shared target directory and libraries: without them a build from a bare shell would go to
+# ./target and leave "$CARGO_TARGET_DIR"/release/curate stale (env.sh keeps what is already set).
+. "$here/env.sh"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # A fresh clone reuses the last build of unchanged files (see source-mtimes.sh).

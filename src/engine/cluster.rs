@@ -80,16 +80,38 @@ pub(crate) fn quote(s: &str) -> String {
 }
 
 thread_local! {
-    /// This thread's DuckDB databases, by what they were opened for (see [`reused_duckdb`]).
-    static DATABASES: RefCell<Vec<(String, Connection)>> = const { RefCell::new(Vec::new()) };
+    /// This thread's DuckDB databases, by what they were opened for, while a [`DuckdbReuse`]
+    /// is alive on it (see [`reused_duckdb`]).
+    static DATABASES: RefCell<Option<Vec<(String, Connection)>>> = const { RefCell::new(None) };
+}
+
+/// While alive, the databases [`reused_duckdb`] opens on this thread serve the thread's later
+/// tasks; dropping it closes them. A worker of the dedup phases holds one. The databases are
+/// closed here, not at the thread's exit: the main thread's thread-locals are destroyed at
+/// process exit, when DuckDB's destructors corrupted the heap ("corrupted double-linked list").
+pub(crate) struct DuckdbReuse(());
+
+impl DuckdbReuse {
+    /// Starts keeping this thread's databases.
+    pub(crate) fn enter() -> Self {
+        DATABASES.with(|databases| *databases.borrow_mut() = Some(Vec::new()));
+        Self(())
+    }
+}
+
+impl Drop for DuckdbReuse {
+    fn drop(&mut self) {
+        let databases = DATABASES.with(|databases| databases.borrow_mut().take());
+        drop(databases);
+    }
 }
 
 /// A new connection to an in-memory DuckDB that this thread opened for `purpose` (set up by
 /// `setup` when it is opened). Opening a database costs about 15 ms of CPU (its catalog of
 /// built-in functions), a connection to an open one 0.2 ms, and a run's dedup phases run about
 /// five small DuckDB tasks per shard. Databases are per thread, so that a task's memory limit
-/// is its own as when each task opened one; they close when their thread ends (the phases'
-/// threads end with the phase). What a task creates in one (`CREATE OR REPLACE`) is dropped by
+/// is its own as when each task opened one, and kept only while a [`DuckdbReuse`] is alive on
+/// the thread (elsewhere each call opens a database of its own). What a task creates in one (`CREATE OR REPLACE`) is dropped by
 /// the next task's, or when the database closes.
 pub(crate) fn reused_duckdb(
     purpose: &str,
@@ -97,6 +119,12 @@ pub(crate) fn reused_duckdb(
 ) -> Result<Connection> {
     DATABASES.with(|databases| {
         let mut databases = databases.borrow_mut();
+        let Some(databases) = databases.as_mut() else {
+            // No reuse on this thread: a database for this task alone, closed with it.
+            let db = Connection::open_in_memory().context("opening DuckDB")?;
+            setup(&db)?;
+            return Ok(db);
+        };
         if let Some((_, db)) = databases.iter().find(|(p, _)| p == purpose) {
             return db.try_clone().context("connecting to DuckDB");
         }
@@ -113,25 +141,32 @@ pub(crate) fn reused_duckdb(
 /// serves the tasks a thread runs after it, see [`reused_duckdb`]).
 pub(crate) fn open_duckdb(root: &Path, memory_limit: &str, scratch: &str) -> Result<Connection> {
     let purpose = format!("dedup of {} (memory {memory_limit:?})", root.display());
-    reused_duckdb(&purpose, |conn| {
-        let tmp = root.join("tmp").join(format!("duckdb-{scratch}"));
-        std::fs::create_dir_all(&tmp)?;
-        let mut setup = format!(
-            "SET temp_directory = {}; SET preserve_insertion_order = false;",
-            quote(&tmp.to_string_lossy())
-        );
-        if !memory_limit.is_empty() {
-            setup.push_str(&format!(" SET memory_limit = {};", quote(memory_limit)));
-        }
-        conn.execute_batch(&setup).context("configuring DuckDB")
-    })
+    reused_duckdb(&purpose, |conn| configure_duckdb(conn, root, memory_limit, scratch))
+}
+
+/// Sets a dedup task's DuckDB up: its scratch folder, its memory limit, no insertion order.
+fn configure_duckdb(conn: &Connection, root: &Path, memory_limit: &str, scratch: &str) -> Result<()> {
+    let tmp = root.join("tmp").join(format!("duckdb-{scratch}"));
+    std::fs::create_dir_all(&tmp)?;
+    let mut setup = format!(
+        "SET temp_directory = {}; SET preserve_insertion_order = false;",
+        quote(&tmp.to_string_lossy())
+    );
+    if !memory_limit.is_empty() {
+        setup.push_str(&format!(" SET memory_limit = {};", quote(memory_limit)));
+    }
+    conn.execute_batch(&setup).context("configuring DuckDB")
 }
 
 /// Finds the duplicates of a run whose tasks wrote signatures and whose earlier dedup phases
 /// wrote edges; writes `duplicates.parquet`. Returns the number of duplicates per step; tells
 /// `note` how long each part took.
 pub fn cluster(root: &Path, steps: usize, memory_limit: &str, note: &dyn Fn(&str)) -> Result<Vec<u64>> {
-    let conn = open_duckdb(root, memory_limit, "cluster")?;
+    // A database of its own, closed when done: the one cluster task of a run gains nothing
+    // from a reused one, and its table of removed documents (one row per duplicate) must not
+    // outlive it on the thread that runs it.
+    let conn = Connection::open_in_memory().context("opening DuckDB")?;
+    configure_duckdb(&conn, root, memory_limit, "cluster")?;
     let sig_glob = quote(&root.join("signatures").join("*.parquet").to_string_lossy());
     let edges = if steps > 0 {
         format!("read_parquet({})", quote(&root.join("edges").join("*.parquet").to_string_lossy()))
@@ -140,9 +175,9 @@ pub fn cluster(root: &Path, steps: usize, memory_limit: &str, note: &dyn Fn(&str
             .into()
     };
     conn.execute_batch(&format!(
-        "CREATE OR REPLACE VIEW sig AS SELECT * FROM read_parquet({sig_glob});
-         CREATE OR REPLACE VIEW edges AS SELECT * FROM {edges};
-         CREATE OR REPLACE TABLE removed (doc UBIGINT, step UINTEGER, rep UBIGINT, score DOUBLE);"
+        "CREATE VIEW sig AS SELECT * FROM read_parquet({sig_glob});
+         CREATE VIEW edges AS SELECT * FROM {edges};
+         CREATE TABLE removed (doc UBIGINT, step UINTEGER, rep UBIGINT, score DOUBLE);"
     ))
     .context("reading signatures and edges")?;
 
@@ -286,6 +321,10 @@ mod tests {
             .unwrap()
         };
         let setups = std::cell::Cell::new(0);
+        // Without a reuse scope, every call has a database of its own.
+        reused_duckdb("a", |_| Ok(())).unwrap().execute_batch("CREATE TABLE kept_here (x INTEGER)").unwrap();
+        assert_eq!(count(&reused_duckdb("a", |_| Ok(())).unwrap()), 0);
+        let reuse = DuckdbReuse::enter();
         let open = |purpose: &str| {
             reused_duckdb(purpose, |_| {
                 setups.set(setups.get() + 1);
@@ -301,6 +340,7 @@ mod tests {
         assert_eq!(count(&open("b")), 0);
         assert_eq!(setups.get(), 2);
         let elsewhere = std::thread::spawn(move || {
+            let _reuse = DuckdbReuse::enter();
             let conn = reused_duckdb("a", |_| Ok(())).unwrap();
             conn.query_row("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'kept_here'", [], |r| {
                 r.get::<_, i64>(0)
@@ -308,6 +348,9 @@ mod tests {
             .unwrap()
         });
         assert_eq!(elsewhere.join().unwrap(), 0);
+        // The scope's end closes them.
+        drop(reuse);
+        assert_eq!(count(&reused_duckdb("a", |_| Ok(())).unwrap()), 0);
     }
 
     #[test]

@@ -572,13 +572,17 @@ fn on_threads<T>(count: usize, threads: usize, task: impl Fn(usize) -> Result<T>
     let errors: Mutex<Vec<anyhow::Error>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         for _ in 0..threads.min(count).max(1) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                if i >= count {
-                    break;
-                }
-                if let Err(e) = task(i) {
-                    errors.lock().expect("errors lock").push(e);
+            scope.spawn(|| {
+                // The DuckDB databases of this worker's tasks serve its next ones; closed here.
+                let _reuse = crate::engine::cluster::DuckdbReuse::enter();
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    if i >= count {
+                        break;
+                    }
+                    if let Err(e) = task(i) {
+                        errors.lock().expect("errors lock").push(e);
+                    }
                 }
             });
         }
