@@ -43,6 +43,19 @@ const fn class(b: u8) -> Class {
     }
 }
 
+/// The byte ranges of `text`'s runs of non-ASCII characters, in order: where the ASCII fast
+/// paths hand over to Unicode's general ones. Each run starts and ends at a character boundary
+/// (ASCII bytes are characters of their own).
+pub fn non_ascii_runs(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let bytes = text.as_bytes();
+    let mut done = 0;
+    std::iter::from_fn(move || {
+        let first = done + bytes[done..].iter().position(|b| !b.is_ascii())?;
+        done = bytes[first..].iter().position(u8::is_ascii).map_or(bytes.len(), |n| first + n);
+        Some(first..done)
+    })
+}
+
 /// Whether `b` is ASCII whitespace as `char::is_whitespace` and UAX #29 see it: spaces, tabs and
 /// line breaks, the vertical tab included (unlike `u8::is_ascii_whitespace`).
 pub fn is_space(b: u8) -> bool {

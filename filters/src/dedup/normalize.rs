@@ -43,15 +43,13 @@ impl Normalization {
         let mut out = Output::new(self, text.len());
         let bytes = text.as_bytes();
         let mut done = 0;
-        while let Some(offset) = bytes[done..].iter().position(|b| !b.is_ascii()) {
-            let first = done + offset;
-            let start = if first > done { first - 1 } else { first };
-            let end = bytes[first..].iter().position(u8::is_ascii).map_or(text.len(), |n| first + n);
+        for run in crate::ascii_words::non_ascii_runs(text) {
+            let start = if run.start > done { run.start - 1 } else { run.start };
             for &b in &bytes[done..start] {
                 out.push_ascii(b);
             }
-            out.extend(&text[start..end]);
-            done = end;
+            out.extend(&text[start..run.end]);
+            done = run.end;
         }
         for &b in &bytes[done..] {
             out.push_ascii(b);

@@ -110,17 +110,7 @@ fn sample(text: &str, max_chars: usize) -> Cow<'_, str> {
 /// so each run can be checked alone; most text is mostly ASCII.
 fn is_nfc(text: &str) -> bool {
     use unicode_normalization::{is_nfc_quick, IsNormalized};
-    let bytes = text.as_bytes();
-    let mut done = 0;
-    while let Some(offset) = bytes[done..].iter().position(|b| !b.is_ascii()) {
-        let first = done + offset;
-        // A run starts and ends at character boundaries: ASCII bytes are characters of their own.
-        done = bytes[first..].iter().position(u8::is_ascii).map_or(bytes.len(), |n| first + n);
-        if is_nfc_quick(text[first..done].chars()) != IsNormalized::Yes {
-            return false;
-        }
-    }
-    true
+    crate::ascii_words::non_ascii_runs(text).all(|run| is_nfc_quick(text[run].chars()) == IsNormalized::Yes)
 }
 
 /// Writes a detection to `doc`, and the checks on it: the language must be in `keep` (when it
