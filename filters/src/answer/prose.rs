@@ -645,8 +645,8 @@ fn from_sentence(sentence: &str, concluding: bool) -> Option<String> {
     }
     for &at in verbs.iter().rev() {
         // "$10 - 3 - 3 = 4$ such salads are possible": "possible" says what was counted.
-        let counted = has_math(&sentence[..at]) || sentence[..at].chars().any(|c| c.is_ascii_digit());
-        if counted && POSSIBLE.is_match(&sentence[at..]) {
+        let counted = || has_math(&sentence[..at]) || sentence[..at].chars().any(|c| c.is_ascii_digit());
+        if POSSIBLE.is_match(&sentence[at..]) && counted() {
             continue;
         }
         match reduce_span(&sentence[at..]) {
@@ -817,11 +817,14 @@ static ASY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)\[asy\].*?\[/asy
 /// Sentences that are asides after a conclusion: in parentheses, or notes, checks, remarks
 /// and alternatives.
 static ASIDE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)^\s*(?:\(|note\b|notice that this\b|remark\b|to check\b|check\b|recall\b|alternatively\b|as an extra\b|we can check\b|by the way\b|notice that we could\b|you can check\b|we may (?:check|confirm)\b|of course, we could\b|in fact\b|for example\b|to be more precise\b|to see that\b|make sure\b|another (?:way|approach|method)\b|here (?:is|are)\b|this (?:can't|cannot|can not) be simplified\b|(?:this|these|it)\s+(?:\w+\s+){0,2}(?:achieved|attained|possible)\s+(?:when|by|if)\b)",
-    )
+    Regex::new(&format!(
+        r"(?i)^\s*(?:\(|note\b|notice that this\b|remark\b|(?:{CHECK_OPENERS})\b|recall\b|alternatively\b|as an extra\b|by the way\b|notice that we could\b|of course, we could\b|in fact\b|for example\b|to be more precise\b|to see that\b|make sure\b|another (?:way|approach|method)\b|here (?:is|are)\b|this (?:can't|cannot|can not) be simplified\b|(?:this|these|it)\s+(?:\w+\s+){{0,2}}(?:achieved|attained|possible)\s+(?:when|by|if)\b)",
+    ))
     .expect("valid regex")
 });
+
+/// How a check of the result opens: an aside, and the sentences after it are the check's.
+const CHECK_OPENERS: &str = r"we can check|to check|check|we may (?:check|confirm)|you can check";
 
 /// "Equality occurs when ...": where a bound is reached, said after the bound.
 static EQUALITY: LazyLock<Regex> =
@@ -870,10 +873,8 @@ static CHECK_ENDS: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// A check of the result: the sentences after it in its paragraph are the check's.
-static CHECKING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:we can check|to check|check|we may (?:check|confirm)|you can check)\b")
-        .expect("valid regex")
-});
+static CHECKING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"(?i)^\s*(?:{CHECK_OPENERS})\b")).expect("valid regex"));
 
 /// "Notice that $f(g(4)) = 4$ and $g(f(3)) = 3$.": a remark, when it concludes nothing.
 static NOTICE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)^\s*notice\b").expect("valid regex"));
